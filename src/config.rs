@@ -1,0 +1,69 @@
+//! Configuration from flags and environment variables (flags win).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Settings of a running Tavolo.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Database: `sqlite://tavolo.db` (default, created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://tavolo.db")]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "TAVOLO_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Public address of this server: used in e-mail links and as the websocket Origin
+    /// allowlist. Defaults to `http://` + the bind address.
+    #[arg(long, env = "TAVOLO_BASE_URL")]
+    pub base_url: Option<String>,
+    /// SMTP relay, `smtp://[user:password@]host[:port]`. Without it mail stays in the outbox.
+    #[arg(long, env = "TAVOLO_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender of the notifications.
+    #[arg(
+        long,
+        env = "TAVOLO_MAIL_FROM",
+        default_value = "Tavolo <tavolo@localhost>"
+    )]
+    pub mail_from: String,
+    /// Directory of the workshop files.
+    #[arg(long, env = "TAVOLO_WORKSHOPS", default_value = "workshops")]
+    pub workshops: PathBuf,
+    /// Directory whose templates override the built-in ones (default `templates/` if present).
+    #[arg(long, env = "TAVOLO_TEMPLATES")]
+    pub templates: Option<PathBuf>,
+}
+
+impl Config {
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The template override directory, if any.
+    pub fn templates_dir(&self) -> Option<PathBuf> {
+        match &self.templates {
+            Some(dir) => Some(dir.clone()),
+            None => {
+                let default = PathBuf::from("templates");
+                default.is_dir().then_some(default)
+            }
+        }
+    }
+
+    /// Defaults for tests and tools: a database URL and a workshops directory.
+    pub fn for_tests(database_url: &str, workshops: PathBuf) -> Config {
+        Config {
+            database_url: database_url.to_string(),
+            bind: "127.0.0.1:0".parse().expect("valid address"),
+            base_url: None,
+            smtp_url: None,
+            mail_from: "Tavolo <tavolo@localhost>".into(),
+            workshops,
+            templates: None,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Who may do what: one table of rules, checked by every route (see `web::auth`).
+
+use serde::Serialize;
+
+/// The kind of staff account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountRole {
+    /// Runs the catalogue and enrollment of every workshop (e.g. ANCI Lombardia staff).
+    Organiser,
+    /// Conduttore: runs the meetings of the workshops assigned to them.
+    Facilitator,
+}
+
+impl AccountRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountRole::Organiser => "organiser",
+            AccountRole::Facilitator => "facilitator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccountRole> {
+        match s {
+            "organiser" | "organizer" | "organizzatore" => Some(AccountRole::Organiser),
+            "facilitator" | "conduttore" => Some(AccountRole::Facilitator),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountRole::Organiser => "Organizzazione",
+            AccountRole::Facilitator => "Conduttore",
+        }
+    }
+}
+
+/// Whoever is making a request, as established by `web::auth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    /// An enrolled person, through their private link.
+    Participant {
+        enrollment_id: i64,
+        workshop_id: i64,
+    },
+    /// A staff account; `workshops` are the ones a facilitator is assigned to.
+    Account {
+        id: i64,
+        role: AccountRole,
+        workshops: Vec<i64>,
+    },
+}
+
+/// Things that need permission, with the workshop they concern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the enrollments (names, e-mails, statuses) of a workshop.
+    ViewEnrollments(i64),
+    /// Cancel someone else's enrollment.
+    CancelEnrollment(i64),
+    /// See and mark the attendance register of a workshop's meetings.
+    Attendance(i64),
+    /// Read the outbox (every notification, with personal data).
+    ViewOutbox,
+    /// Create accounts and API keys.
+    ManageAccounts,
+}
+
+impl Principal {
+    /// The single authorisation rule of the staff area.
+    pub fn may(&self, action: Action) -> bool {
+        let Principal::Account {
+            role, workshops, ..
+        } = self
+        else {
+            return false;
+        };
+        match (role, action) {
+            (AccountRole::Organiser, _) => true,
+            (AccountRole::Facilitator, Action::ViewEnrollments(w) | Action::Attendance(w)) => {
+                workshops.contains(&w)
+            }
+            (AccountRole::Facilitator, _) => false,
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Principal::Account { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facilitators_see_only_their_workshops_and_never_cancel() {
+        let f = Principal::Account {
+            id: 1,
+            role: AccountRole::Facilitator,
+            workshops: vec![7],
+        };
+        assert!(f.may(Action::ViewEnrollments(7)));
+        assert!(f.may(Action::Attendance(7)));
+        assert!(!f.may(Action::ViewEnrollments(8)));
+        assert!(!f.may(Action::CancelEnrollment(7)));
+        assert!(!f.may(Action::ViewOutbox));
+        assert!(!f.may(Action::ManageAccounts));
+    }
+
+    #[test]
+    fn participants_and_anonymous_have_no_staff_rights() {
+        for p in [
+            Principal::Anonymous,
+            Principal::Participant {
+                enrollment_id: 1,
+                workshop_id: 7,
+            },
+        ] {
+            assert!(!p.may(Action::ViewEnrollments(7)));
+            assert!(!p.may(Action::ViewOutbox));
+        }
+    }
+
+    #[test]
+    fn organisers_may_everything() {
+        let o = Principal::Account {
+            id: 1,
+            role: AccountRole::Organiser,
+            workshops: vec![],
+        };
+        assert!(o.may(Action::CancelEnrollment(3)));
+        assert!(o.may(Action::ManageAccounts));
+    }
+}

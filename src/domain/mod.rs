@@ -1,0 +1,9 @@
+//! Pure types and rules: no IO, no async. Everything here is unit-testable on its own.
+
+pub mod access;
+pub mod comuni;
+pub mod dates;
+pub mod enrollment;
+pub mod ics;
+pub mod text;
+pub mod workshop;

@@ -1,0 +1,146 @@
+//! The workshop catalogue as plain data: what a `workshops/*.toml` file describes once validated.
+//!
+//! These types are built only by [`crate::catalog`], which checks every invariant stated here,
+//! so code elsewhere may rely on them (e.g. meetings are in date order, slugs are URL-safe).
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+/// A workshop ("Laboratorio") with its modules, meetings and enrollment rules.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workshop {
+    /// URL id: lowercase ASCII letters, digits and '-'.
+    pub slug: String,
+    pub title: String,
+    pub organiser: String,
+    /// Funding line as printed on documents (e.g. "POR FSE 2014-2020 … CUP …").
+    pub funding: String,
+    pub description: String,
+    #[serde(serialize_with = "ser_tz")]
+    pub timezone: Tz,
+    /// Seats; applications beyond this go to the waitlist.
+    pub capacity: u32,
+    pub enrollment_opens: DateTime<Utc>,
+    pub enrollment_closes: DateTime<Utc>,
+    /// Role ids (see [`Role`]) that may enroll.
+    pub eligible_roles: Vec<String>,
+    pub facilitators: Vec<String>,
+    pub modules: Vec<Module>,
+    /// Roles known to this workshop (defaults plus the file's own).
+    pub roles: Vec<Role>,
+    /// Policy areas (macro-aree) known to this workshop.
+    pub policy_areas: Vec<String>,
+    /// Ambiti territoriali that participants may choose from (may be empty: free text then).
+    pub ambiti: Vec<String>,
+    /// Board templates this workshop's meetings may use: the built-in "co-programmazione" first
+    /// (or the file's redefinition of it), then the file's own. Every meeting's
+    /// `board_template` names one of these.
+    pub board_templates: Vec<BoardTemplate>,
+}
+
+/// One module of a workshop: a theme covered by one or more meetings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Module {
+    /// 1-based position in the workshop.
+    pub number: u32,
+    pub title: String,
+    pub topics: Vec<String>,
+    pub meetings: Vec<Meeting>,
+}
+
+/// One meeting (incontro) of a module; each is a minuted session with its own board.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meeting {
+    /// Stable key inside the workshop, "M{module}-{meeting}" (e.g. "M1-2"), used to match
+    /// meetings across edits of the file so that their data is never lost.
+    pub key: String,
+    /// 1-based position inside the module.
+    pub number: u32,
+    pub date: NaiveDate,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    /// "online" or an address.
+    pub place: String,
+    /// Optional title for this meeting (defaults to the module's).
+    pub title: Option<String>,
+    /// Name of the board template for this meeting ("co-programmazione" by default).
+    pub board_template: String,
+}
+
+/// A role a person may declare when enrolling (e.g. "Responsabile Ufficio di Piano").
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Role {
+    pub id: String,
+    pub label: String,
+}
+
+/// A board template: the columns (card kinds) and phases a meeting's board uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardTemplate {
+    pub name: String,
+    pub columns: Vec<BoardColumn>,
+    pub phases: Vec<String>,
+}
+
+/// One column of a board: a card kind with its heading and prompt for participants.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardColumn {
+    /// Card kind: "bisogno", "proposta", "indicatore" or a template's own.
+    pub card_type: String,
+    pub title: String,
+    pub prompt: String,
+}
+
+fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.name())
+}
+
+impl Workshop {
+    /// Every meeting in calendar order, with its module.
+    pub fn meetings(&self) -> impl Iterator<Item = (&Module, &Meeting)> {
+        self.modules
+            .iter()
+            .flat_map(|m| m.meetings.iter().map(move |mt| (m, mt)))
+    }
+
+    /// Whether a role id may enroll.
+    pub fn is_eligible(&self, role: &str) -> bool {
+        self.eligible_roles.iter().any(|r| r == role)
+    }
+
+    /// The board template a meeting uses (always found for a workshop built by the catalog).
+    pub fn board_template(&self, meeting: &Meeting) -> Option<&BoardTemplate> {
+        self.board_templates
+            .iter()
+            .find(|t| t.name == meeting.board_template)
+    }
+
+    /// The label of a role id, if known.
+    pub fn role_label(&self, role: &str) -> Option<&str> {
+        self.roles
+            .iter()
+            .find(|r| r.id == role)
+            .map(|r| r.label.as_str())
+    }
+
+    /// Where the enrollment window stands at `now`.
+    pub fn window(&self, now: DateTime<Utc>) -> Window {
+        if now < self.enrollment_opens {
+            Window::NotYetOpen
+        } else if now > self.enrollment_closes {
+            Window::Closed
+        } else {
+            Window::Open
+        }
+    }
+}
+
+/// The enrollment window relative to a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    NotYetOpen,
+    Open,
+    Closed,
+}

@@ -1,0 +1,137 @@
+//! Tavolo: co-programming workshops between Italian public administrations and the Terzo
+//! settore. `app(state)` is the whole HTTP application; `Tavolo::start` wires the services.
+//!
+//! Layers (imports run downwards only): `web` → `services` → `store` → `domain`.
+
+pub mod catalog;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod export;
+pub mod secret;
+pub mod services;
+pub mod store;
+pub mod templates;
+pub mod web;
+
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::Config;
+use services::catalogue::Catalogue;
+use services::enrollment::{Desk, MailContext};
+use services::mail::SmtpConfig;
+use store::Store;
+use templates::Templates;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub catalogue: Arc<Catalogue>,
+    pub desk: Desk,
+    pub templates: Arc<Templates>,
+    pub base_url: Arc<str>,
+    /// Whether cookies are `__Host-`/`Secure` (the public address is https).
+    pub secure_cookies: bool,
+    pub smtp_configured: bool,
+    pub shutdown: CancellationToken,
+    pub tasks: TaskTracker,
+}
+
+/// The HTTP application.
+pub fn app(state: AppState) -> axum::Router {
+    web::router(state)
+}
+
+/// A started Tavolo: its state and background tasks, ready to serve.
+pub struct Tavolo {
+    pub state: AppState,
+    /// Printed at first start: the one-time link to create the first organiser.
+    pub setup_link: Option<String>,
+}
+
+impl Tavolo {
+    /// Connects and migrates the database, loads and syncs the catalogue, starts the
+    /// enrollment desk, the deadline watcher and (when configured) the mail worker.
+    pub async fn start(config: &Config) -> anyhow::Result<Tavolo> {
+        let base_url: Arc<str> = config.base_url().into();
+        let smtp = config
+            .smtp_url
+            .as_deref()
+            .map(SmtpConfig::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("TAVOLO_MAIL_FROM non valido: {e}"))?;
+        let templates = Arc::new(Templates::new(config.templates_dir()));
+        templates.check_all()?;
+        let store = Store::connect(&config.database_url).await?;
+        let catalogue = Arc::new(Catalogue::load(&config.workshops, &store).await?);
+        let outbox_wakeup = Arc::new(Notify::new());
+        let desk = Desk::start(
+            store.clone(),
+            MailContext {
+                templates: templates.clone(),
+                base_url: base_url.to_string(),
+                outbox_wakeup: outbox_wakeup.clone(),
+            },
+        );
+        let shutdown = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        tasks.spawn(services::deadlines::run(
+            catalogue.clone(),
+            desk.clone(),
+            shutdown.clone(),
+        ));
+        if let Some(smtp) = smtp.clone() {
+            tasks.spawn(services::mail::run(
+                store.clone(),
+                smtp,
+                from,
+                outbox_wakeup,
+                shutdown.clone(),
+            ));
+        } else {
+            tracing::info!(
+                "TAVOLO_SMTP_URL not set: notifications stay in the outbox (organiser page /admin/posta)"
+            );
+        }
+        let setup_link = services::accounts::first_setup_link(&store, &base_url).await?;
+        let state = AppState {
+            store,
+            catalogue,
+            desk,
+            templates,
+            secure_cookies: base_url.starts_with("https://"),
+            base_url,
+            smtp_configured: smtp.is_some(),
+            shutdown,
+            tasks,
+        };
+        Ok(Tavolo { state, setup_link })
+    }
+
+    /// Serves on an already-bound listener until `shutdown` is cancelled, then stops accepting,
+    /// lets in-flight requests finish and waits for the background tasks.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let shutdown = state.shutdown.clone();
+        let app = app(state.clone());
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await?;
+        state.tasks.close();
+        state.tasks.wait().await;
+        Ok(())
+    }
+}

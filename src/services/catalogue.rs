@@ -1,0 +1,85 @@
+//! The workshop catalogue in memory: the validated files, with their database ids.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::catalog;
+use crate::domain::workshop::{Meeting, Module, Workshop};
+use crate::store::{self, Store};
+
+/// A workshop of the catalogue with its database ids.
+#[derive(Debug)]
+pub struct Entry {
+    pub id: i64,
+    pub workshop: Workshop,
+    /// Meeting key ("M1-2") → meeting id.
+    pub meeting_ids: HashMap<String, i64>,
+}
+
+impl Entry {
+    pub fn meeting_id(&self, key: &str) -> i64 {
+        self.meeting_ids[key]
+    }
+}
+
+/// Every workshop loaded at start, in file order.
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    entries: Vec<Arc<Entry>>,
+}
+
+/// A meeting looked up by id, with its workshop and module.
+pub struct MeetingRef<'a> {
+    pub entry: &'a Arc<Entry>,
+    pub module: &'a Module,
+    pub meeting: &'a Meeting,
+}
+
+impl Catalogue {
+    /// Validates the files of `dir` and syncs them into the database.
+    pub async fn load(dir: &Path, store: &Store) -> anyhow::Result<Catalogue> {
+        let workshops = catalog::load_dir(dir)?;
+        Self::from_workshops(workshops, store).await
+    }
+
+    pub async fn from_workshops(
+        workshops: Vec<Workshop>,
+        store: &Store,
+    ) -> anyhow::Result<Catalogue> {
+        let mut entries = Vec::with_capacity(workshops.len());
+        for workshop in workshops {
+            let ids = store::workshops::sync(store, &workshop).await?;
+            entries.push(Arc::new(Entry {
+                id: ids.workshop_id,
+                workshop,
+                meeting_ids: ids.meeting_ids,
+            }));
+        }
+        Ok(Catalogue { entries })
+    }
+
+    pub fn all(&self) -> &[Arc<Entry>] {
+        &self.entries
+    }
+
+    pub fn by_slug(&self, slug: &str) -> Option<&Arc<Entry>> {
+        self.entries.iter().find(|e| e.workshop.slug == slug)
+    }
+
+    pub fn by_id(&self, id: i64) -> Option<&Arc<Entry>> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    pub fn meeting(&self, meeting_id: i64) -> Option<MeetingRef<'_>> {
+        self.entries.iter().find_map(|entry| {
+            entry.workshop.meetings().find_map(|(module, meeting)| {
+                (entry.meeting_ids.get(&meeting.key) == Some(&meeting_id)).then_some(MeetingRef {
+                    entry,
+                    module,
+                    meeting,
+                })
+            })
+        })
+    }
+}

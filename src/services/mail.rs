@@ -1,0 +1,211 @@
+//! The mail worker: delivers the outbox. A message leaves the outbox only once the SMTP server
+//! accepted it; a failure is retried with exponential back-off, so a mail server that is down
+//! delays mail and never loses it. Without `TAVOLO_SMTP_URL` nothing is sent: messages stay
+//! pending and readable on the organiser's outbox page.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::store::{Store, now_ms, outbox};
+
+/// How long a claimed message is reserved for this instance.
+const LEASE_MS: i64 = 60_000;
+/// Poll interval when idle (retries and messages written by other instances).
+const POLL: Duration = Duration::from_secs(2);
+
+/// An SMTP relay parsed from `smtp://[user:password@]host[:port]`.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub credentials: Option<(String, String)>,
+}
+
+impl SmtpConfig {
+    pub fn parse(url: &str) -> Result<SmtpConfig, String> {
+        let rest = url.strip_prefix("smtp://").ok_or_else(|| {
+            format!("TAVOLO_SMTP_URL deve iniziare con smtp:// (ricevuto «{url}»)")
+        })?;
+        let rest = rest.trim_end_matches('/');
+        let (auth, hostport) = match rest.rsplit_once('@') {
+            Some((a, h)) => (Some(a), h),
+            None => (None, rest),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>()
+                    .map_err(|_| format!("porta SMTP non valida: «{p}»"))?,
+            ),
+            None => (hostport, 25),
+        };
+        if host.is_empty() {
+            return Err("TAVOLO_SMTP_URL senza nome del server".into());
+        }
+        let credentials = auth.map(|a| match a.split_once(':') {
+            Some((u, p)) => (u.to_string(), p.to_string()),
+            None => (a.to_string(), String::new()),
+        });
+        Ok(SmtpConfig {
+            host: host.to_string(),
+            port,
+            credentials,
+        })
+    }
+}
+
+/// Back-off after `attempts` failures: 5 s, 10 s, 20 s … capped at 30 minutes.
+pub fn retry_delay_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(0, 20) as u32;
+    (5_000i64.saturating_mul(1i64 << exp)).min(30 * 60 * 1000)
+}
+
+/// Removes private links from a delivered message's stored copy.
+pub fn redact_links(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find("/iscrizione/") {
+        let (head, tail) = rest.split_at(i + "/iscrizione/".len());
+        out.push_str(head);
+        let token_len = tail
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            .count();
+        if token_len > 0 {
+            out.push_str("[link personale rimosso dopo l'invio]");
+        }
+        rest = &tail[token_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs until `shutdown`, delivering due messages.
+pub async fn run(
+    store: Store,
+    smtp: SmtpConfig,
+    from: Mailbox,
+    wakeup: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(20)));
+    if let Some((user, pass)) = &smtp.credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+    }
+    let transport = builder.build();
+    tracing::info!(host = %smtp.host, port = smtp.port, "mail worker started");
+    loop {
+        let delivered = deliver_due(&store, &transport, &from).await;
+        if delivered > 0 {
+            continue; // more may be due
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = wakeup.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+async fn deliver_due(
+    store: &Store,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+) -> usize {
+    let messages = match outbox::claim_due(store, 50, LEASE_MS).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the outbox");
+            return 0;
+        }
+    };
+    let mut delivered = 0;
+    for m in messages {
+        let result = send_one(transport, from, &m).await;
+        let write = match result {
+            Ok(()) => {
+                delivered += 1;
+                tracing::info!(id = m.id, kind = %m.kind, "mail delivered");
+                outbox::mark_sent(store, m.id, &redact_links(&m.body)).await
+            }
+            Err(e) => {
+                let retry_at = now_ms() + retry_delay_ms(m.attempts);
+                tracing::warn!(id = m.id, attempts = m.attempts + 1, error = %e, "mail not delivered; will retry");
+                outbox::mark_failed(store, m.id, &e, retry_at).await
+            }
+        };
+        if let Err(e) = write {
+            // The lease expires and the message is tried again: at worst sent twice, never lost.
+            tracing::error!(id = m.id, error = %e, "cannot record the delivery");
+        }
+    }
+    delivered
+}
+
+async fn send_one(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    m: &outbox::Message,
+) -> Result<(), String> {
+    let to: Mailbox = m
+        .recipient
+        .parse()
+        .map_err(|e| format!("indirizzo del destinatario non valido: {e}"))?;
+    let email = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(&m.subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(m.body.clone())
+        .map_err(|e| e.to_string())?;
+    transport
+        .send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls_are_parsed() {
+        let c = SmtpConfig::parse("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.credentials),
+            ("127.0.0.1", 2525, None)
+        );
+        let c = SmtpConfig::parse("smtp://user:secret@mail.comune.it").unwrap();
+        assert_eq!(c.port, 25);
+        assert_eq!(c.credentials, Some(("user".into(), "secret".into())));
+        assert!(SmtpConfig::parse("http://x").is_err());
+        assert!(SmtpConfig::parse("smtp://x:porta").is_err());
+    }
+
+    #[test]
+    fn back_off_grows_and_is_capped() {
+        assert_eq!(retry_delay_ms(0), 5_000);
+        assert_eq!(retry_delay_ms(1), 10_000);
+        assert_eq!(retry_delay_ms(3), 40_000);
+        assert_eq!(retry_delay_ms(50), 30 * 60 * 1000);
+    }
+
+    #[test]
+    fn private_links_are_redacted() {
+        let body = "Apri http://x/iscrizione/abcDEF_-123 per gestire.\nFine";
+        assert_eq!(
+            redact_links(body),
+            "Apri http://x/iscrizione/[link personale rimosso dopo l'invio] per gestire.\nFine"
+        );
+        assert_eq!(redact_links("nessun link"), "nessun link");
+    }
+}

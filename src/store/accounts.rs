@@ -1,0 +1,236 @@
+//! Staff accounts, sessions, API keys and one-time setup links.
+
+use sqlx::FromRow;
+
+use super::{DbError, Store, now_ms};
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, email, name, role, password_hash, created_at";
+
+pub async fn create(
+    store: &Store,
+    email: &str,
+    name: &str,
+    role: &str,
+    password_hash: Option<&str>,
+) -> Result<i64, DbError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO accounts (email, name, role, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(role)
+    .bind(password_hash)
+    .bind(now_ms())
+    .fetch_one(&store.pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn by_email(store: &Store, email: &str) -> Result<Option<Account>, DbError> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE email = $1"
+    )))
+    .bind(email)
+    .fetch_optional(&store.pool)
+    .await
+}
+
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<Account>, DbError> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await
+}
+
+pub async fn list(store: &Store) -> Result<Vec<Account>, DbError> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts ORDER BY role, name"
+    )))
+    .fetch_all(&store.pool)
+    .await
+}
+
+pub async fn count_organisers(store: &Store) -> Result<i64, DbError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'organiser'")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok(n)
+}
+
+pub async fn set_password(store: &Store, id: i64, password_hash: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn assign_workshop(
+    store: &Store,
+    account_id: i64,
+    workshop_id: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO account_workshops (account_id, workshop_id) VALUES ($1, $2) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(workshop_id)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn workshops_of(store: &Store, account_id: i64) -> Result<Vec<i64>, DbError> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT workshop_id FROM account_workshops WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_all(&store.pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+// --- sessions -------------------------------------------------------------------------------
+
+/// Who a session belongs to: a staff account or an enrolled person.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub account_id: Option<i64>,
+    pub enrollment_id: Option<i64>,
+    pub expires_at: i64,
+}
+
+pub async fn create_session(
+    store: &Store,
+    token_hash: &str,
+    account_id: Option<i64>,
+    enrollment_id: Option<i64>,
+    ttl_ms: i64,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, enrollment_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(account_id)
+    .bind(enrollment_id)
+    .bind(now)
+    .bind(now + ttl_ms)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn session(store: &Store, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
+    sqlx::query_as(
+        "SELECT account_id, enrollment_id, expires_at FROM sessions \
+         WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now_ms())
+    .fetch_optional(&store.pool)
+    .await
+}
+
+pub async fn delete_session(store: &Store, token_hash: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+// --- API keys -------------------------------------------------------------------------------
+
+pub async fn create_api_key(store: &Store, account_id: i64, key_hash: &str) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO api_keys (account_id, key_hash, created_at) VALUES ($1, $2, $3)")
+        .bind(account_id)
+        .bind(key_hash)
+        .bind(now_ms())
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn account_by_api_key(store: &Store, key_hash: &str) -> Result<Option<i64>, DbError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(key_hash)
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+// --- one-time setup links -------------------------------------------------------------------
+
+pub async fn create_setup_token(
+    store: &Store,
+    token_hash: &str,
+    account_id: Option<i64>,
+    ttl_ms: i64,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO setup_tokens (token_hash, account_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(account_id)
+    .bind(now)
+    .bind(now + ttl_ms)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+/// A valid unused setup link: `Some(account_id)` (None inside = the first-organiser link).
+pub async fn setup_token(store: &Store, token_hash: &str) -> Result<Option<Option<i64>>, DbError> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as(
+        "SELECT account_id FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL \
+         AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now_ms())
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Uses a setup link once; false if it was already used (a concurrent second use loses).
+pub async fn consume_setup_token(store: &Store, token_hash: &str) -> Result<bool, DbError> {
+    let r = sqlx::query(
+        "UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(token_hash)
+    .execute(&store.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn pending_first_setup(store: &Store) -> Result<bool, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM setup_tokens WHERE account_id IS NULL AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now_ms())
+    .fetch_one(&store.pool)
+    .await?;
+    Ok(n > 0)
+}

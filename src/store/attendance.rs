@@ -1,0 +1,47 @@
+//! Registro presenze: who attended which meeting, marked by staff or by joining the board.
+
+use sqlx::FromRow;
+
+use super::{DbError, Store, now_ms};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AttendanceRow {
+    pub enrollment_id: i64,
+    pub present: i64,
+    pub source: String,
+    pub first_seen_at: i64,
+}
+
+pub async fn for_meeting(store: &Store, meeting_id: i64) -> Result<Vec<AttendanceRow>, DbError> {
+    sqlx::query_as(
+        "SELECT enrollment_id, present, source, first_seen_at FROM attendance WHERE meeting_id = $1",
+    )
+    .bind(meeting_id)
+    .fetch_all(&store.pool)
+    .await
+}
+
+/// Sets presence; the first time is kept as the arrival time in the register.
+pub async fn mark(
+    store: &Store,
+    meeting_id: i64,
+    enrollment_id: i64,
+    present: bool,
+    source: &str,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (meeting_id, enrollment_id) DO UPDATE SET present = excluded.present, \
+           source = excluded.source, updated_at = excluded.updated_at",
+    )
+    .bind(meeting_id)
+    .bind(enrollment_id)
+    .bind(i64::from(present))
+    .bind(source)
+    .bind(now)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The audit log: who did what to whom, for actions taken on someone else's behalf.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::{DbError, Store};
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub workshop_id: Option<i64>,
+    pub subject: String,
+    pub detail: String,
+}
+
+pub async fn record(
+    conn: &mut AnyConnection,
+    at: i64,
+    actor: &str,
+    action: &str,
+    workshop_id: Option<i64>,
+    subject: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, workshop_id, subject, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(at)
+    .bind(actor)
+    .bind(action)
+    .bind(workshop_id)
+    .bind(subject)
+    .bind(detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn for_workshop(store: &Store, workshop_id: i64) -> Result<Vec<AuditEntry>, DbError> {
+    sqlx::query_as(
+        "SELECT id, at, actor, action, workshop_id, subject, detail FROM audit_log \
+         WHERE workshop_id = $1 ORDER BY id DESC",
+    )
+    .bind(workshop_id)
+    .fetch_all(&store.pool)
+    .await
+}

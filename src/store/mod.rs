@@ -1,0 +1,126 @@
+//! Persistence: the only layer that writes SQL. One `Any` pool serves SQLite (the embedded
+//! default) and PostgreSQL (several instances); queries use `$N` placeholders, integers for
+//! times (epoch ms) and booleans, and text ids, so that one query text runs on both.
+
+pub mod accounts;
+pub mod attendance;
+pub mod audit;
+pub mod enrollments;
+pub mod outbox;
+pub mod workshops;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use sqlx::Error as DbError;
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A cheap-to-clone handle on the database.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// A transaction on the store (either backend).
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Store {
+    /// Connects, creating the SQLite file if needed, and applies the migrations.
+    ///
+    /// SQLite durability is chosen on purpose: WAL journal with `synchronous=FULL`, so every
+    /// commit that was acknowledged survives a crash or power loss (each commit syncs the WAL).
+    /// The enrollment desk groups many decisions into one commit, which is what keeps this fast.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!(
+                "DATABASE_URL non riconosciuto: usare sqlite://file.db oppure postgres://…"
+            );
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers and every migration is applied (for `/readyz`).
+    pub async fn ready(&self) -> bool {
+        let expected = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").iter().count(),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").iter().count(),
+        } as i64;
+        let applied: Result<(i64,), _> =
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await;
+        matches!(applied, Ok((n,)) if n >= expected)
+    }
+
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        self.pool.begin().await
+    }
+}
+
+/// Milliseconds since the epoch, the unit of every stored time.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

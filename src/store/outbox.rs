@@ -1,0 +1,144 @@
+//! The transactional outbox: notifications written with the change they report, delivered later
+//! by `services::mail`. A message is `pending` until the mail server accepted it, then `sent`.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::{DbError, Store, now_ms};
+
+/// A message to write; subject and body are already rendered in Italian.
+pub struct NewMessage<'a> {
+    pub enrollment_id: Option<i64>,
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub enrollment_id: Option<i64>,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, enrollment_id, kind, recipient, subject, body, status, attempts, \
+                       next_attempt_at, last_error, created_at, sent_at";
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    m: &NewMessage<'_>,
+    now: i64,
+) -> Result<i64, DbError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO outbox (enrollment_id, kind, recipient, subject, body, status, attempts, \
+           next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) RETURNING id",
+    )
+    .bind(m.enrollment_id)
+    .bind(m.kind)
+    .bind(m.recipient)
+    .bind(m.subject)
+    .bind(m.body)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Claims up to `limit` due messages for `lease_ms`, so that two instances never send the same
+/// message at once. A claim that is never completed (crash) expires and the message is retried.
+pub async fn claim_due(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<Message>, DbError> {
+    let now = now_ms();
+    let candidates: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+         AND locked_until <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&store.pool)
+    .await?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for (id,) in candidates {
+        let m: Option<Message> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE outbox SET locked_until = $1 WHERE id = $2 AND status = 'pending' \
+             AND locked_until <= $3 RETURNING {COLUMNS}"
+        )))
+        .bind(now + lease_ms)
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&store.pool)
+        .await?;
+        claimed.extend(m);
+    }
+    Ok(claimed)
+}
+
+/// Marks a message delivered. The private link in its body is then removed from the copy kept
+/// here: the database keeps only hashes of personal tokens once the person has the mail.
+pub async fn mark_sent(store: &Store, id: i64, redacted_body: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, \
+         locked_until = 0, last_error = NULL, body = $2 WHERE id = $3",
+    )
+    .bind(now_ms())
+    .bind(redacted_body)
+    .bind(id)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt and when to try again.
+pub async fn mark_failed(
+    store: &Store,
+    id: i64,
+    error: &str,
+    retry_at: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
+         locked_until = 0 WHERE id = $3",
+    )
+    .bind(error)
+    .bind(retry_at)
+    .bind(id)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+/// The newest messages first, for the organiser's outbox page.
+pub async fn recent(store: &Store, limit: i64) -> Result<Vec<Message>, DbError> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(&store.pool)
+    .await
+}
+
+pub async fn for_enrollment(store: &Store, enrollment_id: i64) -> Result<Vec<Message>, DbError> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM outbox WHERE enrollment_id = $1 ORDER BY id"
+    )))
+    .bind(enrollment_id)
+    .fetch_all(&store.pool)
+    .await
+}
+
+pub async fn counts(store: &Store) -> Result<(i64, i64), DbError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+            .fetch_all(&store.pool)
+            .await?;
+    let get = |s: &str| rows.iter().find(|r| r.0 == s).map_or(0, |r| r.1);
+    Ok((get("pending"), get("sent")))
+}

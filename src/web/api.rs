@@ -1,0 +1,146 @@
+//! The JSON API under `/api/v1` (see docs/api.md).
+
+use axum::Json;
+use axum::extract::{Path, Query, State, rejection::JsonRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::domain::access::Action;
+use crate::domain::comuni;
+use crate::domain::enrollment::{ApplicationForm, Status};
+use crate::error::AppError;
+use crate::services::enrollment::{CancelOutcome, EnrollOutcome, manage_url};
+use crate::store;
+use crate::web::auth::Viewer;
+use crate::web::enroll;
+use crate::web::view::WorkshopView;
+
+pub async fn workshops(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    let mut out = Vec::new();
+    for entry in state.catalogue.all() {
+        out.push(WorkshopView::load(&state, entry).await?);
+    }
+    Ok(Json(json!({ "workshops": out })))
+}
+
+pub async fn workshop(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<WorkshopView>, AppError> {
+    let entry = state.catalogue.by_slug(&slug).ok_or(AppError::NotFound)?;
+    Ok(Json(WorkshopView::load(&state, entry).await?))
+}
+
+/// `POST /api/v1/workshops/{slug}/enrollments`. No CSRF token: a JSON body cannot be sent
+/// cross-site without a CORS preflight, which we never grant.
+pub async fn enroll(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    body: Result<Json<ApplicationForm>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let entry = state
+        .catalogue
+        .by_slug(&slug)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    let Json(form) = body.map_err(|e| {
+        AppError::BadRequest(format!(
+            "Corpo della richiesta non valido: serve un oggetto JSON ({})",
+            e.status()
+        ))
+    })?;
+    match enroll::apply(&state, &entry, &form).await? {
+        EnrollOutcome::Enrolled {
+            id,
+            status,
+            position,
+            token,
+        } => Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "id": id,
+                "status": status,
+                "position": position,
+                "manage_url": manage_url(&state.base_url, &token),
+            })),
+        )
+            .into_response()),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "unexpected enrollment outcome"
+        ))),
+    }
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    match enroll::cancel_by_token(&state, &token).await? {
+        CancelOutcome::Cancelled { promoted } => Ok(Json(json!({
+            "status": Status::Cancelled,
+            "promoted": promoted.is_some(),
+        }))),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Every enrollment of a workshop in arrival order (organisers, and facilitators of it).
+pub async fn enrollments(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let entry = state.catalogue.by_slug(&slug).ok_or(AppError::NotFound)?;
+    viewer.require(Action::ViewEnrollments(entry.id))?;
+    let rows = store::enrollments::list(&state.store, entry.id).await?;
+    let mut waiting = 0;
+    let out: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let position = (r.status() == Status::Waitlisted).then(|| {
+                waiting += 1;
+                waiting
+            });
+            json!({
+                "id": r.id, "arrival": r.arrival, "name": r.name, "email": r.email,
+                "role": r.role, "ente": r.ente, "comune_istat": r.comune_istat,
+                "ambito": r.ambito, "status": r.status(), "position": position,
+                "created_at": r.created_at,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "workshop": entry.workshop.slug, "capacity": entry.workshop.capacity, "enrollments": out }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ComuniQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Autocompletion of the Comune field (Fonte: ISTAT).
+pub async fn comuni(Query(q): Query<ComuniQuery>) -> impl IntoResponse {
+    let q = q.q.chars().take(60).collect::<String>();
+    let found: Vec<Value> = if q.trim().chars().count() < 2 {
+        vec![]
+    } else {
+        comuni::search(&q, 12)
+            .into_iter()
+            .map(|c| {
+                json!({
+                    "codice_istat": c.codice_istat,
+                    "nome": c.denominazione,
+                    "sigla": c.sigla,
+                    "regione": c.regione,
+                    "etichetta": format!("{} ({})", c.denominazione, c.sigla),
+                })
+            })
+            .collect()
+    };
+    Json(json!({ "comuni": found, "fonte": "ISTAT" }))
+}

@@ -1,0 +1,295 @@
+//! Who is asking: session cookies, API keys, private links; and CSRF protection for forms.
+//!
+//! Staff and participants get a server-side session (random token in an HttpOnly, SameSite=Lax
+//! cookie; `__Host-` and `Secure` when the public address is https). Scripts use
+//! `Authorization: Bearer <API key>`. Forms carry a CSRF token that must equal the visitor's
+//! CSRF cookie (double submit; the `__Host-` prefix stops subdomains from planting it), and
+//! unsafe requests from a foreign `Origin` are refused outright.
+
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::domain::access::{AccountRole, Principal};
+use crate::error::AppError;
+use crate::secret;
+use crate::services::accounts;
+use crate::store;
+
+/// Cookie names: with the `__Host-` prefix only when cookies are Secure (https).
+pub fn session_cookie(state: &AppState) -> &'static str {
+    if state.secure_cookies {
+        "__Host-tavolo_sessione"
+    } else {
+        "tavolo_sessione"
+    }
+}
+
+pub fn csrf_cookie(state: &AppState) -> &'static str {
+    if state.secure_cookies {
+        "__Host-tavolo_csrf"
+    } else {
+        "tavolo_csrf"
+    }
+}
+
+/// A `Set-Cookie` value with our attributes.
+pub fn cookie(state: &AppState, name: &str, value: &str, max_age_s: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if state.secure_cookies {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age_s {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).expect("cookie values are ASCII tokens")
+}
+
+/// Reads one cookie from the request headers.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The visitor's CSRF token, put in the request by [`csrf_layer`].
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+/// Gives every visitor a CSRF cookie and refuses unsafe requests from a foreign Origin.
+pub async fn csrf_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        if let Some(origin) = req.headers().get(header::ORIGIN) {
+            if origin.to_str().ok() != Some(origin_of(&state.base_url)) {
+                return AppError::Forbidden(
+                    "Richiesta rifiutata: proviene da un sito diverso da Tavolo.".into(),
+                )
+                .into_response();
+            }
+        }
+    }
+    let name = csrf_cookie(&state);
+    let existing = read_cookie(req.headers(), name)
+        .filter(|v| secret::looks_like_token(v))
+        .map(str::to_string);
+    let (token, fresh) = match existing {
+        Some(t) => (t, false),
+        None => (secret::new_token().0, true),
+    };
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.run(req).await;
+    if fresh {
+        res.headers_mut()
+            .append(header::SET_COOKIE, cookie(&state, name, &token, None));
+    }
+    res
+}
+
+/// `scheme://host[:port]` of a base URL.
+pub fn origin_of(base_url: &str) -> &str {
+    let after_scheme = base_url.find("://").map_or(0, |i| i + 3);
+    match base_url[after_scheme..].find('/') {
+        Some(i) => &base_url[..after_scheme + i],
+        None => base_url,
+    }
+}
+
+/// A form whose `csrf` field matched the visitor's CSRF cookie.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let expected = req
+            .extensions()
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("Il modulo inviato è troppo grande.".into()))?;
+        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
+            csrf: String::new(),
+        });
+        if expected.is_empty() || !secret::same(&field.csrf, &expected) {
+            return Err(AppError::Forbidden(
+                "Il modulo è scaduto o non proviene da questa pagina: ricarica la pagina e riprova."
+                    .into(),
+            ));
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(CsrfForm)
+            .map_err(|_| AppError::BadRequest("Il modulo inviato non è leggibile.".into()))
+    }
+}
+
+/// The person making the request.
+#[derive(Clone)]
+pub struct Viewer {
+    pub principal: Principal,
+    /// Display name of a staff account (for the header and the audit log).
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub csrf: String,
+    /// Hash of the session token, when logged in by cookie.
+    pub session_hash: Option<String>,
+}
+
+impl Viewer {
+    pub fn is_organiser(&self) -> bool {
+        matches!(
+            self.principal,
+            Principal::Account {
+                role: AccountRole::Organiser,
+                ..
+            }
+        )
+    }
+
+    /// "Nome <email>" for the audit log.
+    pub fn actor(&self) -> String {
+        match (&self.name, &self.email) {
+            (Some(n), Some(e)) => format!("{n} <{e}>"),
+            _ => "sconosciuto".into(),
+        }
+    }
+
+    /// Staff only, else 401 (not logged in) or 403.
+    pub fn require_staff(&self) -> Result<(), AppError> {
+        match self.principal {
+            Principal::Account { .. } => Ok(()),
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// The rule of `domain::access`, as an HTTP answer.
+    pub fn require(&self, action: crate::domain::access::Action) -> Result<(), AppError> {
+        self.require_staff()?;
+        if self.principal.may(action) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let anonymous = Viewer {
+            principal: Principal::Anonymous,
+            name: None,
+            email: None,
+            csrf: csrf.clone(),
+            session_hash: None,
+        };
+        // Scripts: API key.
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let key = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or(AppError::Unauthorized)?;
+            let account_id =
+                store::accounts::account_by_api_key(&state.store, &secret::hash(key.trim()))
+                    .await?
+                    .ok_or(AppError::Unauthorized)?;
+            return account_viewer(state, account_id, csrf, None).await;
+        }
+        let Some(raw) = read_cookie(&parts.headers, session_cookie(state)) else {
+            return Ok(anonymous);
+        };
+        if !secret::looks_like_token(raw) {
+            return Ok(anonymous);
+        }
+        let hash = secret::hash(raw);
+        let Some(session) = store::accounts::session(&state.store, &hash).await? else {
+            return Ok(anonymous);
+        };
+        if let Some(account_id) = session.account_id {
+            return account_viewer(state, account_id, csrf, Some(hash)).await;
+        }
+        if let Some(enrollment_id) = session.enrollment_id {
+            let mut conn = state.store.pool.acquire().await?;
+            if let Some(row) = store::enrollments::by_id(&mut conn, enrollment_id).await? {
+                return Ok(Viewer {
+                    principal: Principal::Participant {
+                        enrollment_id,
+                        workshop_id: row.workshop_id,
+                    },
+                    name: Some(row.name),
+                    email: Some(row.email),
+                    csrf,
+                    session_hash: Some(hash),
+                });
+            }
+        }
+        Ok(anonymous)
+    }
+}
+
+async fn account_viewer(
+    state: &AppState,
+    account_id: i64,
+    csrf: String,
+    session_hash: Option<String>,
+) -> Result<Viewer, AppError> {
+    let Some(account) = store::accounts::by_id(&state.store, account_id).await? else {
+        return Err(AppError::Unauthorized);
+    };
+    let principal = accounts::principal_of(&state.store, account_id).await?;
+    Ok(Viewer {
+        principal,
+        name: Some(account.name),
+        email: Some(account.email),
+        csrf,
+        session_hash,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port() {
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(
+            origin_of("https://tavolo.anci.it/base"),
+            "https://tavolo.anci.it"
+        );
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; tavolo_csrf=xyz; b=2"),
+        );
+        assert_eq!(read_cookie(&h, "tavolo_csrf"), Some("xyz"));
+        assert_eq!(read_cookie(&h, "csrf"), None);
+    }
+}

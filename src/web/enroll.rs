@@ -1,0 +1,388 @@
+//! Enrollment pages: the form, the private page of an enrollment, cancellation, calendar.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::domain::access::Principal;
+use crate::domain::enrollment::{self, ApplicationForm, Refusal, Status};
+use crate::domain::text::FieldError;
+use crate::domain::workshop::Window;
+use crate::domain::{comuni, dates, ics};
+use crate::error::AppError;
+use crate::secret;
+use crate::services::accounts;
+use crate::services::catalogue::Entry;
+use crate::services::enrollment::{CancelOutcome, Canceller, EnrollOutcome};
+use crate::store;
+use crate::web::auth::{self, CsrfForm, Viewer};
+use crate::web::view::{WorkshopView, page};
+
+/// Checks the window and the application, then lets the desk decide. Shared by the form and
+/// the JSON API so both give the same answers.
+pub async fn apply(
+    state: &AppState,
+    entry: &Arc<Entry>,
+    form: &ApplicationForm,
+) -> Result<EnrollOutcome, AppError> {
+    let w = &entry.workshop;
+    match w.window(Utc::now()) {
+        Window::NotYetOpen => {
+            return Err(AppError::Conflict {
+                code: "not_open",
+                message: format!(
+                    "Le iscrizioni non sono ancora aperte: apriranno {}.",
+                    dates::format_datetime(w.enrollment_opens, w.timezone)
+                ),
+                extra: json!({}),
+            });
+        }
+        Window::Closed => return Err(closed(entry)),
+        Window::Open => {}
+    }
+    let app = match enrollment::validate(form, w) {
+        Ok(app) => app,
+        Err(Refusal::Invalid(fields)) => return Err(AppError::Invalid(fields)),
+        Err(Refusal::RoleNotEligible { role_label }) => {
+            let allowed: Vec<&str> = w
+                .eligible_roles
+                .iter()
+                .map(|r| w.role_label(r).unwrap_or(r))
+                .collect();
+            return Err(AppError::Forbidden(format!(
+                "Il laboratorio è riservato a: {}. Il ruolo «{role_label}» non è ammesso.",
+                allowed.join("; ")
+            )));
+        }
+    };
+    let email = app.email.clone();
+    match state.desk.enroll(entry.clone(), app).await? {
+        EnrollOutcome::Closed => Err(closed(entry)),
+        EnrollOutcome::Duplicate { status, position } => Err(AppError::Conflict {
+            code: "already_enrolled",
+            message: format!(
+                "L'indirizzo {email} risulta già iscritto a questo laboratorio ({}). \
+                 Per gestire l'iscrizione usa il link personale ricevuto via e-mail.",
+                status.label().to_lowercase()
+            ),
+            extra: json!({ "status": status, "position": position }),
+        }),
+        outcome => Ok(outcome),
+    }
+}
+
+fn closed(entry: &Entry) -> AppError {
+    let w = &entry.workshop;
+    AppError::Gone(format!(
+        "Le iscrizioni sono chiuse dal {}.",
+        dates::format_datetime(w.enrollment_closes, w.timezone)
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct FormPage {
+    #[serde(flatten)]
+    form: ApplicationForm,
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let entry = state.catalogue.by_slug(&slug).ok_or(AppError::NotFound)?;
+    render_form(
+        &state,
+        &viewer,
+        entry,
+        &ApplicationForm::default(),
+        &[],
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_form(
+    state: &AppState,
+    viewer: &Viewer,
+    entry: &Arc<Entry>,
+    values: &ApplicationForm,
+    errors: &[FieldError],
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let w = &entry.workshop;
+    let roles: Vec<_> = w
+        .roles
+        .iter()
+        .filter(|r| w.is_eligible(&r.id))
+        .map(|r| json!({ "id": r.id, "label": r.label }))
+        .collect();
+    let other_roles: Vec<_> = w
+        .roles
+        .iter()
+        .filter(|r| !w.is_eligible(&r.id))
+        .map(|r| r.label.clone())
+        .collect();
+    let comune_label = values
+        .comune_istat
+        .as_deref()
+        .or(values.comune.as_deref())
+        .map(|c| {
+            comuni::resolve(c)
+                .map(|c| format!("{} ({})", c.denominazione, c.sigla))
+                .unwrap_or(c.to_string())
+        });
+    let mut res = page(
+        state,
+        viewer,
+        "enroll.html",
+        crate::ctx! {
+            w => WorkshopView::load(state, entry).await?,
+            roles,
+            other_roles,
+            ambiti => w.ambiti,
+            values => json!({
+                "name": values.name, "email": values.email, "role": values.role,
+                "ente": values.ente, "comune": comune_label, "ambito": values.ambito,
+                "privacy_ack": values.privacy_ack,
+            }),
+            errors,
+            error_for => errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+            notice,
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<FormPage>,
+) -> Result<Response, AppError> {
+    let entry = state
+        .catalogue
+        .by_slug(&slug)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    let form = form.form;
+    match apply(&state, &entry, &form).await {
+        Ok(EnrollOutcome::Enrolled { token, .. }) => {
+            Ok(Redirect::to(&format!("/iscrizione/{token}?nuova=1")).into_response())
+        }
+        Ok(_) => Err(AppError::Internal(anyhow::anyhow!(
+            "unexpected enrollment outcome"
+        ))),
+        Err(AppError::Invalid(errors)) => {
+            render_form(
+                &state,
+                &viewer,
+                &entry,
+                &form,
+                &errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Forbidden(message)) => {
+            let errors = [FieldError::new("role", message)];
+            render_form(
+                &state,
+                &viewer,
+                &entry,
+                &form,
+                &errors,
+                None,
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(AppError::Conflict {
+            message,
+            code: "already_enrolled",
+            ..
+        }) => {
+            render_form(
+                &state,
+                &viewer,
+                &entry,
+                &form,
+                &[],
+                Some(message),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ManageQuery {
+    #[serde(default)]
+    nuova: Option<String>,
+    #[serde(default)]
+    annullata: Option<String>,
+}
+
+/// The private page of an enrollment. Opening it also logs the person in (session cookie), so
+/// that they can join the meeting boards from the same browser.
+pub async fn manage(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+    Query(q): Query<ManageQuery>,
+) -> Result<Response, AppError> {
+    let row = enrollment_by_token(&state, &token).await?;
+    let entry = state
+        .catalogue
+        .by_id(row.workshop_id)
+        .ok_or(AppError::NotFound)?;
+    let status = row.status();
+    let position = if status == Status::Waitlisted {
+        let mut conn = state.store.pool.acquire().await?;
+        Some(
+            store::enrollments::waitlist_position(&mut conn, row.workshop_id, row.arrival, row.id)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let messages = store::outbox::for_enrollment(&state.store, row.id).await?;
+    let comune = row
+        .comune_istat
+        .as_deref()
+        .and_then(comuni::by_code)
+        .map(|c| format!("{} ({})", c.denominazione, c.sigla));
+    let w = &entry.workshop;
+    let already = matches!(viewer.principal, Principal::Participant { enrollment_id, .. } if enrollment_id == row.id);
+    let mut res = page(
+        &state,
+        &viewer,
+        "manage.html",
+        crate::ctx! {
+            w => WorkshopView::load(&state, entry).await?,
+            e => json!({
+                "name": row.name, "email": row.email, "ente": row.ente,
+                "role": w.role_label(&row.role).unwrap_or(&row.role),
+                "comune": comune, "ambito": row.ambito,
+                "status": status, "status_label": status.label(), "position": position,
+                "created_at": row.created_at,
+            }),
+            messages => messages.iter().map(|m| json!({
+                "subject": m.subject, "status": m.status, "created_at": m.created_at, "sent_at": m.sent_at,
+            })).collect::<Vec<_>>(),
+            token,
+            just_enrolled => q.nuova.is_some(),
+            just_cancelled => q.annullata.is_some(),
+        },
+    )?;
+    if !already && status != Status::Cancelled {
+        let raw = accounts::open_session(&state.store, None, Some(row.id)).await?;
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            auth::cookie(
+                &state,
+                auth::session_cookie(&state),
+                &raw,
+                Some(accounts::SESSION_TTL_MS / 1000),
+            ),
+        );
+    }
+    Ok(res)
+}
+
+pub async fn enrollment_by_token(
+    state: &AppState,
+    token: &str,
+) -> Result<store::enrollments::EnrollmentRow, AppError> {
+    if !secret::looks_like_token(token) {
+        return Err(AppError::NotFound);
+    }
+    let mut conn = state.store.pool.acquire().await?;
+    store::enrollments::by_link(&mut conn, &secret::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    conferma: Option<String>,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<CancelForm>,
+) -> Result<Response, AppError> {
+    if form.conferma.as_deref() != Some("on") {
+        return Err(AppError::BadRequest(
+            "Per annullare l'iscrizione spunta la casella di conferma e invia di nuovo.".into(),
+        ));
+    }
+    cancel_by_token(&state, &token).await?;
+    Ok(Redirect::to(&format!("/iscrizione/{token}?annullata=1")).into_response())
+}
+
+/// Cancels from a private link; shared by the page and the API.
+pub async fn cancel_by_token(state: &AppState, token: &str) -> Result<CancelOutcome, AppError> {
+    let row = enrollment_by_token(state, token).await?;
+    let entry = state
+        .catalogue
+        .by_id(row.workshop_id)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    let outcome = state
+        .desk
+        .cancel(
+            entry,
+            Canceller::Person {
+                token_hash: secret::hash(token),
+            },
+        )
+        .await?;
+    match outcome {
+        CancelOutcome::NotFound => Err(AppError::NotFound),
+        CancelOutcome::AlreadyCancelled => Err(AppError::Conflict {
+            code: "already_cancelled",
+            message: "Questa iscrizione è già stata annullata.".into(),
+            extra: json!({}),
+        }),
+        o => Ok(o),
+    }
+}
+
+/// The public calendar of a workshop's meetings.
+pub async fn workshop_ics(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let slug = slug.trim_end_matches(".ics");
+    let entry = state.catalogue.by_slug(slug).ok_or(AppError::NotFound)?;
+    let body = ics::workshop_calendar(&entry.workshop, &state.base_url);
+    let mut res = body.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!(
+            "attachment; filename=\"{}.ics\"",
+            entry.workshop.slug
+        ))
+        .map_err(|e| AppError::Internal(e.into()))?,
+    );
+    Ok(res)
+}

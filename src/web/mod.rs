@@ -1,0 +1,185 @@
+//! The route table and what every response gets (security headers, CSRF cookie, error pages).
+//! This is the only layer that knows HTTP.
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod enroll;
+pub mod pages;
+pub mod view;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::error::ErrorInfo;
+
+/// Requests larger than this are refused (413): no form or API body of ours comes close.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::catalogue))
+        .route("/laboratori/{slug}", get(pages::workshop))
+        .route(
+            "/laboratori/{slug}/iscrizione",
+            get(enroll::form).post(enroll::submit),
+        )
+        .route(
+            "/laboratori/{slug}/calendario.ics",
+            get(enroll::workshop_ics),
+        )
+        .route("/iscrizione/{token}", get(enroll::manage))
+        .route("/iscrizione/{token}/annulla", post(enroll::cancel))
+        .route("/privacy", get(pages::privacy))
+        .route("/accessibilita", get(pages::accessibility))
+        .route("/accedi", get(admin::login_form).post(admin::login))
+        .route("/esci", post(admin::logout))
+        .route(
+            "/configura/{token}",
+            get(admin::setup_form).post(admin::setup),
+        )
+        .route("/admin", get(admin::index))
+        .route(
+            "/admin/laboratori/{slug}/iscrizioni",
+            get(admin::enrollments),
+        )
+        .route(
+            "/admin/laboratori/{slug}/iscrizioni.csv",
+            get(admin::enrollments_csv),
+        )
+        .route("/admin/iscrizioni/{id}/annulla", post(admin::cancel))
+        .route("/admin/posta", get(admin::outbox))
+        .route(
+            "/admin/incontri/{id}/presenze",
+            get(admin::attendance).post(admin::mark_attendance),
+        )
+        .route(
+            "/admin/incontri/{id}/presenze.csv",
+            get(admin::attendance_csv),
+        )
+        .route(
+            "/admin/account",
+            get(admin::accounts).post(admin::create_account),
+        )
+        .route("/admin/account/chiave-api", post(admin::create_api_key))
+        .layer(middleware::from_fn_with_state(state.clone(), html_errors));
+
+    let api = Router::new()
+        .route("/api/v1/workshops", get(api::workshops))
+        .route("/api/v1/workshops/{slug}", get(api::workshop))
+        .route(
+            "/api/v1/workshops/{slug}/enrollments",
+            get(api::enrollments).post(api::enroll),
+        )
+        .route("/api/v1/enrollments/{token}/cancel", post(api::cancel))
+        .route("/api/v1/comuni", get(api::comuni));
+
+    Router::new()
+        .merge(pages)
+        .merge(api)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/static/{*path}", get(pages::static_file))
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf_layer,
+        ))
+        .layer(middleware::from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.store.ready().await {
+        "ready".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database not ready").into_response()
+    }
+}
+
+/// Strict headers on every response. No inline script or style anywhere, so the CSP can forbid
+/// both; `no-referrer` keeps private links (tokens in the path) out of other sites' logs.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let private = {
+        let p = req.uri().path();
+        p.starts_with("/iscrizione/")
+            || p.starts_with("/admin")
+            || p.starts_with("/configura/")
+            || p.starts_with("/api/v1/enrollments")
+    };
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if private {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// On browser routes, errors become Italian pages (and "log in first" a redirect).
+async fn html_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let csrf = req
+        .extensions()
+        .get::<auth::CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
+    let res = next.run(req).await;
+    let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
+        return res;
+    };
+    if info.status == StatusCode::UNAUTHORIZED {
+        let next = serde_urlencoded::to_string([("dopo", path.as_str())]).unwrap_or_default();
+        return Redirect::to(&format!("/accedi?{next}")).into_response();
+    }
+    let title = match info.status {
+        StatusCode::NOT_FOUND => "Pagina non trovata",
+        StatusCode::FORBIDDEN => "Accesso non consentito",
+        StatusCode::GONE => "Non più disponibile",
+        s if s.is_server_error() => "Servizio non disponibile",
+        _ => "Richiesta non valida",
+    };
+    let ctx = crate::ctx! {
+        title => title,
+        message => info.message,
+        status => info.status.as_u16(),
+        csrf => csrf,
+    };
+    match state.templates.render("error.html", ctx) {
+        Ok(html) => (info.status, axum::response::Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the error page");
+            (info.status, info.message).into_response()
+        }
+    }
+}
