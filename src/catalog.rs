@@ -5,9 +5,9 @@
 //! is the organiser who edited the file (e.g.
 //! `workshops/x.toml:12: modules[0].meetings[1].date: data non valida (atteso AAAA-MM-GG)`).
 //! The file is read in two passes: serde with `deny_unknown_fields` checks the shape (unknown,
-//! missing and mistyped keys), then [`Checker`] checks the meaning (dates, references to roles and
-//! board templates, order of meetings), using the byte spans kept by [`toml::Spanned`] to find
-//! the line. Only the first mistake is reported.
+//! missing and mistyped keys), then a second pass checks the meaning (dates, references to roles
+//! and board templates, order of meetings), using the byte spans kept by [`toml::Spanned`] to
+//! find the line. Only the first mistake is reported.
 //!
 //! The format is documented in DESIGN.md ("Workshop file") and by the shipped examples in
 //! `workshops/`.
@@ -85,14 +85,26 @@ impl CatalogError {
 /// The roles a workshop knows unless its file adds to or relabels them (`[[roles]]`).
 pub fn default_roles() -> Vec<Role> {
     [
-        ("responsabile-ufficio-di-piano", "Responsabile dell'Ufficio di Piano"),
-        ("responsabile-servizi-sociali", "Responsabile dei Servizi sociali del Comune"),
+        (
+            "responsabile-ufficio-di-piano",
+            "Responsabile dell'Ufficio di Piano",
+        ),
+        (
+            "responsabile-servizi-sociali",
+            "Responsabile dei Servizi sociali del Comune",
+        ),
         ("sindaco-assessore", "Sindaco o Assessore"),
-        ("referente-ats", "Referente ATS (Agenzia di Tutela della Salute)"),
-        ("referente-asst", "Referente ASST (Azienda Socio-Sanitaria Territoriale)"),
+        (
+            "referente-ats",
+            "Referente ATS (Agenzia di Tutela della Salute)",
+        ),
+        (
+            "referente-asst",
+            "Referente ASST (Azienda Socio-Sanitaria Territoriale)",
+        ),
         (
             "referente-ets",
-            "Referente di un ente del Terzo settore (cooperativa sociale, ODV, APS, fondazione, Forum, CSV)",
+            "Referente di un ente del Terzo settore (ETS)",
         ),
         ("osservatore", "Osservatore"),
     ]
@@ -321,7 +333,27 @@ struct Checker<'a> {
 type Checked<T> = Result<T, CatalogError>;
 
 const DATE_HINT: &str = "data non valida (atteso AAAA-MM-GG, es. 2021-10-01)";
-const TIME_HINT: &str = "orario non valido (atteso HH:MM, es. 09:30)";
+const TIME_HINT: &str = "orario non valido (atteso HH:MM:SS, es. 09:30:00)";
+
+/// The keys of the file's top level, for the hint when one is written inside a table.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "slug",
+    "title",
+    "organiser",
+    "funding",
+    "description",
+    "timezone",
+    "capacity",
+    "enrollment_opens",
+    "enrollment_closes",
+    "eligible_roles",
+    "facilitators",
+    "ambiti",
+    "policy_areas",
+    "roles",
+    "board_templates",
+    "modules",
+];
 const INSTANT_HINT: &str =
     "data e ora non valide (atteso AAAA-MM-GGTHH:MM:SS+02:00, es. 2021-09-27T23:59:59+02:00)";
 
@@ -797,7 +829,8 @@ impl Checker<'_> {
     fn toml_error(&self, error: &toml::de::Error) -> CatalogError {
         let span = error.span().unwrap_or(0..0);
         let message = error.message();
-        let path = key_path_at(self.text, &span);
+        let table_only = message.starts_with("missing field ");
+        let path = key_path_at(self.text, &span, table_only);
         let (key, italian) = if let Some(field) = quoted_after(message, "missing field ") {
             (
                 join_key(&path, field),
@@ -818,11 +851,17 @@ impl Checker<'_> {
             } else {
                 path
             };
-            let hint = if allowed.is_empty() {
+            let mut hint = if allowed.is_empty() {
                 String::new()
             } else {
                 format!(" (qui sono ammesse: {})", allowed.join(", "))
             };
+            if key.contains('.') && TOP_LEVEL_KEYS.contains(&field) {
+                hint.push_str(
+                    "; le chiavi generali del laboratorio vanno scritte prima della prima \
+                     sezione [[...]]",
+                );
+            }
             (key, format!("chiave sconosciuta \"{field}\"{hint}"))
         } else if let Some(rest) = message.strip_prefix("invalid type: ") {
             (path, format!("tipo non valido: {}", found_expected(rest)))
@@ -979,17 +1018,24 @@ fn syntax_message(message: &str) -> String {
         .unwrap_or_else(|| format!("errore di sintassi TOML ({message})"))
 }
 
-/// The dotted key path (`modules[0].meetings[1].date`) of the smallest key, value or table
-/// header of the document that contains `target`; for spans the document does not cover
-/// (e.g. a syntax error in a value), the last key before it on the same line.
-fn key_path_at(text: &str, target: &Range<usize>) -> String {
+/// The dotted key path (`modules[0].meetings[1].date`) of what a `toml` error points at.
+///
+/// That is the smallest key, value or table header containing `target` (only table headers
+/// when `table_only`, for "missing field" errors that point at the table missing it). When the
+/// document tree does not cover the span (syntax errors drop what they cannot parse), it is the
+/// last key before it on the same line, or else the text at the span (a repeated key) inside the
+/// table whose header comes last before it.
+fn key_path_at(text: &str, target: &Range<usize>, table_only: bool) -> String {
     struct Search {
         target: Range<usize>,
+        table_only: bool,
+        line_start: usize,
         /// (span length, depth, path) of the best node containing the target.
         best: Option<(usize, usize, String)>,
         /// (key start, path) of the last key that ends before the target on its line.
         before: Option<(usize, String)>,
-        line_start: usize,
+        /// (header start, path) of the last table header before the target.
+        enclosing: Option<(usize, String)>,
     }
     impl Search {
         fn consider(&mut self, span: Range<usize>, depth: usize, path: &str) {
@@ -1007,7 +1053,9 @@ fn key_path_at(text: &str, target: &Range<usize>) -> String {
             }
         }
         fn key(&mut self, span: Range<usize>, depth: usize, path: &str) {
-            self.consider(span.clone(), depth, path);
+            if !self.table_only {
+                self.consider(span.clone(), depth, path);
+            }
             if span.start >= self.line_start
                 && span.end <= self.target.start
                 && self.before.as_ref().is_none_or(|(at, _)| span.start > *at)
@@ -1023,7 +1071,20 @@ fn key_path_at(text: &str, target: &Range<usize>) -> String {
             }
         }
         fn value(&mut self, value: &Spanned<DeValue<'_>>, depth: usize, path: &str) {
-            self.consider(value.span(), depth, path);
+            let span = value.span();
+            let is_table = matches!(value.get_ref(), DeValue::Table(_));
+            if !self.table_only || is_table {
+                self.consider(span.clone(), depth, path);
+            }
+            if is_table
+                && span.start <= self.target.start
+                && self
+                    .enclosing
+                    .as_ref()
+                    .is_none_or(|(at, _)| span.start >= *at)
+            {
+                self.enclosing = Some((span.start, path.to_string()));
+            }
             match value.get_ref() {
                 DeValue::Table(t) => self.table(t, depth, path),
                 DeValue::Array(items) => {
@@ -1044,15 +1105,25 @@ fn key_path_at(text: &str, target: &Range<usize>) -> String {
     let (root, _) = DeTable::parse_recoverable(text);
     let mut search = Search {
         target: target.clone(),
+        table_only,
+        line_start,
         best: None,
         before: None,
-        line_start,
+        enclosing: None,
     };
     search.table(root.get_ref(), 0, "");
-    match (search.best, search.before) {
-        (Some((_, _, path)), _) => path,
-        (None, Some((_, path))) => path,
-        (None, None) => String::new(),
+    if let Some((_, _, path)) = search.best {
+        return path;
+    }
+    if let Some((_, path)) = search.before {
+        return path;
+    }
+    let written = text.get(target.clone()).unwrap_or("").trim();
+    let table = search.enclosing.map(|(_, path)| path).unwrap_or_default();
+    if !written.is_empty() && !written.contains('\n') {
+        join_key(&table, written)
+    } else {
+        table
     }
 }
 
@@ -1279,10 +1350,12 @@ topics = ["Un tema"]
             message.starts_with("chiave sconosciuta \"colour\""),
             "{message}"
         );
-        assert!(
-            message.contains("capacity"),
-            "lists the allowed keys: {message}"
-        );
+        let listed = message
+            .split_once("ammesse: ")
+            .unwrap()
+            .1
+            .trim_end_matches(')');
+        assert_eq!(listed, TOP_LEVEL_KEYS.join(", "), "lists the allowed keys");
 
         let text = edited(
             "  date = 2021-10-06\n",
@@ -1293,6 +1366,18 @@ topics = ["Un tema"]
             (line, key.as_str()),
             (line_of(&text, "room"), "modules[0].meetings[1].room")
         );
+
+        // A general key written after a [[...]] header lands in that table: say so.
+        let text = format!("{MINIMAL}capacity = 12\n");
+        let (line, key, message) = error(&text);
+        assert_eq!(
+            (line, key.as_str()),
+            (
+                line_of(&text, "capacity = 12"),
+                "modules[0].meetings[1].capacity"
+            )
+        );
+        assert!(message.contains("prima della prima sezione"), "{message}");
 
         let text = edited("topics = [", "topic = [");
         let (line, key, message) = error(&text);

@@ -17,7 +17,7 @@ const CSV: &str = include_str!("../../workshops/data/comuni-istat.csv");
 pub struct Comune {
     /// Six-digit ISTAT code, with leading zeros ("015146" for Milano).
     pub codice_istat: &'static str,
-    /// Official name; bilingual Comuni carry both ("Bolzano/Bozen").
+    /// Official name as ISTAT writes it ("Forlì", "Gressoney-La-Trinité").
     pub denominazione: &'static str,
     pub regione: &'static str,
     /// Province, metropolitan city or equivalent unit ("Milano", "Monza e della Brianza").
@@ -62,10 +62,10 @@ pub fn by_code(code: &str) -> Option<&'static Comune> {
 /// Comuni matching what someone is typing, best first, at most `limit`.
 ///
 /// Case, accents, apostrophes and hyphens are ignored. Names equal to the query come first, then
-/// names starting with it, then names with a word starting with it ("bozen" finds
-/// "Bolzano/Bozen"), then names merely containing it. Within each group Comuni of Lombardia come
-/// first, then alphabetical order. A query of digits matches ISTAT codes by prefix, and
-/// "Nome (SIGLA)" restricts the search to that province.
+/// names starting with it, then names with a word starting with it ("trinite" finds
+/// "Gressoney-La-Trinité"), then names merely containing it. Within each group Comuni of
+/// Lombardia come first, then alphabetical order. A query of digits matches ISTAT codes by
+/// prefix, and "Nome (SIGLA)" restricts the search to that province.
 pub fn search(query: &str, limit: usize) -> Vec<&'static Comune> {
     let index: &'static Index = &INDEX;
     let (name, sigla) = split_label(query);
@@ -116,8 +116,9 @@ pub fn search(query: &str, limit: usize) -> Vec<&'static Comune> {
 /// The Comune a person meant, if it is unambiguous.
 ///
 /// Accepts an ISTAT code ("015146", also without leading zeros), an exact name in any case and
-/// with or without accents ("Milano", "forli"), one half of a bilingual name ("Bozen"), or a
-/// label "Nome (SIGLA)" as produced by [`Comune::label`]. A name shared by Comuni of different
+/// with or without accents ("Milano", "forli"), one half of a name written "Italiano/Deutsch"
+/// (should ISTAT's file carry such names), or a label "Nome (SIGLA)" as produced by
+/// [`Comune::label`]. A name shared by Comuni of different
 /// provinces (e.g. "Castro") resolves only with its "(SIGLA)".
 pub fn resolve(input: &str) -> Option<&'static Comune> {
     let index: &'static Index = &INDEX;
@@ -345,7 +346,10 @@ mod tests {
         assert_eq!(resolve("milano (mi)").unwrap().codice_istat, "015146");
         assert_eq!(resolve("Agliè").unwrap().codice_istat, "001001");
         assert_eq!(resolve("aglie").unwrap().codice_istat, "001001");
-        assert_eq!(resolve("Bozen").unwrap().denominazione, "Bolzano/Bozen");
+        assert_eq!(
+            resolve("gressoney la trinite").unwrap().denominazione,
+            "Gressoney-La-Trinité"
+        );
         assert!(resolve("Milano (RM)").is_none());
         assert!(resolve("Mila").is_none(), "a prefix is not a choice");
         assert!(resolve("").is_none());
@@ -374,9 +378,9 @@ mod tests {
 
     #[test]
     fn search_puts_exact_and_prefix_matches_first() {
-        let hits = search("milano", 5);
-        assert_eq!(hits[0].codice_istat, "015146");
-        assert!(hits.len() > 1);
+        assert_eq!(names(&search("milano", 5)), ["Milano"]);
+        let hits = search("bergamo", 5);
+        assert_eq!(hits[0].codice_istat, "016024");
         // Names starting with "milan" come before names merely containing it.
         let hits = search("milan", 50);
         let first_substring = hits
@@ -396,7 +400,11 @@ mod tests {
         assert_eq!(names(&search("FORLI", 1)), ["Forlì"]);
         assert_eq!(names(&search("cantù", 1)), ["Cantù"]);
         assert_eq!(names(&search("cantu", 1)), ["Cantù"]);
-        assert_eq!(names(&search("bozen", 1)), ["Bolzano/Bozen"]);
+        assert_eq!(names(&search("trinite", 1)), ["Gressoney-La-Trinité"]);
+        assert_eq!(
+            names(&search("sant’angelo lod", 1)),
+            ["Sant'Angelo Lodigiano"]
+        );
     }
 
     #[test]
