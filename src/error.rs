@@ -27,6 +27,8 @@ pub enum AppError {
     Gone(String),
     #[error("{0}")]
     BadRequest(String),
+    #[error("La richiesta è troppo grande.")]
+    TooLarge,
     #[error("Il servizio è momentaneamente non disponibile: riprova tra poco.")]
     Unavailable,
     #[error("Si è verificato un errore interno: riprova tra poco.")]
@@ -43,6 +45,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -57,6 +60,7 @@ impl AppError {
             AppError::Conflict { code, .. } => code,
             AppError::Gone(_) => "gone",
             AppError::BadRequest(_) => "bad_request",
+            AppError::TooLarge => "too_large",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
         }

@@ -77,6 +77,8 @@ impl Templates {
                 .build()
                 .expect("the default delimiters are valid"),
         );
+        // Templates are edited by organisers: a missing variable renders empty, never a 500.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.add_filter("datetime_it", datetime_it);
         env.add_filter("date_it", date_it);
         Templates { env }

@@ -40,7 +40,9 @@ impl SmtpSink {
             .spawn()
             .expect("start aiosmtpd");
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         assert_eq!(line.trim(), "ready");
         Some(SmtpSink { child, dir })
     }
@@ -53,7 +55,10 @@ impl SmtpSink {
             .filter(|p| p.extension().is_some_and(|x| x == "eml"))
             .collect();
         files.sort();
-        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
     }
 }
 
@@ -66,7 +71,11 @@ impl Drop for SmtpSink {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -82,39 +91,67 @@ async fn mail_is_delivered_once_the_smtp_server_comes_back() {
         assert_eq!(app.enroll_n("posta", n).await.0, 201);
     }
     eventually(10, "a failed delivery attempt", || async {
-        app.count("SELECT COUNT(*) FROM outbox WHERE attempts > 0 AND status = 'pending'").await == 3
+        app.count("SELECT COUNT(*) FROM outbox WHERE attempts > 0 AND status = 'pending'")
+            .await
+            == 3
     })
     .await;
-    let Some(sink) = SmtpSink::start(port) else { return };
+    let Some(sink) = SmtpSink::start(port) else {
+        return;
+    };
     eventually(30, "delivery after the server came back", || async {
-        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await == 3
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await
+            == 3
     })
     .await;
     let messages = sink.messages();
     assert_eq!(messages.len(), 3, "each message delivered exactly once");
     let to: Vec<String> = messages
         .iter()
-        .map(|m| m.lines().find_map(|l| l.strip_prefix("X-Rcpt-To: ")).unwrap().to_string())
+        .map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("X-Rcpt-To: "))
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(
         to,
-        ["persona0@comune.example.it", "persona1@comune.example.it", "persona2@comune.example.it"]
+        [
+            "persona0@comune.example.it",
+            "persona1@comune.example.it",
+            "persona2@comune.example.it"
+        ]
     );
-    assert!(messages[0].contains("Subject: Iscrizione confermata"), "{}", messages[0]);
-    assert!(messages[1].contains("lista d'attesa") || messages[1].contains("=?utf-8?"), "{}", messages[1]);
+    assert!(
+        messages[0].contains("Subject: Iscrizione confermata"),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[1].contains("lista d'attesa") || messages[1].contains("=?utf-8?"),
+        "{}",
+        messages[1]
+    );
     // The private link reached the person; the stored copy no longer holds it.
     assert!(messages[0].contains("/iscrizione/"));
     let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox ORDER BY id LIMIT 1")
         .fetch_one(&app.state.store.pool)
         .await
         .unwrap();
-    assert!(body.contains("[link personale rimosso dopo l'invio]"), "{body}");
+    assert!(
+        body.contains("[link personale rimosso dopo l'invio]"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn notifications_are_sent_promptly_when_the_server_is_up() {
     let port = free_port();
-    let Some(sink) = SmtpSink::start(port) else { return };
+    let Some(sink) = SmtpSink::start(port) else {
+        return;
+    };
     let app = TestApp::spawn_with(
         vec![WorkshopSpec::open("subito", 1)],
         Some(format!("smtp://127.0.0.1:{port}")),
@@ -127,8 +164,20 @@ async fn notifications_are_sent_promptly_when_the_server_is_up() {
     let subjects: Vec<String> = sink
         .messages()
         .iter()
-        .map(|m| m.lines().find(|l| l.starts_with("Subject:")).unwrap().to_string())
+        .map(|m| {
+            m.lines()
+                .find(|l| l.starts_with("Subject:"))
+                .unwrap()
+                .to_string()
+        })
         .collect();
-    assert!(subjects[3].contains("=?utf-8?") || subjects[3].contains("posto"), "{subjects:?}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await, 4);
+    assert!(
+        subjects[3].contains("=?utf-8?") || subjects[3].contains("posto"),
+        "{subjects:?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        4
+    );
 }

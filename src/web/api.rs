@@ -47,10 +47,15 @@ pub async fn enroll(
         .ok_or(AppError::NotFound)?
         .clone();
     let Json(form) = body.map_err(|e| {
-        AppError::BadRequest(format!(
-            "Corpo della richiesta non valido: serve un oggetto JSON ({})",
-            e.status()
-        ))
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge
+        } else {
+            AppError::BadRequest(
+                "Corpo della richiesta non valido: serve un oggetto JSON con i campi del modulo \
+                 (name, email, role, ente, comune_istat, ambito, privacy_ack)."
+                    .into(),
+            )
+        }
     })?;
     match enroll::apply(&state, &entry, &form).await? {
         EnrollOutcome::Enrolled {

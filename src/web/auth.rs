@@ -123,7 +123,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .unwrap_or_default();
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| AppError::BadRequest("Il modulo inviato è troppo grande.".into()))?;
+            .map_err(|_| AppError::TooLarge)?;
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
             csrf: String::new(),
         });
@@ -174,7 +174,8 @@ impl Viewer {
     pub fn require_staff(&self) -> Result<(), AppError> {
         match self.principal {
             Principal::Account { .. } => Ok(()),
-            _ => Err(AppError::Unauthorized),
+            Principal::Participant { .. } => Err(AppError::forbidden()),
+            Principal::Anonymous => Err(AppError::Unauthorized),
         }
     }
 

@@ -85,7 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(pages::static_file))
-        .fallback(|| async { crate::error::AppError::NotFound })
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::csrf_layer,
@@ -93,6 +93,24 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Unknown paths: JSON under /api, an Italian page elsewhere.
+async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return crate::error::AppError::NotFound.into_response();
+    }
+    let csrf = req
+        .extensions()
+        .get::<auth::CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
+    let err = crate::error::AppError::NotFound;
+    let info = ErrorInfo {
+        status: err.status(),
+        message: err.to_string(),
+    };
+    error_page(&state, req.uri().path(), &csrf, info)
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -158,8 +176,12 @@ async fn html_errors(State(state): State<AppState>, req: Request, next: Next) ->
     let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
         return res;
     };
+    error_page(&state, &path, &csrf, info)
+}
+
+fn error_page(state: &AppState, path: &str, csrf: &str, info: ErrorInfo) -> Response {
     if info.status == StatusCode::UNAUTHORIZED {
-        let next = serde_urlencoded::to_string([("dopo", path.as_str())]).unwrap_or_default();
+        let next = serde_urlencoded::to_string([("dopo", path)]).unwrap_or_default();
         return Redirect::to(&format!("/accedi?{next}")).into_response();
     }
     let title = match info.status {
@@ -174,6 +196,8 @@ async fn html_errors(State(state): State<AppState>, req: Request, next: Next) ->
         message => info.message,
         status => info.status.as_u16(),
         csrf => csrf,
+        // Error pages do not look up who is asking: they show the anonymous header.
+        viewer => minijinja::context! { is_staff => false, is_organiser => false },
     };
     match state.templates.render("error.html", ctx) {
         Ok(html) => (info.status, axum::response::Html(html)).into_response(),

@@ -166,6 +166,34 @@ impl TestApp {
         Self::start(config, db, dir, workshops_dir).await
     }
 
+    /// The shipped workshop files (the seed workshop and the second edition).
+    pub async fn spawn_seed() -> TestApp {
+        Self::spawn_configured(|_| {}, true).await
+    }
+
+    /// A test workshop, with a hook to adjust the configuration before start.
+    pub async fn spawn_configured(adjust: impl FnOnce(&mut Config), seed: bool) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let workshops_dir = dir.path().join("workshops");
+        std::fs::create_dir_all(&workshops_dir).unwrap();
+        if seed {
+            let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("workshops");
+            for f in std::fs::read_dir(shipped).unwrap() {
+                let f = f.unwrap().path();
+                if f.extension().is_some_and(|x| x == "toml") {
+                    std::fs::copy(&f, workshops_dir.join(f.file_name().unwrap())).unwrap();
+                }
+            }
+        } else {
+            let spec = WorkshopSpec::open("prova", 5);
+            std::fs::write(workshops_dir.join("prova.toml"), spec.toml()).unwrap();
+        }
+        let db = TestDb::new(dir.path()).await;
+        let mut config = Config::for_tests(&db.url, workshops_dir.clone());
+        adjust(&mut config);
+        Self::start(config, db, dir, workshops_dir).await
+    }
+
     /// Starts (or restarts) the server on the given configuration.
     async fn start(
         mut config: Config,
@@ -176,7 +204,10 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        config.base_url = Some(base.clone());
+        // A test may set its own public address (e.g. https, to check Secure cookies).
+        if config.base_url.is_none() {
+            config.base_url = Some(base.clone());
+        }
         config.bind = addr;
         let tavolo = Tavolo::start(&config).await.expect("tavolo starts");
         let state = tavolo.state.clone();
