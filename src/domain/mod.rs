@@ -1,6 +1,8 @@
 //! Pure types and rules: no IO, no async. Everything here is unit-testable on its own.
 
 pub mod access;
+pub mod board;
+pub mod cards;
 pub mod comuni;
 pub mod dates;
 pub mod enrollment;

@@ -76,7 +76,7 @@ pub struct Role {
 }
 
 /// A board template: the columns (card kinds) and phases a meeting's board uses.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct BoardTemplate {
     pub name: String,
     pub columns: Vec<BoardColumn>,
@@ -84,7 +84,7 @@ pub struct BoardTemplate {
 }
 
 /// One column of a board: a card kind with its heading and prompt for participants.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct BoardColumn {
     /// Card kind: "bisogno", "proposta", "indicatore" or a template's own.
     pub card_type: String,

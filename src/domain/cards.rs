@@ -1,0 +1,402 @@
+//! Typed cards (DOMAIN.md): a need, a governance proposal, a monitoring indicator, or a plain
+//! card for kinds that a board template adds. Each kind validates its own fields with messages
+//! in Italian.
+
+use serde::{Deserialize, Serialize};
+
+use super::text::FieldError;
+
+/// The longest free text of a card field (a long paragraph; documents stay readable).
+pub const MAX_TEXT: usize = 10_000;
+/// The longest short field (titles, units, names).
+pub const MAX_SHORT: usize = 300;
+
+/// What a card says, by kind. The JSON has `"card_type"` beside the fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "card_type", rename_all = "snake_case")]
+pub enum CardContent {
+    /// A need, for the needs analysis.
+    Bisogno(Need),
+    /// A governance proposal.
+    Proposta(Proposal),
+    /// A monitoring indicator, with the statutory indicator sheet.
+    Indicatore(Indicator),
+    /// Any other kind defined by a board template: free text.
+    #[serde(untagged)]
+    Altro(Plain),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Need {
+    pub text: String,
+    #[serde(default)]
+    pub policy_area: Option<String>,
+    #[serde(default)]
+    pub secondary_areas: Vec<String>,
+    #[serde(default)]
+    pub target_group: Option<String>,
+    #[serde(default)]
+    pub territory: Option<String>,
+    /// Evidence or data source.
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Actors involved (Comuni, ATS, ETS…).
+    #[serde(default)]
+    pub actors: Option<String>,
+    /// Tavolo tecnico, accordo, co-progettazione, patto di collaborazione…
+    #[serde(default)]
+    pub instrument: Option<String>,
+    /// Role of the Terzo settore.
+    #[serde(default)]
+    pub terzo_settore_role: Option<String>,
+    #[serde(default)]
+    pub policy_area: Option<String>,
+}
+
+/// The indicator sheet (DPCM 18/9/2012 art. 3 plus planning practice).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub name: String,
+    #[serde(default)]
+    pub definition: Option<String>,
+    /// output | outcome | process | financial
+    #[serde(default)]
+    pub indicator_type: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub formula: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub baseline_value: Option<String>,
+    /// AAAA-MM-GG
+    #[serde(default)]
+    pub baseline_date: Option<String>,
+    #[serde(default)]
+    pub target_value: Option<String>,
+    /// AAAA-MM-GG
+    #[serde(default)]
+    pub target_deadline: Option<String>,
+    #[serde(default)]
+    pub frequency: Option<String>,
+    #[serde(default)]
+    pub responsible: Option<String>,
+    #[serde(default)]
+    pub policy_area: Option<String>,
+    /// Comune, sex, age…
+    #[serde(default)]
+    pub disaggregation: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plain {
+    pub card_type: String,
+    pub text: String,
+}
+
+/// Indicator types and their Italian labels.
+pub const INDICATOR_TYPES: &[(&str, &str)] = &[
+    ("output", "Output (che cosa fa il servizio)"),
+    ("outcome", "Esito (che cosa cambia per le persone)"),
+    ("process", "Processo"),
+    ("financial", "Finanziario"),
+];
+
+/// Suggested frequencies (free text is accepted too).
+pub const FREQUENCIES: &[&str] = &[
+    "mensile",
+    "trimestrale",
+    "semestrale",
+    "annuale",
+    "triennale",
+];
+
+impl CardContent {
+    pub fn card_type(&self) -> &str {
+        match self {
+            CardContent::Bisogno(_) => "bisogno",
+            CardContent::Proposta(_) => "proposta",
+            CardContent::Indicatore(_) => "indicatore",
+            CardContent::Altro(p) => &p.card_type,
+        }
+    }
+
+    /// The one-line title of a card (for lists, documents, the projector).
+    pub fn title(&self) -> &str {
+        match self {
+            CardContent::Bisogno(n) => &n.text,
+            CardContent::Proposta(p) => &p.title,
+            CardContent::Indicatore(i) => &i.name,
+            CardContent::Altro(p) => &p.text,
+        }
+    }
+
+    pub fn policy_area(&self) -> Option<&str> {
+        match self {
+            CardContent::Bisogno(n) => n.policy_area.as_deref(),
+            CardContent::Proposta(p) => p.policy_area.as_deref(),
+            CardContent::Indicatore(i) => i.policy_area.as_deref(),
+            CardContent::Altro(_) => None,
+        }
+    }
+
+    /// Trims every field and checks it; `policy_areas` are the workshop's macro-aree.
+    pub fn validate(&mut self, policy_areas: &[String]) -> Result<(), Vec<FieldError>> {
+        let mut e = Vec::new();
+        let area = |v: &mut Option<String>, field: &str, e: &mut Vec<FieldError>| {
+            opt(v, field, MAX_SHORT, e);
+            if let Some(a) = v {
+                if !policy_areas.is_empty() && !policy_areas.iter().any(|p| p == a) {
+                    e.push(FieldError::new(
+                        field,
+                        "Area di policy non riconosciuta: sceglila dall'elenco.",
+                    ));
+                }
+            }
+        };
+        match self {
+            CardContent::Bisogno(n) => {
+                req(
+                    &mut n.text,
+                    "text",
+                    "Descrivi il bisogno.",
+                    MAX_TEXT,
+                    &mut e,
+                );
+                area(&mut n.policy_area, "policy_area", &mut e);
+                for s in &mut n.secondary_areas {
+                    *s = s.trim().to_string();
+                }
+                n.secondary_areas.retain(|s| !s.is_empty());
+                if n.secondary_areas.len() > 5 {
+                    e.push(FieldError::new(
+                        "secondary_areas",
+                        "Indica al massimo 5 aree secondarie.",
+                    ));
+                }
+                for s in &n.secondary_areas {
+                    if !policy_areas.is_empty() && !policy_areas.contains(s) {
+                        e.push(FieldError::new(
+                            "secondary_areas",
+                            "Area secondaria non riconosciuta.",
+                        ));
+                    }
+                }
+                opt(&mut n.target_group, "target_group", MAX_SHORT, &mut e);
+                opt(&mut n.territory, "territory", MAX_SHORT, &mut e);
+                opt(&mut n.evidence, "evidence", MAX_TEXT, &mut e);
+            }
+            CardContent::Proposta(p) => {
+                req(
+                    &mut p.title,
+                    "title",
+                    "Dai un titolo alla proposta.",
+                    MAX_SHORT,
+                    &mut e,
+                );
+                opt(&mut p.description, "description", MAX_TEXT, &mut e);
+                opt(&mut p.actors, "actors", MAX_TEXT, &mut e);
+                opt(&mut p.instrument, "instrument", MAX_SHORT, &mut e);
+                opt(
+                    &mut p.terzo_settore_role,
+                    "terzo_settore_role",
+                    MAX_TEXT,
+                    &mut e,
+                );
+                area(&mut p.policy_area, "policy_area", &mut e);
+            }
+            CardContent::Indicatore(i) => {
+                req(
+                    &mut i.name,
+                    "name",
+                    "Dai un nome all'indicatore.",
+                    MAX_SHORT,
+                    &mut e,
+                );
+                opt(&mut i.definition, "definition", MAX_TEXT, &mut e);
+                opt(&mut i.indicator_type, "indicator_type", MAX_SHORT, &mut e);
+                if let Some(t) = &i.indicator_type {
+                    if !INDICATOR_TYPES.iter().any(|(id, _)| id == t) {
+                        e.push(FieldError::new(
+                            "indicator_type",
+                            "Tipo non valido: scegli output, esito, processo o finanziario.",
+                        ));
+                    }
+                }
+                for (v, f) in [
+                    (&mut i.unit, "unit"),
+                    (&mut i.source, "source"),
+                    (&mut i.baseline_value, "baseline_value"),
+                    (&mut i.target_value, "target_value"),
+                    (&mut i.frequency, "frequency"),
+                    (&mut i.responsible, "responsible"),
+                    (&mut i.disaggregation, "disaggregation"),
+                ] {
+                    opt(v, f, MAX_SHORT, &mut e);
+                }
+                opt(&mut i.formula, "formula", MAX_TEXT, &mut e);
+                for (v, f, label) in [
+                    (
+                        &mut i.baseline_date,
+                        "baseline_date",
+                        "del valore di partenza",
+                    ),
+                    (
+                        &mut i.target_deadline,
+                        "target_deadline",
+                        "della scadenza dell'obiettivo",
+                    ),
+                ] {
+                    opt(v, f, 10, &mut e);
+                    if let Some(d) = v.as_deref() {
+                        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                            e.push(FieldError::new(
+                                f,
+                                format!("La data {label} non è valida (usa AAAA-MM-GG)."),
+                            ));
+                        }
+                    }
+                }
+                if let (Some(b), Some(t)) = (&i.baseline_date, &i.target_deadline) {
+                    if t < b && e.is_empty() {
+                        e.push(FieldError::new(
+                            "target_deadline",
+                            "La scadenza dell'obiettivo deve venire dopo la data del valore di partenza.",
+                        ));
+                    }
+                }
+                if i.baseline_value.is_some() != i.baseline_date.is_some() {
+                    e.push(FieldError::new(
+                        "baseline_date",
+                        "Indica insieme il valore di partenza e la data a cui si riferisce.",
+                    ));
+                }
+                if i.target_value.is_some() != i.target_deadline.is_some() {
+                    e.push(FieldError::new(
+                        "target_deadline",
+                        "Indica insieme il valore obiettivo e la scadenza entro cui raggiungerlo.",
+                    ));
+                }
+                area(&mut i.policy_area, "policy_area", &mut e);
+            }
+            CardContent::Altro(p) => {
+                req(
+                    &mut p.text,
+                    "text",
+                    "Scrivi il contenuto della scheda.",
+                    MAX_TEXT,
+                    &mut e,
+                );
+            }
+        }
+        if e.is_empty() { Ok(()) } else { Err(e) }
+    }
+}
+
+/// Cleans a text for storage: trims, drops control characters except newlines and tabs.
+fn clean(s: &str) -> String {
+    s.trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect::<String>()
+        .replace("\r\n", "\n")
+}
+
+fn req(v: &mut String, field: &str, missing: &str, max: usize, e: &mut Vec<FieldError>) {
+    *v = clean(v);
+    if v.is_empty() {
+        e.push(FieldError::new(field, missing));
+    } else if v.chars().count() > max {
+        e.push(FieldError::new(
+            field,
+            format!("Testo troppo lungo (al massimo {max} caratteri)."),
+        ));
+    }
+}
+
+fn opt(v: &mut Option<String>, field: &str, max: usize, e: &mut Vec<FieldError>) {
+    if let Some(s) = v {
+        *s = clean(s);
+        if s.is_empty() {
+            *v = None;
+        } else if s.chars().count() > max {
+            e.push(FieldError::new(
+                field,
+                format!("Testo troppo lungo (al massimo {max} caratteri)."),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn areas() -> Vec<String> {
+        vec!["Anziani".into(), "Domiciliarità".into()]
+    }
+
+    #[test]
+    fn cards_deserialise_by_type_and_fall_back_to_plain() {
+        let c: CardContent =
+            serde_json::from_str(r#"{"card_type":"bisogno","text":"Solitudine"}"#).unwrap();
+        assert_eq!(c.card_type(), "bisogno");
+        let c: CardContent =
+            serde_json::from_str(r#"{"card_type":"rischio","text":"Ritardi"}"#).unwrap();
+        assert_eq!(c.card_type(), "rischio");
+        assert!(
+            serde_json::from_str::<CardContent>(r#"{"card_type":"bisogno","testo":"x"}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn an_indicator_sheet_is_checked() {
+        let mut c = CardContent::Indicatore(Indicator {
+            name: " Utenti SAD ogni 100 residenti over 65 ".into(),
+            indicator_type: Some("output".into()),
+            baseline_value: Some("3,2".into()),
+            baseline_date: Some("2021-12-31".into()),
+            target_value: Some("4".into()),
+            target_deadline: Some("2023-12-31".into()),
+            policy_area: Some("Anziani".into()),
+            ..Default::default()
+        });
+        c.validate(&areas()).unwrap();
+        assert_eq!(c.title(), "Utenti SAD ogni 100 residenti over 65");
+
+        let mut bad = CardContent::Indicatore(Indicator {
+            name: "".into(),
+            indicator_type: Some("magico".into()),
+            baseline_value: Some("3".into()),
+            target_deadline: Some("31/12/2023".into()),
+            policy_area: Some("Sport".into()),
+            ..Default::default()
+        });
+        let errors = bad.validate(&areas()).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"name") && fields.contains(&"indicator_type"));
+        assert!(fields.contains(&"target_deadline") && fields.contains(&"baseline_date"));
+        assert!(fields.contains(&"policy_area"));
+    }
+
+    #[test]
+    fn control_characters_are_dropped_and_newlines_kept() {
+        let mut c = CardContent::Bisogno(Need {
+            text: "a\u{1}b\r\nc\u{b}".into(),
+            ..Default::default()
+        });
+        c.validate(&[]).unwrap();
+        assert_eq!(c.title(), "ab\nc");
+    }
+}
