@@ -104,6 +104,8 @@ struct RunResult {
     mismatches: usize,
     duplicate_arrivals: usize,
     wall: f64,
+    /// CPU use during the burst, in % of one core (approximate: clock ticks).
+    cpu: Option<CpuUse>,
     rate: f64,
     p50: f64,
     p99: f64,
@@ -320,9 +322,11 @@ fn run_once(
         let base = format!("http://127.0.0.1:{port}");
         let log = dir.join("server.log");
         let mut server = start_server(bin, &env, port, pin, &log)?;
+        let server_pid = server.id();
         let outcome = runtime.block_on(async {
             wait_ready(&base, &mut server, &log).await?;
-            let burst = burst(&base, args.applications, Duration::from_secs(args.timeout)).await?;
+            let timeout = Duration::from_secs(args.timeout);
+            let burst = burst(&base, args.applications, timeout, server_pid).await?;
             let list = fetch_list(&base, &key).await?;
             Ok::<_, Failure>(analyse(args.seats as usize, burst, list))
         });
@@ -569,9 +573,87 @@ struct Sample {
 
 struct Burst {
     samples: Vec<Sample>,
+    cpu: Option<CpuUse>,
 }
 
-async fn burst(base: &str, n: usize, timeout: Duration) -> Result<Burst, Failure> {
+/// CPU used during the burst, in % of one core.
+#[derive(Debug, Clone, Copy)]
+struct CpuUse {
+    server: f64,
+    client: f64,
+    /// Everything else on the machine (other processes, a PostgreSQL server, the kernel's
+    /// work not charged to either process).
+    others: f64,
+}
+
+/// Clock ticks: machine-wide busy and total (all CPUs), this process, the server process.
+struct CpuSnapshot {
+    busy: u64,
+    total: u64,
+    client: u64,
+    server: u64,
+}
+
+fn cpu_snapshot(server_pid: u32) -> Option<CpuSnapshot> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    let [user, nice, system, idle, iowait, irq, softirq, steal] = cpu[..] else {
+        return None;
+    };
+    let busy = user + nice + system + irq + softirq + steal;
+    // utime + stime of a process (fields 14 and 15 of /proc/<pid>/stat).
+    let ticks = |path: &str| -> Option<u64> {
+        let s = std::fs::read_to_string(path).ok()?;
+        let after = &s[s.rfind(')')? + 2..];
+        let f: Vec<&str> = after.split_whitespace().collect();
+        Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+    };
+    Some(CpuSnapshot {
+        busy,
+        total: busy + idle + iowait,
+        client: ticks("/proc/self/stat")?,
+        server: ticks(&format!("/proc/{server_pid}/stat"))?,
+    })
+}
+
+fn cpu_use(before: &CpuSnapshot, after: &CpuSnapshot) -> Option<CpuUse> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    // Affinity may hide CPUs from available_parallelism: count them in /proc/stat instead.
+    let cpus = std::fs::read_to_string("/proc/stat")
+        .map(|s| {
+            s.lines()
+                .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
+                .count() as f64
+        })
+        .unwrap_or(cpus)
+        .max(1.0);
+    let per_core = (after.total - before.total) as f64 / cpus;
+    if per_core <= 0.0 {
+        return None;
+    }
+    let server = (after.server - before.server) as f64;
+    let client = (after.client - before.client) as f64;
+    let busy = (after.busy - before.busy) as f64;
+    Some(CpuUse {
+        server: 100.0 * server / per_core,
+        client: 100.0 * client / per_core,
+        others: 100.0 * (busy - server - client).max(0.0) / per_core,
+    })
+}
+
+async fn burst(
+    base: &str,
+    n: usize,
+    timeout: Duration,
+    server_pid: u32,
+) -> Result<Burst, Failure> {
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(n)
@@ -619,13 +701,19 @@ async fn burst(base: &str, n: usize, timeout: Duration) -> Result<Burst, Failure
             }
         }));
     }
+    let before = cpu_snapshot(server_pid);
     barrier.wait().await;
     let mut samples = Vec::with_capacity(n);
     for t in tasks {
         samples.push(t.await?);
     }
+    let after = cpu_snapshot(server_pid);
     drop(client);
-    Ok(Burst { samples })
+    let cpu = match (before, after) {
+        (Some(b), Some(a)) => cpu_use(&b, &a),
+        _ => None,
+    };
+    Ok(Burst { samples, cpu })
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -688,6 +776,7 @@ fn analyse(seats: usize, burst: Burst, mut list: Vec<Listed>) -> RunResult {
     let first = burst.samples.iter().map(|s| s.start).min().expect("n >= 1");
     let last = burst.samples.iter().map(|s| s.end).max().expect("n >= 1");
     r.wall = (last - first).as_secs_f64();
+    r.cpu = burst.cpu;
     r.rate = n as f64 / r.wall;
     let mut lat: Vec<f64> = burst
         .samples
@@ -816,6 +905,13 @@ fn print_run(run: usize, runs: usize, args: &Args, r: &RunResult) {
         r.p99,
         r.max
     );
+    if let Some(c) = r.cpu {
+        println!(
+            "  CPU during the burst (% of one core, approximate): server {:.0}, client {:.0}, \
+             everything else {:.0}",
+            c.server, c.client, c.others
+        );
+    }
     if r.other_status > 0 {
         println!(
             "  note: {} listed rows neither confirmed nor waitlisted",

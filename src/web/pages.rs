@@ -65,6 +65,8 @@ macro_rules! static_files {
 const STATIC: &[(&str, &str, &[u8])] = static_files![
     "tavolo.css" => "text/css; charset=utf-8",
     "tavolo.js" => "text/javascript; charset=utf-8",
+    "board.js" => "text/javascript; charset=utf-8",
+    "board.css" => "text/css; charset=utf-8",
     "favicon.svg" => "image/svg+xml",
     "fonts/titillium-web-latin-400-normal.woff2" => "font/woff2",
     "fonts/titillium-web-latin-600-normal.woff2" => "font/woff2",
