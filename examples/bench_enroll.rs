@@ -648,12 +648,7 @@ fn cpu_use(before: &CpuSnapshot, after: &CpuSnapshot) -> Option<CpuUse> {
     })
 }
 
-async fn burst(
-    base: &str,
-    n: usize,
-    timeout: Duration,
-    server_pid: u32,
-) -> Result<Burst, Failure> {
+async fn burst(base: &str, n: usize, timeout: Duration, server_pid: u32) -> Result<Burst, Failure> {
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(n)
@@ -973,4 +968,141 @@ fn summarise(args: &Args, db: Db, results: &[RunResult]) -> bool {
         ),
     }
     invariants
+}
+
+#[cfg(test)]
+mod tests {
+    //! `cargo test --example bench_enroll`: the checks must see what they are meant to see.
+    use super::*;
+
+    fn sample(i: usize, body: Value) -> Sample {
+        let start = Instant::now();
+        Sample {
+            email: format!("p{i}@example.it"),
+            start,
+            end: start + Duration::from_millis(10 + i as u64),
+            status: Some(201),
+            body: Some(body),
+            error: None,
+        }
+    }
+
+    fn row(i: usize, status: &str, position: Option<i64>) -> Listed {
+        Listed {
+            id: i as i64 + 1,
+            arrival: 1000 + i as i64,
+            email: format!("p{i}@example.it"),
+            status: status.into(),
+            position,
+        }
+    }
+
+    /// `n` applications, `seats` seats, decided correctly.
+    fn correct(n: usize, seats: usize) -> (Burst, Vec<Listed>) {
+        let mut samples = vec![];
+        let mut list = vec![];
+        for i in 0..n {
+            let (status, position) = if i < seats {
+                ("confirmed", None)
+            } else {
+                ("waitlisted", Some((i - seats + 1) as i64))
+            };
+            samples.push(sample(
+                i,
+                json!({"id": i + 1, "status": status, "position": position}),
+            ));
+            list.push(row(i, status, position));
+        }
+        (Burst { samples, cpu: None }, list)
+    }
+
+    #[test]
+    fn a_correct_run_has_no_findings() {
+        let (burst, list) = correct(10, 3);
+        let r = analyse(3, burst, list);
+        assert_eq!((r.created, r.confirmed, r.waitlisted), (10, 3, 7));
+        assert_eq!((r.overbooked, r.violations, r.mismatches), (0, 0, 0));
+        assert!(r.invariants_hold(10));
+        assert_eq!(r.max, 19.0);
+        assert_eq!(r.p50, 14.0);
+    }
+
+    #[test]
+    fn overbooking_is_seen() {
+        let (mut burst, mut list) = correct(10, 3);
+        list[3] = row(3, "confirmed", None);
+        burst.samples[3].body = Some(json!({"id": 4, "status": "confirmed"}));
+        for (k, i) in (4..10).enumerate() {
+            list[i].position = Some(k as i64 + 1);
+            burst.samples[i].body =
+                Some(json!({"id": i + 1, "status": "waitlisted", "position": k + 1}));
+        }
+        let r = analyse(3, burst, list);
+        assert_eq!(r.overbooked, 1);
+        assert_eq!(r.violations, 1, "the 4th arrival holds a seat");
+        assert_eq!(r.mismatches, 0);
+        assert!(!r.invariants_hold(10));
+    }
+
+    #[test]
+    fn a_seat_given_out_of_order_is_seen() {
+        // Arrivals 0 and 4 swapped: 4 confirmed, 0 waiting.
+        let (burst, mut list) = correct(6, 1);
+        list[0].status = "waitlisted".into();
+        list[0].position = Some(1);
+        list[4].status = "confirmed".into();
+        list[4].position = None;
+        let r = analyse(1, burst, list);
+        assert_eq!(r.overbooked, 0);
+        // 4 confirmed outside the first seat; 0 waiting inside it; the waitlist ranks shift.
+        assert!(r.violations >= 2, "{r:?}");
+        assert!(r.mismatches >= 2, "answers disagree with the list: {r:?}");
+    }
+
+    #[test]
+    fn a_wrong_waitlist_position_is_seen() {
+        let (mut burst, list) = correct(5, 1);
+        burst.samples[2].body = Some(json!({"id": 3, "status": "waitlisted", "position": 1}));
+        let r = analyse(1, burst, list);
+        assert_eq!(r.violations, 1);
+        assert_eq!(r.mismatches, 1);
+    }
+
+    #[test]
+    fn a_lost_or_failed_application_is_seen() {
+        let (mut burst, mut list) = correct(5, 1);
+        burst.samples[4].status = Some(500);
+        list.pop();
+        let r = analyse(1, burst, list);
+        assert_eq!(r.created, 4);
+        assert!(!r.invariants_hold(5));
+        let (burst, mut list) = correct(5, 1);
+        list.pop();
+        let r = analyse(1, burst, list);
+        assert_eq!(r.mismatches, 1, "answered 201 but not listed");
+    }
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "bench_1"),
+            "postgres://postgres@127.0.0.1:5432/bench_1"
+        );
+        assert_eq!(
+            with_database("postgresql://u:p@h/db?sslmode=disable", "b"),
+            "postgresql://u:p@h/b?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://h:5432", "b"),
+            "postgres://h:5432/b"
+        );
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 50.0);
+        assert_eq!(percentile(&v, 0.99), 99.0);
+        assert_eq!(percentile(&[7.0], 0.99), 7.0);
+    }
 }

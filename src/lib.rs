@@ -41,6 +41,10 @@ pub struct AppState {
     pub smtp_configured: bool,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
+    /// Live board rooms of this instance.
+    pub rooms: services::room::Rooms,
+    /// Open websockets by session (logout closes them) and per person.
+    pub sockets: Arc<web::sockets::Sockets>,
 }
 
 /// The HTTP application.
@@ -103,6 +107,14 @@ impl Tavolo {
                 "TAVOLO_SMTP_URL not set: notifications stay in the outbox (organiser page /admin/posta)"
             );
         }
+        let rooms = services::room::Rooms::new(store.clone(), catalogue.clone(), shutdown.clone());
+        if store.backend == store::Backend::Postgres {
+            tasks.spawn(services::room::listen(
+                config.database_url.clone(),
+                rooms.clone(),
+                shutdown.clone(),
+            ));
+        }
         let setup_link = services::accounts::first_setup_link(&store, &base_url).await?;
         let state = AppState {
             store,
@@ -114,6 +126,8 @@ impl Tavolo {
             smtp_configured: smtp.is_some(),
             shutdown,
             tasks,
+            rooms,
+            sockets: Arc::default(),
         };
         Ok(Tavolo { state, setup_link })
     }
@@ -124,6 +138,10 @@ impl Tavolo {
         let state = self.state.clone();
         let shutdown = state.shutdown.clone();
         let app = app(state.clone());
+        // TCP_NODELAY: board events are small and must not wait for Nagle's algorithm.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

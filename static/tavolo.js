@@ -34,3 +34,11 @@
   const summary = document.getElementById("riepilogo-errori");
   if (summary) summary.focus();
 })();
+
+// "Stampa" buttons: hidden without JavaScript (the browser's own print still works).
+(function () {
+  document.querySelectorAll("button[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
+})();

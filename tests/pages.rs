@@ -77,7 +77,7 @@ async fn every_response_carries_strict_security_headers_and_no_inline_script() {
         );
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["referrer-policy"], "same-origin");
         let html = res.text().await.unwrap();
         assert!(!html.contains("<script>"), "{path}: inline script");
         assert!(!html.contains(" style=\""), "{path}: inline style");

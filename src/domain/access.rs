@@ -45,6 +45,11 @@ pub enum Principal {
         enrollment_id: i64,
         workshop_id: i64,
     },
+    /// Someone who joined one meeting with a guest code.
+    Guest {
+        guest_id: i64,
+        meeting_id: i64,
+    },
     /// A staff account; `workshops` are the ones a facilitator is assigned to.
     Account {
         id: i64,
@@ -62,6 +67,8 @@ pub enum Action {
     CancelEnrollment(i64),
     /// See and mark the attendance register of a workshop's meetings.
     Attendance(i64),
+    /// Run a live meeting of a workshop (console, projector, moderation, exports).
+    RunMeeting(i64),
     /// Read the outbox (every notification, with personal data).
     ViewOutbox,
     /// Create accounts and API keys.
@@ -79,9 +86,10 @@ impl Principal {
         };
         match (role, action) {
             (AccountRole::Organiser, _) => true,
-            (AccountRole::Facilitator, Action::ViewEnrollments(w) | Action::Attendance(w)) => {
-                workshops.contains(&w)
-            }
+            (
+                AccountRole::Facilitator,
+                Action::ViewEnrollments(w) | Action::Attendance(w) | Action::RunMeeting(w),
+            ) => workshops.contains(&w),
             (AccountRole::Facilitator, _) => false,
         }
     }

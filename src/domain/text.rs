@@ -149,7 +149,7 @@ mod tests {
             "a@@c.it",
             "a@c..it",
             "a<b>@c.it",
-            "a@c.it\n",
+            "a\n@c.it",
         ] {
             let mut e = vec![];
             email("email", bad, &mut e);

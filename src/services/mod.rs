@@ -5,3 +5,4 @@ pub mod catalogue;
 pub mod deadlines;
 pub mod enrollment;
 pub mod mail;
+pub mod room;

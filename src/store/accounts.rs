@@ -112,6 +112,7 @@ pub async fn workshops_of(store: &Store, account_id: i64) -> Result<Vec<i64>, Db
 pub struct SessionRow {
     pub account_id: Option<i64>,
     pub enrollment_id: Option<i64>,
+    pub guest_id: Option<i64>,
     pub expires_at: i64,
 }
 
@@ -139,13 +140,32 @@ pub async fn create_session(
 
 pub async fn session(store: &Store, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
     sqlx::query_as(
-        "SELECT account_id, enrollment_id, expires_at FROM sessions \
+        "SELECT account_id, enrollment_id, guest_id, expires_at FROM sessions \
          WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(token_hash)
     .bind(now_ms())
     .fetch_optional(&store.pool)
     .await
+}
+
+pub async fn create_guest_session(
+    store: &Store,
+    token_hash: &str,
+    guest_id: i64,
+    ttl_ms: i64,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, guest_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(guest_id)
+    .bind(now)
+    .bind(now + ttl_ms)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
 }
 
 pub async fn delete_session(store: &Store, token_hash: &str) -> Result<(), DbError> {

@@ -45,3 +45,24 @@ pub async fn mark(
     .await?;
     Ok(())
 }
+
+/// Marks presence unless the person is already in the register (a manual mark wins).
+pub async fn mark_if_absent(
+    store: &Store,
+    meeting_id: i64,
+    enrollment_id: i64,
+    source: &str,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, updated_at) \
+         VALUES ($1, $2, 1, $3, $4, $4) ON CONFLICT (meeting_id, enrollment_id) DO NOTHING",
+    )
+    .bind(meeting_id)
+    .bind(enrollment_id)
+    .bind(source)
+    .bind(now)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}

@@ -102,10 +102,14 @@ async fn meeting_has_data(
     conn: &mut sqlx::AnyConnection,
     meeting_id: i64,
 ) -> Result<bool, DbError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attendance WHERE meeting_id = $1")
-        .bind(meeting_id)
-        .fetch_one(conn)
-        .await?;
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM attendance WHERE meeting_id = $1) \
+              + (SELECT COUNT(*) FROM board_events WHERE meeting_id = $1) \
+              + (SELECT COUNT(*) FROM guests WHERE meeting_id = $1)",
+    )
+    .bind(meeting_id)
+    .fetch_one(conn)
+    .await?;
     Ok(n > 0)
 }
 

@@ -109,6 +109,7 @@ pub async fn logout(
 ) -> Result<Response, AppError> {
     if let Some(hash) = &viewer.session_hash {
         store::accounts::delete_session(&state.store, hash).await?;
+        state.sockets.close_session(hash);
     }
     let mut res = Redirect::to("/").into_response();
     res.headers_mut().append(

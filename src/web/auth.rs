@@ -68,12 +68,23 @@ pub struct CsrfToken(pub String);
 pub async fn csrf_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
-        if let Some(origin) = req.headers().get(header::ORIGIN) {
+        // `Origin: null` (privacy modes, some redirects) says nothing: the CSRF token decides.
+        if let Some(origin) = req.headers().get(header::ORIGIN).filter(|o| *o != "null") {
             if origin.to_str().ok() != Some(origin_of(&state.base_url)) {
-                return AppError::Forbidden(
+                let err = AppError::Forbidden(
                     "Richiesta rifiutata: proviene da un sito diverso da Tavolo.".into(),
-                )
-                .into_response();
+                );
+                if req.uri().path().starts_with("/api/") {
+                    return err.into_response();
+                }
+                let csrf = read_cookie(req.headers(), csrf_cookie(&state))
+                    .unwrap_or_default()
+                    .to_string();
+                let info = crate::error::ErrorInfo {
+                    status: err.status(),
+                    message: err.to_string(),
+                };
+                return crate::web::error_page(&state, req.uri().path(), &csrf, info);
             }
         }
     }
@@ -146,6 +157,9 @@ pub struct Viewer {
     /// Display name of a staff account (for the header and the audit log).
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The body a participant or guest declared (shown on their cards).
+    pub organisation: Option<String>,
+    pub ambito: Option<String>,
     pub csrf: String,
     /// Hash of the session token, when logged in by cookie.
     pub session_hash: Option<String>,
@@ -174,7 +188,7 @@ impl Viewer {
     pub fn require_staff(&self) -> Result<(), AppError> {
         match self.principal {
             Principal::Account { .. } => Ok(()),
-            Principal::Participant { .. } => Err(AppError::forbidden()),
+            Principal::Participant { .. } | Principal::Guest { .. } => Err(AppError::forbidden()),
             Principal::Anonymous => Err(AppError::Unauthorized),
         }
     }
@@ -203,20 +217,31 @@ impl FromRequestParts<AppState> for Viewer {
             principal: Principal::Anonymous,
             name: None,
             email: None,
+            organisation: None,
+            ambito: None,
             csrf: csrf.clone(),
             session_hash: None,
         };
-        // Scripts: API key.
+        // Scripts: an API key (staff) or a personal token (participant).
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let key = auth
                 .to_str()
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(AppError::Unauthorized)?;
-            let account_id =
-                store::accounts::account_by_api_key(&state.store, &secret::hash(key.trim()))
+            let key = key.trim();
+            if secret::looks_like_token(key) {
+                // A personal token (the one in an enrollment's private link), for scripts that
+                // act as that participant.
+                let mut conn = state.store.pool.acquire().await?;
+                let row = store::enrollments::by_link(&mut conn, &secret::hash(key))
                     .await?
                     .ok_or(AppError::Unauthorized)?;
+                return Ok(participant_viewer(row, csrf, None));
+            }
+            let account_id = store::accounts::account_by_api_key(&state.store, &secret::hash(key))
+                .await?
+                .ok_or(AppError::Unauthorized)?;
             return account_viewer(state, account_id, csrf, None).await;
         }
         let Some(raw) = read_cookie(&parts.headers, session_cookie(state)) else {
@@ -235,19 +260,45 @@ impl FromRequestParts<AppState> for Viewer {
         if let Some(enrollment_id) = session.enrollment_id {
             let mut conn = state.store.pool.acquire().await?;
             if let Some(row) = store::enrollments::by_id(&mut conn, enrollment_id).await? {
+                return Ok(participant_viewer(row, csrf, Some(hash)));
+            }
+        }
+        if let Some(guest_id) = session.guest_id {
+            if let Some(g) = store::board::guest(&state.store, guest_id).await? {
                 return Ok(Viewer {
-                    principal: Principal::Participant {
-                        enrollment_id,
-                        workshop_id: row.workshop_id,
+                    principal: Principal::Guest {
+                        guest_id,
+                        meeting_id: g.meeting_id,
                     },
-                    name: Some(row.name),
-                    email: Some(row.email),
+                    name: Some(g.name),
+                    email: None,
+                    organisation: g.organisation,
+                    ambito: None,
                     csrf,
                     session_hash: Some(hash),
                 });
             }
         }
         Ok(anonymous)
+    }
+}
+
+fn participant_viewer(
+    row: store::enrollments::EnrollmentRow,
+    csrf: String,
+    session_hash: Option<String>,
+) -> Viewer {
+    Viewer {
+        principal: Principal::Participant {
+            enrollment_id: row.id,
+            workshop_id: row.workshop_id,
+        },
+        name: Some(row.name),
+        email: Some(row.email),
+        organisation: Some(row.ente),
+        ambito: row.ambito,
+        csrf,
+        session_hash,
     }
 }
 
@@ -265,6 +316,8 @@ async fn account_viewer(
         principal,
         name: Some(account.name),
         email: Some(account.email),
+        organisation: None,
+        ambito: None,
         csrf,
         session_hash,
     })

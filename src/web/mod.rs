@@ -4,8 +4,10 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod board;
 pub mod enroll;
 pub mod pages;
+pub mod sockets;
 pub mod view;
 
 use axum::Router;
@@ -42,6 +44,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/configura/{token}",
             get(admin::setup_form).post(admin::setup),
+        )
+        .route("/incontri/{id}", get(board::board))
+        .route("/incontri/{id}/elenco", get(board::list))
+        .route("/incontri/{id}/conduzione", get(board::console))
+        .route("/incontri/{id}/proiettore", get(board::projector))
+        .route("/incontri/{id}/storia", get(board::history))
+        .route(
+            "/incontri/{id}/ospite",
+            get(board::guest_form).post(board::guest_join),
         )
         .route("/admin", get(admin::index))
         .route(
@@ -82,6 +93,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages)
         .merge(api)
+        .route("/ws/meetings/{id}", get(board::ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/static/{*path}", get(pages::static_file))
@@ -122,7 +134,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Strict headers on every response. No inline script or style anywhere, so the CSP can forbid
-/// both; `no-referrer` keeps private links (tokens in the path) out of other sites' logs.
+/// both. `same-origin` keeps private links (tokens in the path) out of other sites' logs; it must
+/// not be `no-referrer`, with which browsers send `Origin: null` on our own form posts.
 async fn security_headers(req: Request, next: Next) -> Response {
     let private = {
         let p = req.uri().path();
@@ -147,7 +160,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
@@ -179,7 +192,7 @@ async fn html_errors(State(state): State<AppState>, req: Request, next: Next) ->
     error_page(&state, &path, &csrf, info)
 }
 
-fn error_page(state: &AppState, path: &str, csrf: &str, info: ErrorInfo) -> Response {
+pub fn error_page(state: &AppState, path: &str, csrf: &str, info: ErrorInfo) -> Response {
     if info.status == StatusCode::UNAUTHORIZED {
         let next = serde_urlencoded::to_string([("dopo", path)]).unwrap_or_default();
         return Redirect::to(&format!("/accedi?{next}")).into_response();

@@ -1,0 +1,774 @@
+//! The live board over HTTP: its pages (participant board, accessible list, facilitator console,
+//! projector, history, guest join) and the websocket of `docs/board-protocol.md`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::stream::FuturesUnordered;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use crate::AppState;
+use crate::domain::access::{AccountRole, Action, Principal};
+use crate::domain::board::{self, Actor, ActorKind, Event, Op};
+use crate::domain::cards::{FREQUENCIES, INDICATOR_TYPES};
+use crate::domain::dates;
+use crate::domain::enrollment::Status;
+use crate::domain::text::{self, FieldError};
+use crate::error::AppError;
+use crate::services::accounts;
+use crate::services::catalogue::MeetingRef;
+use crate::services::room::{Connection, OpError, RoomHandle};
+use crate::store;
+use crate::web::auth::{self, CsrfForm, Viewer};
+use crate::web::view::page;
+
+/// Largest websocket message accepted; bigger ones close the connection with 1009.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+/// Per-connection rate limit: a burst of this many operations…
+const RATE_BURST: f64 = 30.0;
+/// …refilled at this many per second.
+const RATE_PER_SECOND: f64 = 10.0;
+
+static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// Instruments of collaboration suggested in the proposal form.
+const INSTRUMENTS: &[&str] = &[
+    "Tavolo tecnico",
+    "Co-progettazione",
+    "Accordo di collaborazione",
+    "Patto di collaborazione",
+    "Convenzione",
+    "Protocollo d'intesa",
+    "Accordo di programma",
+];
+
+/// The board identity of whoever asks, for one meeting; refuses anyone else.
+pub async fn board_actor(
+    state: &AppState,
+    viewer: &Viewer,
+    m: &MeetingRef<'_>,
+) -> Result<Actor, AppError> {
+    match &viewer.principal {
+        Principal::Anonymous => Err(AppError::Unauthorized),
+        Principal::Participant {
+            enrollment_id,
+            workshop_id,
+        } => {
+            if *workshop_id != m.entry.id {
+                return Err(AppError::Forbidden(
+                    "Questa lavagna è di un altro laboratorio.".into(),
+                ));
+            }
+            let mut conn = state.store.pool.acquire().await?;
+            let row = store::enrollments::by_id(&mut conn, *enrollment_id)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            if row.status() != Status::Confirmed {
+                return Err(AppError::Forbidden(
+                    "La lavagna è riservata a chi ha l'iscrizione confermata.".into(),
+                ));
+            }
+            Ok(Actor {
+                id: format!("e:{enrollment_id}"),
+                kind: ActorKind::Participant,
+                name: row.name,
+                organisation: Some(row.ente),
+                ambito: row.ambito,
+            })
+        }
+        Principal::Guest {
+            guest_id,
+            meeting_id,
+        } => {
+            if *meeting_id != m.entry.meeting_id(&m.meeting.key) {
+                return Err(AppError::Forbidden(
+                    "Il codice ospite vale solo per il suo incontro.".into(),
+                ));
+            }
+            Ok(Actor {
+                id: format!("g:{guest_id}"),
+                kind: ActorKind::Guest,
+                name: viewer.name.clone().unwrap_or_default(),
+                organisation: viewer.organisation.clone(),
+                ambito: None,
+            })
+        }
+        Principal::Account { id, role, .. } => {
+            if !viewer.principal.may(Action::RunMeeting(m.entry.id)) {
+                return Err(AppError::Forbidden(
+                    "Non conduci questo laboratorio.".into(),
+                ));
+            }
+            Ok(Actor {
+                id: format!("a:{id}"),
+                kind: match role {
+                    AccountRole::Organiser => ActorKind::Organiser,
+                    AccountRole::Facilitator => ActorKind::Facilitator,
+                },
+                name: viewer.name.clone().unwrap_or_default(),
+                organisation: None,
+                ambito: None,
+            })
+        }
+    }
+}
+
+fn meeting_context(m: &MeetingRef<'_>, id: i64) -> Value {
+    let w = &m.entry.workshop;
+    json!({
+        "id": id,
+        "key": m.meeting.key,
+        "number": m.meeting.number,
+        "title": m.meeting.title.clone().unwrap_or_else(|| m.module.title.clone()),
+        "date_label": dates::format_date(m.meeting.date),
+        "time_label": dates::format_time_range(m.meeting.start, m.meeting.end),
+        "place": m.meeting.place,
+        "online": m.meeting.place.eq_ignore_ascii_case("online"),
+        "module_number": m.module.number,
+        "module_title": m.module.title,
+        "module_topics": m.module.topics,
+        "workshop_title": w.title,
+        "workshop_slug": w.slug,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    Board,
+    List,
+    Console,
+    Projector,
+}
+
+impl View {
+    fn name(self) -> &'static str {
+        match self {
+            View::Board => "board",
+            View::List => "list",
+            View::Console => "console",
+            View::Projector => "projector",
+        }
+    }
+}
+
+async fn board_page(
+    state: AppState,
+    viewer: Viewer,
+    meeting_id: i64,
+    view: View,
+) -> Result<Response, AppError> {
+    let m = state
+        .catalogue
+        .meeting(meeting_id)
+        .ok_or(AppError::NotFound)?;
+    let actor = board_actor(&state, &viewer, &m).await?;
+    if matches!(view, View::Console | View::Projector) && !actor.is_facilitator() {
+        return Err(AppError::Forbidden(
+            "Questa vista è riservata a chi conduce l'incontro.".into(),
+        ));
+    }
+    let template = m
+        .entry
+        .workshop
+        .board_template(m.meeting)
+        .cloned()
+        .unwrap_or_else(crate::catalog::default_board_template);
+    let base = format!("/incontri/{meeting_id}");
+    let config = json!({
+        "meeting_id": meeting_id,
+        "view": view.name(),
+        "ws_url": if view == View::Projector { format!("/ws/meetings/{meeting_id}?vista=proiettore") } else { format!("/ws/meetings/{meeting_id}") },
+        "policy_areas": m.entry.workshop.policy_areas,
+        "indicator_types": INDICATOR_TYPES,
+        "frequencies": FREQUENCIES,
+        "instruments": INSTRUMENTS,
+        "phase_labels": template.phases.iter().map(|p| (p.clone(), Value::from(board::phase_label(p)))).collect::<serde_json::Map<_, _>>(),
+        "phase_rules": template.phases.iter().map(|p| {
+            let (perms, budget) = board::phase_rules(p);
+            let perms: Vec<&str> = perms.iter().map(|x| match x {
+                board::Permission::AddCard => "add_card",
+                board::Permission::EditOwnCard => "edit_own_card",
+                board::Permission::Comment => "comment",
+                board::Permission::Vote => "vote",
+            }).collect();
+            (p.clone(), json!({"permissions": perms, "budget": budget}))
+        }).collect::<serde_json::Map<_, _>>(),
+        "join_url": format!("{}{base}/ospite", state.base_url),
+        "board_url": base,
+        "list_url": format!("{base}/elenco"),
+        "console_url": format!("{base}/conduzione"),
+        "projector_url": format!("{base}/proiettore"),
+        "history_url": format!("{base}/storia"),
+        "export_url": format!("{base}/esporta"),
+    });
+    let template_name = match view {
+        View::Board => "board/board.html",
+        View::List => "board/list.html",
+        View::Console => "board/console.html",
+        View::Projector => "board/projector.html",
+    };
+    let mut res = page(
+        &state,
+        &viewer,
+        template_name,
+        crate::ctx! {
+            meeting => meeting_context(&m, meeting_id),
+            view => view.name(),
+            config_json => config.to_string(),
+            you => json!({"name": actor.name, "is_facilitator": actor.is_facilitator()}),
+        },
+    )?;
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    board_page(state, viewer, id, View::Board).await
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    board_page(state, viewer, id, View::List).await
+}
+
+pub async fn console(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    board_page(state, viewer, id, View::Console).await
+}
+
+pub async fn projector(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    board_page(state, viewer, id, View::Projector).await
+}
+
+/// The meeting's history: every event in order, in Italian.
+pub async fn history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let m = state.catalogue.meeting(id).ok_or(AppError::NotFound)?;
+    let actor = board_actor(&state, &viewer, &m).await?;
+    if !actor.is_facilitator() {
+        return Err(AppError::Forbidden(
+            "La cronologia è riservata a chi conduce l'incontro.".into(),
+        ));
+    }
+    let template = m
+        .entry
+        .workshop
+        .board_template(m.meeting)
+        .cloned()
+        .unwrap_or_else(crate::catalog::default_board_template);
+    let mut board = board::BoardState::new(id, template);
+    let mut events = Vec::new();
+    for rec in store::board::events_after(&state.store, id, 0).await? {
+        let summary = describe(&board, &rec.event);
+        board::apply(&mut board, &rec);
+        events.push(json!({
+            "seq": rec.seq,
+            "at_label": chrono::DateTime::from_timestamp_millis(rec.at)
+                .map(|t| t.with_timezone(&m.entry.workshop.timezone).format("%H:%M:%S").to_string())
+                .unwrap_or_default(),
+            "actor": rec.actor.name,
+            "summary": summary,
+        }));
+    }
+    page(
+        &state,
+        &viewer,
+        "board/history.html",
+        crate::ctx! { meeting => meeting_context(&m, id), events },
+    )
+}
+
+/// One line of the history.
+fn describe(state: &board::BoardState, e: &Event) -> String {
+    let title = |id: &str| {
+        state
+            .cards
+            .get(id)
+            .map(|c| format!("«{}»", short(c.content.title())))
+            .unwrap_or_else(|| "un contributo".into())
+    };
+    let column = |c: &str| {
+        state
+            .template
+            .columns
+            .iter()
+            .find(|x| x.card_type == c)
+            .map(|x| x.title.clone())
+            .unwrap_or_else(|| c.to_string())
+    };
+    match e {
+        Event::CardAdded {
+            content,
+            column: col,
+            ..
+        } => format!(
+            "ha aggiunto in «{}» {}",
+            column(col),
+            format_args!("«{}»", short(content.title()))
+        ),
+        Event::CardEdited { card_id, .. } => format!("ha modificato {}", title(card_id)),
+        Event::CardWithdrawn { card_id } => format!("ha ritirato {}", title(card_id)),
+        Event::Voted { card_id, .. } => format!("ha votato {}", title(card_id)),
+        Event::Unvoted { card_id, .. } => format!("ha tolto un voto a {}", title(card_id)),
+        Event::Commented { card_id, .. } => format!("ha commentato {}", title(card_id)),
+        Event::PhaseSet { phase } => format!("ha aperto la fase «{}»", board::phase_label(phase)),
+        Event::Locked { locked: true } => "ha bloccato la lavagna".into(),
+        Event::Locked { locked: false } => "ha sbloccato la lavagna".into(),
+        Event::CardHidden { card_id, reason } => {
+            format!("ha nascosto {} (motivo: {reason})", title(card_id))
+        }
+        Event::CardRestored { card_id } => format!("ha ripristinato {}", title(card_id)),
+        Event::CardsMerged { into, cards } => {
+            format!("ha unito {} doppioni a {}", cards.len(), title(into))
+        }
+        Event::GroupCreated { title: t, .. } => format!("ha creato il tema «{t}»"),
+        Event::GroupRenamed { title: t, .. } => format!("ha rinominato un tema in «{t}»"),
+        Event::CardGrouped {
+            card_id,
+            group_id: Some(g),
+        } => format!(
+            "ha messo {} nel tema «{}»",
+            title(card_id),
+            state.groups.get(g).map(|g| g.title.as_str()).unwrap_or("?")
+        ),
+        Event::CardGrouped {
+            card_id,
+            group_id: None,
+        } => format!("ha tolto {} dal suo tema", title(card_id)),
+        Event::CardMoved { card_id, column: c } => {
+            format!("ha spostato {} in «{}»", title(card_id), column(c))
+        }
+        Event::BlindSet { blind: true } => {
+            "ha nascosto i nuovi contributi fino alla rivelazione".into()
+        }
+        Event::BlindSet { blind: false } => "ha reso subito visibili i nuovi contributi".into(),
+        Event::Revealed { cards } => format!("ha rivelato {} contributi", cards.len()),
+        Event::TimerSet {
+            timer: Some(board::Timer::Running { duration_ms, .. }),
+        } => {
+            format!(
+                "ha avviato il timer ({} min)",
+                (duration_ms + 59_999) / 60_000
+            )
+        }
+        Event::TimerSet {
+            timer: Some(board::Timer::Paused { .. }),
+        } => "ha messo in pausa il timer".into(),
+        Event::TimerSet { timer: None } => "ha fermato il timer".into(),
+        Event::Spotlighted { card_id: Some(id) } => format!("ha messo in evidenza {}", title(id)),
+        Event::Spotlighted { card_id: None } => "ha tolto l'evidenza".into(),
+        Event::GuestCodeSet { code: Some(_) } => "ha attivato il codice ospite".into(),
+        Event::GuestCodeSet { code: None } => "ha disattivato il codice ospite".into(),
+        Event::AnonymousSet { allowed: true } => "ha consentito i contributi anonimi".into(),
+        Event::AnonymousSet { allowed: false } => "ha disattivato i contributi anonimi".into(),
+        Event::VoteBudgetSet { phase, budget } => format!(
+            "ha fissato {budget} voti a testa per la fase «{}»",
+            board::phase_label(phase)
+        ),
+        Event::CardsCarriedOver { cards, .. } => format!(
+            "ha riportato {} contributi da un incontro precedente",
+            cards.len()
+        ),
+    }
+}
+
+fn short(s: &str) -> String {
+    let line = s.lines().next().unwrap_or_default();
+    if line.chars().count() > 80 {
+        line.chars().take(79).collect::<String>() + "…"
+    } else {
+        line.to_string()
+    }
+}
+
+// --- guests ----------------------------------------------------------------------------------
+
+pub async fn guest_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let m = state.catalogue.meeting(id).ok_or(AppError::NotFound)?;
+    page(
+        &state,
+        &viewer,
+        "board/guest.html",
+        crate::ctx! {
+            meeting => meeting_context(&m, id), errors => Vec::<FieldError>::new(), values => json!({}),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct GuestForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+pub async fn guest_join(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<GuestForm>,
+) -> Result<Response, AppError> {
+    let m = state.catalogue.meeting(id).ok_or(AppError::NotFound)?;
+    let mut errors = Vec::new();
+    let name = text::required_line("name", "il nome e cognome", &form.name, 2, 120, &mut errors);
+    let organisation = text::required_line(
+        "organisation",
+        "l'ente o l'organizzazione",
+        &form.organisation,
+        2,
+        200,
+        &mut errors,
+    );
+    let room = state.rooms.get(id).await?;
+    let current = room.state().await.and_then(|s| s.guest_code);
+    let typed = form.code.trim().to_uppercase();
+    match &current {
+        None => errors.push(FieldError::new(
+            "code",
+            "Il codice ospite non è attivo per questo incontro: chiedilo a chi conduce.",
+        )),
+        Some(code) if !crate::secret::same(code, &typed) => errors.push(FieldError::new(
+            "code",
+            "Codice non valido: controlla il codice mostrato sullo schermo.",
+        )),
+        _ => {}
+    }
+    if !errors.is_empty() {
+        let mut res = page(
+            &state,
+            &viewer,
+            "board/guest.html",
+            crate::ctx! {
+                meeting => meeting_context(&m, id), errors,
+                values => json!({"code": form.code, "name": form.name, "organisation": form.organisation}),
+            },
+        )?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
+    let guest_id = store::board::create_guest(&state.store, id, &name, Some(&organisation)).await?;
+    let (raw, hash) = crate::secret::new_token();
+    store::accounts::create_guest_session(&state.store, &hash, guest_id, accounts::SESSION_TTL_MS)
+        .await?;
+    let mut res = Redirect::to(&format!("/incontri/{id}")).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        auth::cookie(
+            &state,
+            auth::session_cookie(&state),
+            &raw,
+            Some(accounts::SESSION_TTL_MS / 1000),
+        ),
+    );
+    Ok(res)
+}
+
+// --- the websocket -----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct WsQuery {
+    #[serde(default)]
+    vista: Option<String>,
+}
+
+/// `GET /ws/meetings/{id}`: checks Origin and identity before upgrading.
+pub async fn ws(
+    State(state): State<AppState>,
+    Path(meeting_id): Path<i64>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    // Browsers always send Origin on a websocket: it must be ours. Scripts authenticate with a
+    // bearer token instead of a cookie, so a page on another site cannot ride on a session.
+    match headers.get(header::ORIGIN) {
+        Some(origin) if origin.to_str().ok() == Some(auth::origin_of(&state.base_url)) => {}
+        Some(_) => {
+            return Err(AppError::Forbidden(
+                "Origine della connessione non ammessa.".into(),
+            ));
+        }
+        None if headers.contains_key(header::AUTHORIZATION) => {}
+        None => {
+            return Err(AppError::Forbidden(
+                "Origine della connessione mancante.".into(),
+            ));
+        }
+    }
+    let m = state
+        .catalogue
+        .meeting(meeting_id)
+        .ok_or(AppError::NotFound)?;
+    let actor = board_actor(&state, &viewer, &m).await?;
+    let read_only = q.vista.as_deref() == Some("proiettore");
+    if read_only && !actor.is_facilitator() {
+        return Err(AppError::forbidden());
+    }
+    let Some(slot) = state.sockets.take_slot(meeting_id, &actor.id) else {
+        return Err(AppError::Conflict {
+            code: "too_many_connections",
+            message: "Hai già troppe finestre aperte su questa lavagna: chiudine una.".into(),
+            extra: json!({}),
+        });
+    };
+    if let Principal::Participant { enrollment_id, .. } = viewer.principal {
+        // Joining the board is being there: the attendance register is filled automatically.
+        store::attendance::mark_if_absent(&state.store, meeting_id, enrollment_id, "lavagna")
+            .await?;
+    }
+    let room = state.rooms.get(meeting_id).await?;
+    let revoked = viewer
+        .session_hash
+        .as_deref()
+        .map(|h| state.sockets.register(h));
+    let shutdown = state.shutdown.clone();
+    let tasks = state.tasks.clone();
+    Ok(upgrade
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
+        .on_upgrade(move |socket| {
+            tasks.track_future(async move {
+                let conn = Connection {
+                    id: CONNECTION_IDS.fetch_add(1, Ordering::Relaxed),
+                    actor,
+                    read_only,
+                };
+                serve_connection(socket, room, conn, revoked, shutdown).await;
+                drop(slot);
+            })
+        }))
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason.to_string()),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientFrame {
+    Hello {
+        #[serde(default)]
+        last_seq: i64,
+    },
+    Op {
+        op_id: String,
+        op: Value,
+    },
+}
+
+fn error_frame(op_id: &str, code: &str, message: &str, fields: Option<&[FieldError]>) -> Message {
+    let mut v = json!({"type": "error", "op_id": op_id, "code": code, "message": message});
+    if let Some(f) = fields.filter(|f| !f.is_empty()) {
+        v["fields"] = json!(f);
+    }
+    Message::Text(Utf8Bytes::from(v.to_string()))
+}
+
+async fn serve_connection(
+    socket: WebSocket,
+    room: RoomHandle,
+    conn: Connection,
+    revoked: Option<tokio_util::sync::CancellationToken>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let (mut sink, mut stream) = socket.split();
+    // The first frame must be hello.
+    let last_seq = match tokio::time::timeout(Duration::from_secs(15), stream.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<ClientFrame>(&t) {
+            Ok(ClientFrame::Hello { last_seq }) => last_seq,
+            _ => {
+                let _ = sink
+                    .send(close(1008, "primo messaggio atteso: hello"))
+                    .await;
+                return;
+            }
+        },
+        _ => return,
+    };
+    let Some(joined) = room.join(conn.clone(), last_seq).await else {
+        let _ = sink.send(close(1011, "lavagna non disponibile")).await;
+        return;
+    };
+    let full_access = conn.actor.is_facilitator();
+    let mut rx = joined.rx;
+    let mut ok = sink.feed(Message::Text(joined.welcome)).await.is_ok();
+    for f in &joined.missed {
+        ok &= sink
+            .feed(Message::Text(
+                f.for_viewer(&conn.actor, full_access).clone(),
+            ))
+            .await
+            .is_ok();
+    }
+    ok &= sink.flush().await.is_ok();
+    let revoked = revoked.unwrap_or_default();
+    type AckFuture =
+        std::pin::Pin<Box<dyn std::future::Future<Output = (String, Result<i64, OpError>)> + Send>>;
+    let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
+    let mut tokens = RATE_BURST;
+    let mut last_refill = Instant::now();
+    while ok {
+        tokio::select! {
+            _ = shutdown.cancelled() => {
+                let _ = sink.send(close(1001, "server in riavvio: riconnessione automatica")).await;
+                break;
+            }
+            _ = revoked.cancelled() => {
+                let _ = sink.send(close(4001, "sessione terminata")).await;
+                break;
+            }
+            frame = rx.recv() => {
+                // Write everything queued, then flush once: one syscall for a burst of events.
+                let mut next = frame;
+                loop {
+                    match next {
+                        Ok(f) => {
+                            if sink.feed(Message::Text(f.for_viewer(&conn.actor, full_access).clone())).await.is_err() {
+                                ok = false;
+                                break;
+                            }
+                        }
+                        Err(RecvError::Lagged(_)) => {
+                            // Too slow to keep up: say so and let the client reload from its seq.
+                            let _ = sink.feed(Message::Text(Utf8Bytes::from_static(r#"{"type":"resync"}"#))).await;
+                            let _ = sink.feed(close(1008, "connessione troppo lenta: ricarica")).await;
+                            ok = false;
+                            break;
+                        }
+                        Err(RecvError::Closed) => { ok = false; break; }
+                    }
+                    next = match rx.try_recv() {
+                        Ok(f) => Ok(f),
+                        Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Closed) => Err(RecvError::Closed),
+                    };
+                }
+                let _ = sink.flush().await;
+            }
+            Some((op_id, result)) = acks.next(), if !acks.is_empty() => {
+                let msg = match result {
+                    Ok(seq) => Message::Text(Utf8Bytes::from(json!({"type": "ack", "op_id": op_id, "seq": seq}).to_string())),
+                    Err(OpError::Refused(r)) => error_frame(&op_id, r.code, &r.message, Some(&r.fields)),
+                    Err(OpError::Unavailable) => error_frame(&op_id, "unavailable", "Salvataggio non riuscito: riprovo tra poco.", None),
+                };
+                ok = sink.send(msg).await.is_ok();
+            }
+            incoming = stream.next() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Binary(_))) => {
+                        ok = sink.send(error_frame("", "invalid", "Messaggio non valido: attesi testi JSON.", None)).await.is_ok();
+                        continue;
+                    }
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        if is_too_big(&e) {
+                            let _ = sink.send(close(1009, "messaggio troppo grande (massimo 64 KiB)")).await;
+                        }
+                        break;
+                    }
+                };
+                let frame = match serde_json::from_str::<ClientFrame>(&text) {
+                    Ok(f) => f,
+                    Err(_) => {
+                        ok = sink.send(error_frame("", "invalid", "Messaggio non valido.", None)).await.is_ok();
+                        continue;
+                    }
+                };
+                let ClientFrame::Op { op_id, op } = frame else { continue };
+                if conn.read_only {
+                    ok = sink.send(error_frame(&op_id, "read_only", "Questa è una vista in sola lettura.", None)).await.is_ok();
+                    continue;
+                }
+                let now = Instant::now();
+                tokens = (tokens + now.duration_since(last_refill).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
+                last_refill = now;
+                if tokens < 1.0 {
+                    ok = sink.send(error_frame(&op_id, "rate_limited", "Stai inviando troppe operazioni: riprovo tra un attimo.", None)).await.is_ok();
+                    continue;
+                }
+                tokens -= 1.0;
+                let op: Op = match serde_json::from_value(op) {
+                    Ok(op) => op,
+                    Err(e) => {
+                        let msg = format!("Operazione non valida: {}", italian_serde(&e.to_string()));
+                        ok = sink.send(error_frame(&op_id, "invalid", &msg, None)).await.is_ok();
+                        continue;
+                    }
+                };
+                let room = room.clone();
+                let actor = conn.actor.clone();
+                acks.push(Box::pin(async move {
+                    let r = room.op(actor, op_id.clone(), op).await;
+                    (op_id, r)
+                }));
+            }
+        }
+    }
+    room.leave(conn.id);
+}
+
+fn is_too_big(e: &axum::Error) -> bool {
+    let s = format!("{e:?}");
+    s.contains("Capacity") || s.contains("too long") || s.contains("TooLong")
+}
+
+fn italian_serde(msg: &str) -> String {
+    if msg.contains("unknown variant") {
+        "tipo di operazione sconosciuto".into()
+    } else if msg.contains("missing field") {
+        format!(
+            "manca un campo obbligatorio ({})",
+            msg.split('`').nth(1).unwrap_or("?")
+        )
+    } else if msg.contains("unknown field") {
+        format!(
+            "campo sconosciuto ({})",
+            msg.split('`').nth(1).unwrap_or("?")
+        )
+    } else {
+        "formato dei dati non valido".into()
+    }
+}

@@ -1,0 +1,472 @@
+//! The live board over real websockets: sharing, phases, budgets, moderation, and the promise
+//! that nothing acknowledged is lost and nothing is applied twice.
+
+mod common;
+#[path = "common/ws.rs"]
+mod ws;
+
+use common::{Browser, TestApp, WorkshopSpec};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use ws::{Auth, Client};
+
+/// A workshop, its first meeting, two confirmed participants and a facilitator.
+struct Room {
+    app: TestApp,
+    meeting: i64,
+    maria: String,
+    luca: String,
+    facilitator: String,
+}
+
+async fn room() -> Room {
+    let app = TestApp::spawn(WorkshopSpec::open("lavagna", 10)).await;
+    let token = |v: &Value| {
+        v["manage_url"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (_, a) = app.enroll_n("lavagna", 1).await;
+    let (_, b) = app.enroll_n("lavagna", 2).await;
+    let facilitator = app.account_key("facilitator", &["lavagna"]).await;
+    let meeting = app
+        .state
+        .catalogue
+        .by_slug("lavagna")
+        .unwrap()
+        .meeting_id("M1-1");
+    Room {
+        meeting,
+        maria: token(&a),
+        luca: token(&b),
+        facilitator,
+        app,
+    }
+}
+
+fn need(id: &str, text: &str) -> Value {
+    json!({"kind": "add_card", "card_id": id, "card_type": "bisogno", "text": text, "policy_area": "Anziani"})
+}
+
+#[tokio::test]
+async fn two_participants_and_a_facilitator_share_one_board() {
+    let r = room().await;
+    let base = &r.app.base;
+    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
+    let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
+    let mut luca = Client::connect(base, r.meeting, &r.luca, "luca").await;
+    assert_eq!(maria.welcome["you"]["name"], "Persona 1");
+    assert_eq!(maria.welcome["state"]["phase"], "preparazione");
+    assert_eq!(f.welcome["you"]["is_facilitator"], true);
+
+    // Preparation: participants wait; the facilitator opens the collection.
+    assert_eq!(maria.refused(need("c1", "Solitudine")).await, "phase");
+    let s = f
+        .ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    maria.events_until(s).await;
+    luca.events_until(s).await;
+
+    // A card added by Maria reaches Luca and the facilitator with its text verbatim.
+    let text = "Anziani soli nei Comuni montani: <b>nessun</b> trasporto & \"servizi\" ✓";
+    let s = maria.ok(need("c1", text)).await;
+    let seen = luca.events_until(s).await;
+    assert_eq!(seen.last().unwrap()["event"]["content"]["text"], text);
+    assert_eq!(
+        seen.last().unwrap()["actor"]["organisation"],
+        "Comune di Bergamo"
+    );
+    f.events_until(s).await;
+
+    // Only the author edits; edits reach everyone.
+    assert_eq!(
+        luca.refused(
+            json!({"kind": "edit_card", "card_id": "c1", "card_type": "bisogno", "text": "no"})
+        )
+        .await,
+        "not_author"
+    );
+    let s = maria.ok(json!({"kind": "edit_card", "card_id": "c1", "card_type": "bisogno", "text": "Anziani soli"})).await;
+    assert_eq!(
+        luca.events_until(s).await.last().unwrap()["event"]["content"]["text"],
+        "Anziani soli"
+    );
+    luca.ok(need("c2", "Caregiver familiari")).await;
+
+    // Voting: within the budget, not beyond, not in the wrong phase.
+    assert_eq!(
+        maria
+            .refused(json!({"kind": "vote", "card_id": "c1"}))
+            .await,
+        "phase"
+    );
+    f.ok(json!({"kind": "set_phase", "phase": "voto"})).await;
+    f.ok(json!({"kind": "set_vote_budget", "phase": "voto", "budget": 2}))
+        .await;
+    maria.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+    maria.ok(json!({"kind": "vote", "card_id": "c2"})).await;
+    assert_eq!(
+        maria
+            .refused(json!({"kind": "vote", "card_id": "c2"}))
+            .await,
+        "budget"
+    );
+    assert_eq!(maria.refused(need("c3", "troppo tardi")).await, "phase");
+    maria.ok(json!({"kind": "unvote", "card_id": "c2"})).await;
+    let s = maria.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+    // Luca sees the votes counted, not who cast them.
+    let last = luca.events_until(s).await.pop().unwrap();
+    assert_eq!(last["event"]["kind"], "voted");
+    assert_eq!(last["actor"]["id"], "*");
+
+    // Moderation, grouping and the timer, visible to all.
+    f.ok(json!({"kind": "set_phase", "phase": "raggruppamento"}))
+        .await;
+    f.ok(json!({"kind": "create_group", "group_id": "g1", "title": "Domiciliarità", "column": "bisogno"})).await;
+    f.ok(json!({"kind": "group", "card_id": "c1", "group_id": "g1"}))
+        .await;
+    f.ok(json!({"kind": "timer", "action": "start", "seconds": 300}))
+        .await;
+    let s = f
+        .ok(json!({"kind": "hide", "card_id": "c2", "reason": "Fuori tema"}))
+        .await;
+    let last = luca.events_until(s).await.pop().unwrap();
+    assert_eq!(
+        last["event"],
+        json!({"kind": "card_removed", "card_id": "c2"}),
+        "the reason stays with facilitators"
+    );
+    assert_eq!(
+        f.events_until(s).await.pop().unwrap()["event"]["reason"],
+        "Fuori tema"
+    );
+
+    // A fresh connection sees the fold of it all.
+    let late = Client::connect(base, r.meeting, &r.luca, "late").await;
+    let st = &late.welcome["state"];
+    assert_eq!(st["phase"], "raggruppamento");
+    assert_eq!(st["cards"]["c1"]["group"], "g1");
+    assert_eq!(st["cards"]["c1"]["votes"]["*"], 2);
+    assert!(
+        st["cards"].get("c2").is_none(),
+        "hidden cards are not sent to participants"
+    );
+    assert_eq!(st["timer"]["state"], "running");
+}
+
+#[tokio::test]
+async fn a_participant_cannot_moderate() {
+    let r = room().await;
+    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
+    let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    maria.ok(need("c1", "x")).await;
+    for op in [
+        json!({"kind": "set_phase", "phase": "voto"}),
+        json!({"kind": "lock", "locked": true}),
+        json!({"kind": "hide", "card_id": "c1", "reason": "no"}),
+        json!({"kind": "merge", "into": "c1", "cards": ["c1"]}),
+        json!({"kind": "create_group", "group_id": "g", "title": "t", "column": "bisogno"}),
+        json!({"kind": "move", "card_id": "c1", "column": "proposta"}),
+        json!({"kind": "reveal"}),
+        json!({"kind": "timer", "action": "start", "seconds": 60}),
+        json!({"kind": "spotlight", "card_id": "c1"}),
+        json!({"kind": "set_guest_code", "enabled": true}),
+    ] {
+        assert_eq!(maria.refused(op.clone()).await, "forbidden", "{op}");
+    }
+}
+
+#[tokio::test]
+async fn blind_cards_stay_hidden_until_revealed_and_merge_keeps_one() {
+    let r = room().await;
+    let base = &r.app.base;
+    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
+    let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
+    let mut luca = Client::connect(base, r.meeting, &r.luca, "luca").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    f.ok(json!({"kind": "set_blind", "blind": true})).await;
+    maria.ok(need("c1", "Casa")).await;
+    let s = luca.ok(need("c2", "Casa popolare")).await;
+    let seen = luca.events_until(s).await;
+    let maria_card = &seen[seen.len() - 2];
+    assert_eq!(
+        maria_card["event"],
+        json!({"kind": "redacted"}),
+        "Luca cannot read Maria's blind card"
+    );
+    assert_eq!(
+        seen.last().unwrap()["event"]["content"]["text"],
+        "Casa popolare",
+        "his own card comes in full"
+    );
+    let s = f.ok(json!({"kind": "reveal"})).await;
+    let revealed = luca.events_until(s).await.pop().unwrap();
+    assert_eq!(revealed["event"]["kind"], "cards_revealed");
+    assert_eq!(revealed["event"]["cards"].as_array().unwrap().len(), 2);
+    let s = f
+        .ok(json!({"kind": "merge", "into": "c1", "cards": ["c2"]}))
+        .await;
+    maria.events_until(s).await;
+    let again = Client::connect(base, r.meeting, &r.maria, "maria2").await;
+    let st = &again.welcome["state"];
+    assert_eq!(st["cards"]["c1"]["merged"], json!(["c2"]));
+    assert!(st["cards"].get("c2").is_none() || st["cards"]["c2"]["state"]["state"] == "merged");
+}
+
+#[tokio::test]
+async fn the_same_op_id_twice_gives_one_event_and_the_same_seq() {
+    let r = room().await;
+    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
+    maria
+        .op_with_id("op-unico", need("c1", "Una volta sola"))
+        .await;
+    let first = maria.reply("op-unico").await;
+    maria
+        .op_with_id("op-unico", need("c1", "Una volta sola"))
+        .await;
+    let second = maria.reply("op-unico").await;
+    assert_eq!(first["type"], "ack");
+    assert_eq!(first, second);
+    // Even from another connection after a reconnect.
+    let mut again = Client::connect(&r.app.base, r.meeting, &r.maria, "maria-bis").await;
+    again
+        .op_with_id("op-unico", need("c1", "Una volta sola"))
+        .await;
+    assert_eq!(again.reply("op-unico").await["seq"], first["seq"]);
+    assert_eq!(
+        r.app
+            .count("SELECT COUNT(*) FROM board_events WHERE kind = 'card_added'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_reconnect_with_last_seq_receives_exactly_the_missed_events() {
+    let r = room().await;
+    let base = &r.app.base;
+    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    let mut luca = Client::connect(base, r.meeting, &r.luca, "luca").await;
+    let seen = luca.last_seq;
+    drop(luca);
+    let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
+    let mut last = 0;
+    for i in 0..7 {
+        last = maria
+            .ok(need(&format!("m{i}"), &format!("Bisogno {i}")))
+            .await;
+    }
+    let mut luca = Client::connect_from(base, r.meeting, Auth::Bearer(&r.luca), "luca", seen).await;
+    assert!(luca.welcome["state"].is_null(), "no snapshot needed");
+    let missed = luca.events_until(last).await;
+    assert_eq!(missed.len(), 7);
+    let texts: Vec<_> = missed
+        .iter()
+        .map(|e| e["event"]["content"]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        texts,
+        (0..7).map(|i| format!("Bisogno {i}")).collect::<Vec<_>>()
+    );
+    // Nothing more arrives: the next event is the next new one.
+    let s = maria.ok(need("m7", "Dopo")).await;
+    assert_eq!(luca.event().await["seq"], s);
+}
+
+#[tokio::test]
+async fn a_server_restart_loses_no_acknowledged_operation() {
+    let r = room().await;
+    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
+    let mut acked = Vec::new();
+    for i in 0..20 {
+        let id = format!("r{i}");
+        maria.ok(need(&id, &format!("Prima del riavvio {i}"))).await;
+        acked.push(id);
+    }
+    drop(maria);
+    drop(f);
+    let Room {
+        app,
+        meeting,
+        maria: token,
+        ..
+    } = r;
+    let app = app.restart().await;
+    let maria = Client::connect(&app.base, meeting, &token, "maria").await;
+    let cards = maria.welcome["state"]["cards"].as_object().unwrap();
+    for id in &acked {
+        assert!(cards.contains_key(id), "{id} lost in the restart");
+    }
+    assert_eq!(maria.welcome["state"]["phase"], "raccolta");
+}
+
+#[tokio::test]
+async fn a_foreign_origin_is_refused_before_the_upgrade() {
+    let r = room().await;
+    let mut b = Browser::new(&r.app);
+    let manage = format!("/iscrizione/{}", r.maria);
+    b.get(&manage).await;
+    let cookie: String = b
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let err = ws::open(
+        &r.app.base,
+        r.meeting,
+        Auth::Cookie {
+            cookie: &cookie,
+            origin: "https://evil.example",
+        },
+        "",
+    )
+    .await
+    .unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(res) => assert_eq!(res.status(), 403),
+        e => panic!("expected an HTTP refusal, got {e}"),
+    }
+    // The right origin with the same cookie works, and marks Maria present.
+    let c = Client::connect_from(
+        &r.app.base,
+        r.meeting,
+        Auth::Cookie {
+            cookie: &cookie,
+            origin: &r.app.base,
+        },
+        "maria",
+        0,
+    )
+    .await;
+    assert_eq!(c.welcome["you"]["name"], "Persona 1");
+    assert_eq!(
+        r.app
+            .count(&format!(
+                "SELECT COUNT(*) FROM attendance WHERE meeting_id = {} AND present = 1",
+                r.meeting
+            ))
+            .await,
+        1
+    );
+    // No identity at all: refused.
+    let anon = Browser::new(&r.app);
+    let _ = anon;
+    let err = ws::open(
+        &r.app.base,
+        r.meeting,
+        Auth::Cookie {
+            cookie: "x=y",
+            origin: &r.app.base,
+        },
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, tokio_tungstenite::tungstenite::Error::Http(ref res) if res.status() == 401),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_message_is_closed_with_1009() {
+    let r = room().await;
+    let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
+    let big = "x".repeat(70 * 1024);
+    maria.ws.send(Message::text(json!({"type": "op", "op_id": "big", "op": {"kind": "add_card", "card_id": "b", "card_type": "bisogno", "text": big}}).to_string())).await.unwrap();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), maria.ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 1009);
+                break;
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame 1009, got {other:?}"),
+        }
+    }
+    assert_eq!(r.app.count("SELECT COUNT(*) FROM board_events").await, 0);
+}
+
+#[tokio::test]
+async fn logout_closes_the_persons_sockets() {
+    let r = room().await;
+    let store = &r.app.state.store;
+    let id = tavolo::store::accounts::create(
+        store,
+        "cond@example.it",
+        "Conduttrice",
+        "facilitator",
+        Some(&tavolo::services::accounts::hash_password(
+            "password lunga e sicura",
+        )),
+    )
+    .await
+    .unwrap();
+    let w = r.app.state.catalogue.by_slug("lavagna").unwrap().id;
+    tavolo::store::accounts::assign_workshop(store, id, w)
+        .await
+        .unwrap();
+    let mut b = Browser::new(&r.app);
+    let (status, _, _) = b
+        .post(
+            "/accedi",
+            &[
+                ("email", "cond@example.it"),
+                ("password", "password lunga e sicura"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let cookie: String = b
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut c = Client::connect_from(
+        &r.app.base,
+        r.meeting,
+        Auth::Cookie {
+            cookie: &cookie,
+            origin: &r.app.base,
+        },
+        "f",
+        0,
+    )
+    .await;
+    assert_eq!(c.welcome["you"]["is_facilitator"], true);
+    b.post("/esci", &[]).await;
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), c.ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 4001);
+                break;
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("expected the socket closed, got {other:?}"),
+        }
+    }
+}
