@@ -184,9 +184,28 @@
     return obj[key];
   }
 
-  /** Inserts a full card (cards_revealed) keeping card_order sorted by creation. */
+  /** Inserts a full card (cards_revealed) keeping card_order sorted by creation. A card we
+   *  already had (our own, seen before it was revealed) keeps our votes and our name. */
   function insertCard(state, card) {
     const existing = state.cards[card.id];
+    if (existing) {
+      const votes = Object.assign({}, card.votes || {});
+      let own = 0;
+      for (const k in existing.votes || {}) {
+        if (k === OTHERS_VOTES) continue;
+        votes[k] = existing.votes[k];
+        own += existing.votes[k];
+      }
+      if (own && votes[OTHERS_VOTES] !== undefined) {
+        const others = Math.max(0, votes[OTHERS_VOTES] - own);
+        if (others) votes[OTHERS_VOTES] = others;
+        else delete votes[OTHERS_VOTES];
+      }
+      card.votes = votes;
+      if (card.author && card.author.id === ANONYMOUS_ID && existing.author && existing.author.id !== ANONYMOUS_ID) {
+        card.author = existing.author;
+      }
+    }
     state.cards[card.id] = card;
     if (existing) return;
     const order = state.card_order;
@@ -534,6 +553,10 @@
   // 5. Connection: BoardClient (no DOM; runs in node with a fake WebSocket)
   // ==========================================================================
 
+  /** Refusals that wrote nothing and ask to try again (rate limit, storage hiccup). */
+  const RETRY_CODES = ["rate_limited", "unavailable"];
+  const MAX_RETRIES = 8;
+
   const STATUS = {
     connecting: "connecting",
     open: "open",
@@ -745,7 +768,8 @@
           return this.onError(frame);
         case "presence":
           this.presence = Array.isArray(frame.people) ? frame.people : [];
-          return this.emit("presence", { people: this.presence });
+          this.presenceCount = typeof frame.count === "number" ? frame.count : this.presence.length;
+          return this.emit("presence", { people: this.presence, count: this.presenceCount });
         case "resync":
           return this.reconnectNow();
         default:
@@ -816,6 +840,17 @@
     onError(f) {
       const i = this.pending.findIndex((p) => p.op_id === f.op_id);
       const entry = i >= 0 ? this.pending[i] : null;
+      if (entry && RETRY_CODES.indexOf(f.code) >= 0 && (entry.retries || 0) < MAX_RETRIES) {
+        // Nothing was written and the server says to try again: keep the op, resend soon.
+        entry.retries = (entry.retries || 0) + 1;
+        this.savePending();
+        const delay = Math.min(10000, 500 * Math.pow(2, entry.retries)) * (0.5 + this.random() / 2);
+        this.setTimeout(() => {
+          if (this.ws && this.welcomed && this.pending.indexOf(entry) >= 0) this.sendEntry(entry);
+        }, delay);
+        this.emit("retrying", { entry, code: f.code, message: f.message });
+        return;
+      }
       if (i >= 0) {
         this.pending.splice(i, 1);
         this.savePending();
@@ -956,6 +991,12 @@
       if (Array.isArray(c)) append(el, c);
       else el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
     }
+  }
+
+  /** Replaces the children of `el` (null/false skipped, arrays flattened). */
+  function fill(el, ...children) {
+    el.textContent = "";
+    append(el, children);
   }
 
   function setText(el, text) {
@@ -1433,7 +1474,7 @@
 
     clearErrors() {
       this.summary.hidden = true;
-      this.summary.replaceChildren();
+      fill(this.summary);
       for (const name in this.errorEls) {
         const err = this.errorEls[name];
         err.hidden = true;
@@ -1632,14 +1673,14 @@
       if ((card.merged || []).length) badges.push(["merged", `Raccoglie ${plural(card.merged.length, "contributo simile", "contributi simili")}`]);
       this.region("badges", JSON.stringify(badges), () => {
         this.badges.hidden = !badges.length;
-        this.badges.replaceChildren(...badges.map(([k, t]) => h("span", { class: `badge lv-badge lv-badge--${k}`, text: t })));
+        fill(this.badges, ...badges.map(([k, t]) => h("span", { class: `badge lv-badge lv-badge--${k}`, text: t })));
       });
 
       // Title (a heading: cards are navigable by headings) and body
       const long = title.length > TITLE_MAX || /\n/.test(title.trim());
       this.region("title", JSON.stringify([title, ctx.level]), () => {
         const hd = h(`h${ctx.level}`, { class: "lv-card__title", id: `titolo-${this.id}` }, long ? shorten(title.split("\n")[0], TITLE_MAX) : title);
-        this.titleWrap.replaceChildren(hd);
+        fill(this.titleWrap, hd);
       });
       this.region("body", JSON.stringify([card.content, ctx.variant]), () => {
         const wasOpen = this.body.querySelector("details[open]") !== null;
@@ -1659,7 +1700,7 @@
           );
           parts.push(more);
         }
-        this.body.replaceChildren(...parts);
+        fill(this.body, ...parts);
         this.body.hidden = !parts.length;
       });
 
@@ -1674,7 +1715,7 @@
         if (sec.length && ctx.variant !== "list") bits.push(h("span", { class: "lv-chip lv-chip--soft", text: `+ ${plural(sec.length, "area", "aree")}` }));
         if (ctx.columnOther) bits.push(h("span", { class: "lv-chip lv-chip--soft", text: `Tipo: ${nounOf(card.content.card_type).one}` }));
         if (card.created_at) bits.push(h("span", { class: "lv-card__time" }, "ore ", h("time", { text: timeLabel(card.created_at) })));
-        this.meta.replaceChildren(...bits);
+        fill(this.meta, ...bits);
       });
 
       this.updateVotes(card, ctx, title);
@@ -1771,9 +1812,9 @@
       const n = list.length;
       const sig = JSON.stringify([list.map((x) => [x.id, x.text, !!x._pending, x.author && x.author.name]), ctx.canComment]);
       this.region("comments", sig, () => {
-        c.summary.replaceChildren(n ? `Commenti (${n})` : "Commenta", h("span", { class: "visually-hidden", text: `: ${shorten(title, 60)}` }));
+        fill(c.summary, n ? `Commenti (${n})` : "Commenta", h("span", { class: "visually-hidden", text: `: ${shorten(title, 60)}` }));
         c.ol.hidden = !n;
-        c.ol.replaceChildren(
+        fill(c.ol, 
           ...list.map((cm) =>
             h(
               "li",
@@ -1804,7 +1845,7 @@
           cb.addEventListener("change", () => this.ui.toggleSelected(this.id, cb.checked));
           bits.push(h("label", { class: "checkbox lv-select", for: cb.id }, cb, h("span", null, "Seleziona", h("span", { class: "visually-hidden", text: ` per unire: ${short}` }))));
         }
-        this.actions.replaceChildren(...bits);
+        fill(this.actions, ...bits);
         this.actions.hidden = !bits.length;
       });
     }
@@ -1823,13 +1864,13 @@
       this.msgSig = sig;
       this.msg.hidden = !m;
       if (!m) {
-        this.msg.replaceChildren();
+        fill(this.msg);
         return;
       }
       const bits = [h("p", { class: "lv-card__error" }, h("span", { class: "visually-hidden", text: "Errore: " }), m.message)];
       if (m.retry) bits.push(h("button", { type: "button", class: "btn btn--link btn--small", text: m.retry.label, on: { click: m.retry.run } }));
       bits.push(h("button", { type: "button", class: "btn btn--link btn--small", text: "Chiudi il messaggio", on: { click: () => this.setMessage(null) } }));
-      this.msg.replaceChildren(...bits);
+      fill(this.msg, ...bits);
     }
   }
 
@@ -2054,12 +2095,12 @@
     }
 
     showAlert(text, kind) {
-      this.alerts.replaceChildren(
+      fill(this.alerts, 
         h(
           "div",
           { class: `notice notice--${kind || "error"} lv-alert`, role: "alert" },
           h("p", { text }),
-          h("button", { type: "button", class: "btn btn--link btn--small", text: "Chiudi il messaggio", on: { click: () => this.alerts.replaceChildren() } }),
+          h("button", { type: "button", class: "btn btn--link btn--small", text: "Chiudi il messaggio", on: { click: () => fill(this.alerts) } }),
         ),
       );
     }
@@ -2126,12 +2167,12 @@
         this.votesLeft.classList.toggle("lv-votesleft--none", v.remaining === 0);
       }
       const people = this.client.presence || [];
-      const sig = JSON.stringify(people.map((p) => [p.id, p.name, p.organisation]));
+      const sig = JSON.stringify([this.client.presenceCount, people.map((p) => [p.id, p.name, p.organisation])]);
       if (sig !== this.presenceSig) {
         this.presenceSig = sig;
-        setText(this.presence.querySelector("summary"), `Presenti: ${people.length}`);
+        setText(this.presence.querySelector("summary"), `Presenti: ${this.client.presenceCount || people.length}`);
         const sorted = people.slice().sort((a, b) => String(a.name).localeCompare(String(b.name), "it"));
-        this.presence.querySelector("ul").replaceChildren(
+        fill(this.presence.querySelector("ul"), 
           ...sorted.map((p) => h("li", null, p.name || "—", p.organisation ? h("span", { class: "muted", text: ` · ${p.organisation}` }) : null, p.kind === "guest" ? h("span", { class: "muted", text: " (ospite)" }) : null)),
         );
       }
@@ -2173,14 +2214,14 @@
       if (sig !== this.flagsSig) {
         this.flagsSig = sig;
         this.phaseFlags.hidden = !flags.length;
-        this.phaseFlags.replaceChildren(...flags.map(([k, t]) => h("li", { class: `badge lv-flag lv-flag--${k}`, text: t })));
+        fill(this.phaseFlags, ...flags.map(([k, t]) => h("li", { class: `badge lv-flag lv-flag--${k}`, text: t })));
       }
       const phases = (vs.template && vs.template.phases) || [];
       const stepSig = JSON.stringify([phases, vs.phase]);
       if (stepSig !== this.stepSig) {
         this.stepSig = stepSig;
         const cur = phases.indexOf(vs.phase);
-        this.phaseSteps.replaceChildren(
+        fill(this.phaseSteps, 
           ...phases.map((p, i) =>
             h(
               "li",
@@ -2323,7 +2364,7 @@
       const jsig = JSON.stringify(jumpItems.map(([c, n]) => [c.card_type, c.title, n]));
       if (jsig !== this.jumpSig) {
         this.jumpSig = jsig;
-        this.jump.firstChild.replaceChildren(
+        fill(this.jump.firstChild, 
           ...jumpItems.map(([c, n]) => h("li", null, h("a", { href: `#colonna-${c.card_type}`, class: "lv-jump__link" }, c.title, h("span", { class: "lv-jump__n", text: ` ${n}` }), h("span", { class: "visually-hidden", text: n === 1 ? " contributo" : " contributi" })))),
         );
       }
@@ -2371,7 +2412,7 @@
         this.themeEls.set(key, s);
       }
       if (s.heading) {
-        s.heading.replaceChildren(h("span", { class: "lv-theme__kicker", text: key.startsWith("senza:") ? "" : "Tema: " }), title, h("span", { class: "lv-theme__n", text: ` (${n})` }));
+        fill(s.heading, h("span", { class: "lv-theme__kicker", text: key.startsWith("senza:") ? "" : "Tema: " }), title, h("span", { class: "lv-theme__n", text: ` (${n})` }));
       }
       return s;
     }
@@ -2857,7 +2898,7 @@
       const psig = JSON.stringify([phases, vs.phase]);
       if (psig !== this.ctlPhaseSig) {
         this.ctlPhaseSig = psig;
-        el.phaseSelect.replaceChildren(...phases.map((p) => h("option", { value: p, text: phaseLabel(cfg, p), selected: p === vs.phase })));
+        fill(el.phaseSelect, ...phases.map((p) => h("option", { value: p, text: phaseLabel(cfg, p), selected: p === vs.phase })));
         el.phaseSelect.value = vs.phase;
         const next = phases[phases.indexOf(vs.phase) + 1];
         el.phaseNext.hidden = !next;
@@ -2900,12 +2941,12 @@
       if (gsig !== this.ctlGuestSig) {
         this.ctlGuestSig = gsig;
         if (vs.guest_code) {
-          el.guestNow.replaceChildren(
+          fill(el.guestNow, 
             h("p", null, "Codice per gli ospiti: ", h("strong", { class: "lv-code", text: vs.guest_code })),
             cfg.join_url ? h("p", null, "Si entra da ", h("a", { href: cfg.join_url, text: absoluteUrl(cfg.join_url) })) : null,
           );
         } else {
-          el.guestNow.replaceChildren(h("p", { text: "Disattivato: entrano solo le persone iscritte e chi conduce." }));
+          fill(el.guestNow, h("p", { text: "Disattivato: entrano solo le persone iscritte e chi conduce." }));
         }
         setText(el.guest, vs.guest_code ? "Disattiva il codice ospiti" : "Attiva il codice ospiti");
       }
@@ -2914,14 +2955,14 @@
       const csig = JSON.stringify(cols.map((c) => c.card_type));
       if (csig !== this.ctlColsSig) {
         this.ctlColsSig = csig;
-        el.themeCol.replaceChildren(...cols.map((c) => h("option", { value: c.card_type, text: c.title })));
+        fill(el.themeCol, ...cols.map((c) => h("option", { value: c.card_type, text: c.title })));
       }
       const groups = Object.values(vs.groups || {}).sort((a, b) => a.column.localeCompare(b.column) || a.title.localeCompare(b.title, "it"));
       const tsig = JSON.stringify(groups);
       if (tsig !== this.ctlThemesSig) {
         this.ctlThemesSig = tsig;
         const colTitle = (ct) => (cols.find((c) => c.card_type === ct) || { title: ct }).title;
-        el.themeList.replaceChildren(
+        fill(el.themeList, 
           ...groups.map((g) => {
             const input = h("input", { type: "text", id: `ctl-rinomina-${g.id}`, value: g.title, maxlength: "200", autocomplete: "off", "data-focus": `rename:${g.id}` });
             const form = h(
@@ -2948,7 +2989,7 @@
       if (sig === this.hiddenSig) return;
       this.hiddenSig = sig;
       this.hiddenEl.hidden = !hidden.length;
-      this.hiddenEl.replaceChildren(
+      fill(this.hiddenEl, 
         h("h2", { id: "lv-nascosti-titolo", text: `Nascosti (${hidden.length})` }),
         h("p", { class: "muted", text: "Contributi nascosti da chi conduce: i partecipanti non li vedono. Puoi ripristinarli." }),
         h(
@@ -2988,7 +3029,7 @@
       this.selSig = sig;
       this.selectionBar.hidden = !n;
       if (!n) return;
-      this.selectionBar.replaceChildren(
+      fill(this.selectionBar, 
         h("p", { class: "lv-selection__count", text: n === 1 ? "1 contributo selezionato: scegline almeno un altro da unire." : `${n} contributi selezionati` }),
         h("button", {
           type: "button",
@@ -3216,7 +3257,7 @@
           bits.push(h("p", { class: "lv-proj__joinlabel", text: "Partecipa da" }), h("p", { class: "lv-proj__url", text: absoluteUrl(cfg.join_url).replace(/^https?:\/\//, "") }));
           bits.push(h("p", { class: "lv-proj__joinlabel", text: "Codice ospite" }), h("p", { class: "lv-proj__code", text: vs.guest_code }));
         }
-        this.projJoin.replaceChildren(...bits);
+        fill(this.projJoin, ...bits);
         this.projJoin.hidden = !bits.length;
       }
       // Cards shown in the room: active and revealed only, authors never
@@ -3229,7 +3270,7 @@
         if (spot) {
           const rows = cardFieldRows(cfg, spot.content, true).slice(0, 6);
           const votes = totalVotes(spot);
-          this.projSpot.replaceChildren(
+          fill(this.projSpot, 
             h("p", { class: "lv-proj__spotlabel", text: "In evidenza" }),
             h("h2", { class: "lv-proj__spottitle", id: "lv-proj-spot-t", text: shorten(cardTitle(spot.content), 280) }),
             rows.length ? h("dl", { class: "lv-proj__spotfields" }, rows.map(([k, v]) => h("div", null, h("dt", { text: k }), h("dd", { text: shorten(v, 200) })))) : null,
@@ -3251,7 +3292,7 @@
       if (sig === this.projColsSig) return;
       this.projColsSig = sig;
       this.projCols.classList.toggle("lv-proj__cols--results", results);
-      this.projCols.replaceChildren(
+      fill(this.projCols, 
         ...cols.map((col, i) => {
           const list = byCol.get(col.card_type);
           const head = h("h2", { class: "lv-proj__coltitle" }, col.title, h("span", { class: "lv-proj__n", text: ` ${list.length}` }), h("span", { class: "visually-hidden", text: list.length === 1 ? " contributo" : " contributi" }));

@@ -267,6 +267,10 @@ struct Room {
     conns: HashMap<u64, Connection>,
     presence_dirty: bool,
     catch_up_requested: bool,
+    /// Enrolled people who joined and are not yet in the attendance register: written in one
+    /// transaction per presence tick, so a room filling up does not cost one commit per person.
+    attendance_pending: Vec<i64>,
+    attended: std::collections::HashSet<i64>,
 }
 
 struct Pending {
@@ -293,6 +297,8 @@ impl Room {
             conns: HashMap::new(),
             presence_dirty: false,
             catch_up_requested: false,
+            attendance_pending: Vec::new(),
+            attended: Default::default(),
         }
     }
 
@@ -329,8 +335,12 @@ impl Room {
                         self.presence_dirty = false;
                         let _ = self.tx.send(self.presence_frame());
                     }
+                    self.write_attendance().await;
                 }
-                _ = shutdown.cancelled() => return,
+                _ = shutdown.cancelled() => {
+                    self.write_attendance().await;
+                    return;
+                }
             }
         }
     }
@@ -355,6 +365,16 @@ impl Room {
                 reply,
             } => {
                 let joined = self.join(&conn, last_seq);
+                if let Some(id) = conn
+                    .actor
+                    .id
+                    .strip_prefix("e:")
+                    .and_then(|s| s.parse().ok())
+                {
+                    if self.attended.insert(id) {
+                        self.attendance_pending.push(id);
+                    }
+                }
                 if !conn.read_only {
                     self.presence_dirty = true;
                 }
@@ -370,6 +390,24 @@ impl Room {
                 let _ = reply.send(self.state.clone());
             }
             Cmd::CatchUp => self.catch_up_requested = true,
+        }
+    }
+
+    async fn write_attendance(&mut self) {
+        if self.attendance_pending.is_empty() {
+            return;
+        }
+        let ids = std::mem::take(&mut self.attendance_pending);
+        let written = store::attendance::mark_many_if_absent(
+            &self.store,
+            self.state.meeting_id,
+            &ids,
+            "lavagna",
+        )
+        .await;
+        if let Err(e) = written {
+            tracing::warn!(meeting = self.state.meeting_id, error = %e, "attendance not recorded; will retry");
+            self.attendance_pending.extend(ids);
         }
     }
 

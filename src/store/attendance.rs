@@ -46,23 +46,27 @@ pub async fn mark(
     Ok(())
 }
 
-/// Marks presence unless the person is already in the register (a manual mark wins).
-pub async fn mark_if_absent(
+/// Marks several people present in one transaction (people who joined the board), keeping any
+/// mark already there.
+pub async fn mark_many_if_absent(
     store: &Store,
     meeting_id: i64,
-    enrollment_id: i64,
+    enrollment_ids: &[i64],
     source: &str,
 ) -> Result<(), DbError> {
     let now = now_ms();
-    sqlx::query(
-        "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, updated_at) \
-         VALUES ($1, $2, 1, $3, $4, $4) ON CONFLICT (meeting_id, enrollment_id) DO NOTHING",
-    )
-    .bind(meeting_id)
-    .bind(enrollment_id)
-    .bind(source)
-    .bind(now)
-    .execute(&store.pool)
-    .await?;
-    Ok(())
+    let mut tx = store.begin().await?;
+    for id in enrollment_ids {
+        sqlx::query(
+            "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, updated_at) \
+             VALUES ($1, $2, 1, $3, $4, $4) ON CONFLICT (meeting_id, enrollment_id) DO NOTHING",
+        )
+        .bind(meeting_id)
+        .bind(id)
+        .bind(source)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }

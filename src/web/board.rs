@@ -546,11 +546,7 @@ pub async fn ws(
             extra: json!({}),
         });
     };
-    if let Principal::Participant { enrollment_id, .. } = viewer.principal {
-        // Joining the board is being there: the attendance register is filled automatically.
-        store::attendance::mark_if_absent(&state.store, meeting_id, enrollment_id, "lavagna")
-            .await?;
-    }
+    // Joining the board marks an enrolled person present: the room writes the register.
     let room = state.rooms.get(meeting_id).await?;
     let revoked = viewer
         .session_hash
