@@ -2067,10 +2067,15 @@
           this.onOpError(d);
           break;
         case "queued":
+          if (this.client.status !== STATUS.open) this.queuedOffline = true;
           this.renderConn();
           break;
         default:
           break;
+      }
+      if (this.queuedOffline && !this.client.pending.length && (type === "ack" || type === "event")) {
+        this.queuedOffline = false;
+        this.announcer.say("Tutto ciò che avevi scritto senza rete è stato inviato.");
       }
       this.schedule();
     }
@@ -2631,7 +2636,7 @@
       const say = (t) => this.announcer.say(t);
       switch (ev.kind) {
         case "card_added": {
-          if (mine) return say("Il tuo contributo è sulla lavagna.");
+          if (mine) return undefined; // announced when sent (and when an offline queue drains)
           const c = st.cards[ev.card_id];
           if (!c || (!c.revealed && !isFacilitator(you))) return;
           const anon = c.anonymous || (c.author && c.author.id === ANONYMOUS_ID);
@@ -2785,7 +2790,7 @@
         "div",
         { class: "lv-ctl__buttons", role: "group", "aria-label": "Avvia il timer" },
         [2, 5, 10, 15].map((m) =>
-          h("button", { type: "button", class: "btn btn--secondary btn--small", "aria-label": `Avvia il timer: ${m} minuti`, text: `${m} min`, on: { click: () => this.op({ kind: "timer", action: "start", seconds: m * 60 }) } }),
+          h("button", { type: "button", class: "btn btn--secondary btn--small", on: { click: () => this.op({ kind: "timer", action: "start", seconds: m * 60 }) } }, `${m} min`, h("span", { class: "visually-hidden", text: ` (avvia il timer di ${m} minuti)` })),
         ),
       );
       el.customMin = h("input", { type: "number", id: "ctl-timer-minuti", min: "1", max: "240", step: "1", inputmode: "numeric" });
