@@ -226,6 +226,19 @@ impl TestApp {
         }
     }
 
+    /// A second instance on the same database and workshop files (PostgreSQL: several
+    /// instances share the load). The first instance keeps ownership of the database.
+    pub async fn second_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = TestDb {
+            url: self.db.url.clone(),
+            pg_admin: None,
+        };
+        let mut config = self.config.clone();
+        config.base_url = None;
+        Self::start(config, db, dir, self.workshops_dir.clone()).await
+    }
+
     /// Stops the server (graceful) and starts a new one on the same database and files.
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
