@@ -16,10 +16,10 @@
 //   8. Dialogs
 //   9. Card forms (build, read, validate, errors, drafts)
 //  10. Card rendering (keyed, updated in place)
-//  11. Views: board, list, console, projector
-//  12. Facilitator controls
-//  13. Timer
-//  14. Boot, test hook, node export
+//  13. Timer (defined before the views that use it)
+//  11. Views: board, list, console (BoardUI), announcements of remote changes
+//  12. Facilitator controls, then the projector view
+//  14. Boot and test hook (window.tavoloBoard)
 //
 // The pure parts (sections 1–5) run in node too: `require("static/board.js")` returns them.
 (function (global) {

@@ -467,3 +467,65 @@ async fn logout_closes_the_persons_sockets() {
         }
     }
 }
+
+#[tokio::test]
+async fn cards_are_carried_over_from_an_earlier_meeting() {
+    let r = room().await;
+    let entry = r.app.state.catalogue.by_slug("lavagna").unwrap().clone();
+    let (first, second) = (entry.meeting_id("M1-1"), entry.meeting_id("M1-2"));
+    let mut f1 = Client::connect(&r.app.base, first, &r.facilitator, "f1").await;
+    let mut maria = Client::connect(&r.app.base, first, &r.maria, "maria").await;
+    f1.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    maria.ok(need("c1", "Da riprendere")).await;
+    let mut f2 = Client::connect(&r.app.base, second, &r.facilitator, "f2").await;
+    // Participants cannot; facilitators bring cards of an earlier meeting, by id.
+    let mut maria2 = Client::connect(&r.app.base, second, &r.maria, "maria2").await;
+    assert_eq!(
+        maria2
+            .refused(json!({"kind": "carry_over", "from_meeting": first, "cards": ["c1"]}))
+            .await,
+        "forbidden"
+    );
+    f2.ok(json!({"kind": "carry_over", "from_meeting": first, "cards": ["c1"]}))
+        .await;
+    let later = Client::connect(&r.app.base, second, &r.luca, "luca").await;
+    let cards = later.welcome["state"]["cards"].as_object().unwrap();
+    let card = cards.values().next().unwrap();
+    assert_eq!(card["content"]["text"], "Da riprendere");
+    assert_eq!(card["author"]["name"], "Persona 1", "the author is kept");
+    assert_eq!(card["carried_from"], json!([first, "c1"]));
+    // Not from a later meeting, not unknown cards.
+    assert_eq!(
+        f1.refused(json!({"kind": "carry_over", "from_meeting": second, "cards": ["c1"]}))
+            .await,
+        "invalid"
+    );
+    assert_eq!(
+        f2.refused(json!({"kind": "carry_over", "from_meeting": first, "cards": ["nessuna"]}))
+            .await,
+        "invalid"
+    );
+}
+
+#[tokio::test]
+async fn a_sixth_window_of_the_same_person_is_closed_with_4002() {
+    let r = room().await;
+    let mut open = Vec::new();
+    for i in 0..5 {
+        open.push(Client::connect(&r.app.base, r.meeting, &r.maria, &format!("m{i}")).await);
+    }
+    let mut sixth = ws::open(&r.app.base, r.meeting, Auth::Bearer(&r.maria), "")
+        .await
+        .unwrap();
+    match tokio::time::timeout(std::time::Duration::from_secs(5), sixth.next())
+        .await
+        .unwrap()
+    {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4002),
+        other => panic!("expected close 4002, got {other:?}"),
+    }
+    drop(open.pop());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    Client::connect(&r.app.base, r.meeting, &r.maria, "again").await;
+}

@@ -296,7 +296,15 @@ pub enum Op {
         phase: String,
         budget: u32,
     },
+    /// Carry cards over from an earlier meeting of the workshop, by their ids there. The server
+    /// resolves it into [`Op::CarryOverCards`] with the cards' content and authors.
     CarryOver {
+        from_meeting: i64,
+        cards: Vec<String>,
+    },
+    /// A resolved carry-over. Never accepted from clients: they could invent authors.
+    #[serde(skip_deserializing)]
+    CarryOverCards {
         from_meeting: i64,
         cards: Vec<CarriedCard>,
     },
@@ -961,7 +969,14 @@ pub fn decide(
             }
             Event::VoteBudgetSet { phase, budget }
         }
-        Op::CarryOver {
+        Op::CarryOver { .. } => {
+            facilitator_only()?;
+            return Err(Refusal::new(
+                "invalid",
+                "Riporto non risolto: scegli l'incontro e i contributi dalla console.",
+            ));
+        }
+        Op::CarryOverCards {
             from_meeting,
             cards,
         } => {

@@ -33,6 +33,9 @@ const PRESENCE_EVERY: Duration = Duration::from_millis(500);
 pub struct Broadcast {
     /// The actor's id; that person receives `full` (their own card, their own vote).
     pub actor_id: String,
+    /// The author of a card the public may not see yet (blind phase): they see what happens
+    /// to their own card in full.
+    pub card_author: Option<String>,
     pub full: Utf8Bytes,
     pub public: Utf8Bytes,
 }
@@ -44,6 +47,7 @@ impl Broadcast {
         let b = Utf8Bytes::from(text);
         Arc::new(Broadcast {
             actor_id: String::new(),
+            card_author: None,
             full: b.clone(),
             public: b,
         })
@@ -51,7 +55,8 @@ impl Broadcast {
 
     /// The bytes for a connection of `viewer`.
     pub fn for_viewer(&self, viewer: &Actor, full_access: bool) -> &Utf8Bytes {
-        if full_access || (!self.actor_id.is_empty() && self.actor_id == viewer.id) {
+        let own = !self.actor_id.is_empty() && self.actor_id == viewer.id;
+        if full_access || own || self.card_author.as_deref() == Some(viewer.id.as_str()) {
             &self.full
         } else {
             &self.public
@@ -599,20 +604,21 @@ impl Room {
     /// could see of the card it touches before the event).
     fn frame(&self, rec: &EventRecord, before: Option<bool>) -> Frame {
         let full = json!({"type": "event", "seq": rec.seq, "op_id": rec.op_id, "actor": rec.actor, "at": rec.at, "event": rec.event});
+        let full = Utf8Bytes::from(full.to_string());
         let public = match public_event(&self.state, rec, before) {
             None => full.clone(),
-            Some((actor, event)) => {
+            Some((actor, event)) => Utf8Bytes::from(
                 json!({"type": "event", "seq": rec.seq, "op_id": rec.op_id, "actor": actor, "at": rec.at, "event": event})
-            }
+                    .to_string(),
+            ),
         };
-        let full = Utf8Bytes::from(full.to_string());
-        let public = if public == Value::Null {
-            full.clone()
-        } else {
-            Utf8Bytes::from(public.to_string())
-        };
+        let card_author = card_of(&rec.event)
+            .filter(|_| before != Some(true))
+            .and_then(|id| self.state.cards.get(id))
+            .map(|c| c.author.id.clone());
         Arc::new(Broadcast {
             actor_id: rec.actor.id.clone(),
+            card_author,
             full,
             public,
         })

@@ -540,11 +540,16 @@ pub async fn ws(
         return Err(AppError::forbidden());
     }
     let Some(slot) = state.sockets.take_slot(meeting_id, &actor.id) else {
-        return Err(AppError::Conflict {
-            code: "too_many_connections",
-            message: "Hai già troppe finestre aperte su questa lavagna: chiudine una.".into(),
-            extra: json!({}),
-        });
+        // Upgrade, then close with a code of our own: a browser cannot read an HTTP refusal
+        // of a websocket, and would just show "connection lost" and retry.
+        return Ok(upgrade.on_upgrade(|mut socket| async move {
+            let _ = socket
+                .send(close(
+                    4002,
+                    "troppe finestre aperte su questa lavagna: chiudine una",
+                ))
+                .await;
+        }));
     };
     // Joining the board marks an enrolled person present: the room writes the register.
     let room = state.rooms.get(meeting_id).await?;
@@ -554,6 +559,7 @@ pub async fn ws(
         .map(|h| state.sockets.register(h));
     let shutdown = state.shutdown.clone();
     let tasks = state.tasks.clone();
+    let app = state.clone();
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
@@ -566,7 +572,7 @@ pub async fn ws(
                     actor,
                     read_only,
                 };
-                serve_connection(socket, room, conn, revoked, shutdown).await;
+                serve_connection(socket, app, meeting_id, room, conn, revoked, shutdown).await;
                 drop(slot);
             })
         }))
@@ -602,6 +608,8 @@ fn error_frame(op_id: &str, code: &str, message: &str, fields: Option<&[FieldErr
 
 async fn serve_connection(
     socket: WebSocket,
+    state: AppState,
+    meeting_id: i64,
     room: RoomHandle,
     conn: Connection,
     revoked: Option<tokio_util::sync::CancellationToken>,
@@ -736,14 +744,92 @@ async fn serve_connection(
                 };
                 let room = room.clone();
                 let actor = conn.actor.clone();
+                let app = state.clone();
                 acks.push(Box::pin(async move {
-                    let r = room.op(actor, op_id.clone(), op).await;
+                    let r = match resolve_carry_over(&app, meeting_id, op).await {
+                        Ok(op) => room.op(actor, op_id.clone(), op).await,
+                        Err(e) => Err(e),
+                    };
                     (op_id, r)
                 }));
             }
         }
     }
     room.leave(conn.id);
+}
+
+/// Turns a carry-over by card ids into the cards themselves, read from the earlier meeting's
+/// board (same workshop, an earlier meeting). Other operations pass through.
+async fn resolve_carry_over(state: &AppState, meeting_id: i64, op: Op) -> Result<Op, OpError> {
+    let Op::CarryOver {
+        from_meeting,
+        cards,
+    } = op
+    else {
+        return Ok(op);
+    };
+    let refuse = |m: &str| {
+        OpError::Refused(board::Refusal {
+            code: "invalid",
+            message: m.into(),
+            fields: vec![],
+        })
+    };
+    let (Some(here), Some(there)) = (
+        state.catalogue.meeting(meeting_id),
+        state.catalogue.meeting(from_meeting),
+    ) else {
+        return Err(refuse("Incontro di provenienza non trovato."));
+    };
+    if here.entry.id != there.entry.id
+        || from_meeting == meeting_id
+        || there.meeting.date > here.meeting.date
+    {
+        return Err(refuse(
+            "Si possono riportare solo contributi di un incontro precedente dello stesso laboratorio.",
+        ));
+    }
+    let source = state
+        .rooms
+        .get(from_meeting)
+        .await
+        .map_err(|_| OpError::Unavailable)?;
+    let source = source.state().await.ok_or(OpError::Unavailable)?;
+    let columns = here
+        .entry
+        .workshop
+        .board_template(here.meeting)
+        .map(|t| t.columns.clone())
+        .unwrap_or_default();
+    let mut carried = Vec::new();
+    for id in cards {
+        let card = source
+            .cards
+            .get(&id)
+            .filter(|c| c.is_active())
+            .ok_or_else(|| {
+                refuse(&format!(
+                    "Il contributo {id} non è sulla lavagna di quell'incontro."
+                ))
+            })?;
+        let column = if columns.iter().any(|c| c.card_type == card.column) {
+            card.column.clone()
+        } else {
+            card.content.card_type().to_string()
+        };
+        carried.push(board::CarriedCard {
+            from_card: id.clone(),
+            card_id: format!("m{from_meeting}-{id}").chars().take(64).collect(),
+            column,
+            content: card.content.clone(),
+            author: card.author.clone(),
+            anonymous: card.anonymous,
+        });
+    }
+    Ok(Op::CarryOverCards {
+        from_meeting,
+        cards: carried,
+    })
 }
 
 fn is_too_big(e: &axum::Error) -> bool {
