@@ -72,15 +72,7 @@ pub async fn login(
             }
             let raw = accounts::open_session(&state.store, Some(account_id), None).await?;
             let mut res = Redirect::to(&next).into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                auth::cookie(
-                    &state,
-                    auth::session_cookie(&state),
-                    &raw,
-                    Some(accounts::SESSION_TTL_MS / 1000),
-                ),
-            );
+            auth::set_session_cookie(&state, &mut res, &raw);
             Ok(res)
         }
         None => {
@@ -240,15 +232,7 @@ pub async fn setup(
     };
     let raw = accounts::open_session(&state.store, Some(id), None).await?;
     let mut res = Redirect::to("/admin").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        auth::cookie(
-            &state,
-            auth::session_cookie(&state),
-            &raw,
-            Some(accounts::SESSION_TTL_MS / 1000),
-        ),
-    );
+    auth::set_session_cookie(&state, &mut res, &raw);
     Ok(res)
 }
 

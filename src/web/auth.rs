@@ -48,6 +48,15 @@ pub fn cookie(state: &AppState, name: &str, value: &str, max_age_s: Option<i64>)
     HeaderValue::from_str(&c).expect("cookie values are ASCII tokens")
 }
 
+/// Starts a session in the browser: the session cookie, valid as long as the session.
+pub fn set_session_cookie(state: &AppState, res: &mut Response, raw_token: &str) {
+    let max_age = crate::services::accounts::SESSION_TTL_MS / 1000;
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(state, session_cookie(state), raw_token, Some(max_age)),
+    );
+}
+
 /// Reads one cookie from the request headers.
 pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

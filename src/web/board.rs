@@ -485,15 +485,7 @@ pub async fn guest_join(
     store::accounts::create_guest_session(&state.store, &hash, guest_id, accounts::SESSION_TTL_MS)
         .await?;
     let mut res = Redirect::to(&format!("/incontri/{id}")).into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        auth::cookie(
-            &state,
-            auth::session_cookie(&state),
-            &raw,
-            Some(accounts::SESSION_TTL_MS / 1000),
-        ),
-    );
+    auth::set_session_cookie(&state, &mut res, &raw);
     Ok(res)
 }
 

@@ -289,15 +289,7 @@ pub async fn manage(
     )?;
     if !already && status != Status::Cancelled {
         let raw = accounts::open_session(&state.store, None, Some(row.id)).await?;
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            auth::cookie(
-                &state,
-                auth::session_cookie(&state),
-                &raw,
-                Some(accounts::SESSION_TTL_MS / 1000),
-            ),
-        );
+        auth::set_session_cookie(&state, &mut res, &raw);
     }
     Ok(res)
 }
