@@ -2,166 +2,30 @@
 // Started by .ci/browser/run, which provides the server, a fresh database, and the organiser
 // account in TAVOLO_ORG_EMAIL / TAVOLO_ORG_PASSWORD. Headless Debian Chromium driven by
 // playwright-core; axe-core for WCAG 2.1 A/AA. Functional checks run under the app's real CSP;
-// only the axe contexts bypass it (to inject axe.min.js).
+// only the axe contexts bypass it (to inject axe.min.js). Shared helpers are in lib.mjs; the live
+// board has its own file, board.mjs.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import {
+  FORM,
+  NARROW,
+  SCREENS,
+  SLUG,
+  WIDE,
+  active,
+  axePage,
+  email,
+  goto,
+  loginStaff,
+  newContext,
+  submit,
+  tabTo,
+  useBrowser,
+} from "./lib.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-
-const BASE = (process.argv[2] || process.env.TAVOLO_BASE || "").replace(/\/$/, "");
-if (!BASE) {
-  console.error("uso: node checks.mjs http://127.0.0.1:PORT");
-  process.exit(2);
-}
-const ORG_EMAIL = process.env.TAVOLO_ORG_EMAIL || "org@example.it";
-const ORG_PASSWORD = process.env.TAVOLO_ORG_PASSWORD || "";
-const SCREENS = process.env.TAVOLO_SCREENSHOTS || "/tmp/tavolo-screens";
-
-const SLUG = "co-programmazione-2027";
-const FORM = `/laboratori/${SLUG}/iscrizione`;
-const WIDE = { width: 1280, height: 900 };
-const NARROW = { width: 320, height: 720 };
-
-let browser;
-let uniq = 0;
-const email = (who) => `${who}.${process.pid}.${++uniq}@comune.bergamo.it`;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.TAVOLO_CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    timeout: 60_000,
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-// A context that reports browser-side problems (CSP refusals, script errors, failed requests to
-// the app) so the functional checks fail on them, not only on their assertions.
-async function newContext({ viewport = WIDE, bypassCSP = false } = {}) {
-  const context = await browser.newContext({
-    viewport,
-    bypassCSP,
-    locale: "it-IT",
-    timezoneId: "Europe/Rome",
-    reducedMotion: "reduce",
-  });
-  context.setDefaultTimeout(10_000);
-  context.problems = [];
-  context.on("page", (page) => watch(page, context.problems));
-  return context;
-}
-
-function watch(page, problems) {
-  page.on("pageerror", (e) => problems.push(`errore JavaScript: ${e.message}`));
-  page.on("console", (m) => {
-    // Chromium logs every 4xx document as "Failed to load resource" (a form re-shown with its
-    // errors is a 422): failed subresources are caught below instead.
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400 && r.request().resourceType() !== "document") {
-      problems.push(`${r.status()} per ${r.request().resourceType()} ${r.url().replace(BASE, "")}`);
-    }
-  });
-  page.on("requestfailed", (r) => {
-    const why = r.failure()?.errorText || "";
-    if (!why.includes("ERR_ABORTED")) problems.push(`richiesta fallita: ${r.url()} (${why})`);
-  });
-}
-
-async function goto(page, path) {
-  const res = await page.goto(BASE + path, { waitUntil: "load" });
-  assert.ok(res, `nessuna risposta per ${path}`);
-  assert.ok(res.status() < 400, `${path} ha risposto ${res.status()}`);
-  return res;
-}
-
-// --- axe-core -------------------------------------------------------------------------------
-
-function describeViolations(where, violations) {
-  const lines = [];
-  for (const v of violations) {
-    lines.push(`  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
-    for (const n of v.nodes) {
-      lines.push(`      at ${n.target.join(" ")}`);
-      lines.push(`         ${n.html.replace(/\s+/g, " ").slice(0, 200)}`);
-      const summary = (n.failureSummary || "").replace(/\s+/g, " ").trim();
-      if (summary) lines.push(`         ${summary.slice(0, 300)}`);
-    }
-  }
-  return `axe-core: ${violations.length} violazioni su ${where}\n${lines.join("\n")}`;
-}
-
-async function axeCheck(page, where) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const result = await page.evaluate(
-    (tags) =>
-      window.axe.run(document, {
-        runOnly: { type: "tag", values: tags },
-        resultTypes: ["violations"],
-      }),
-    AXE_TAGS,
-  );
-  const violations = result.violations;
-  if (violations.length) {
-    const text = describeViolations(where, violations);
-    console.log(text);
-    assert.fail(text);
-  }
-}
-
-// Opens `path` (or runs `reach` to get there) in a CSP-bypassing context and runs axe.
-async function axePage(path, { viewport = WIDE, reach, context: shared } = {}) {
-  const context = shared || (await newContext({ viewport, bypassCSP: true }));
-  const page = await context.newPage();
-  try {
-    if (shared) await page.setViewportSize(viewport);
-    if (reach) await reach(page);
-    else await goto(page, path);
-    await axeCheck(page, `${page.url().replace(BASE, "")} a ${viewport.width}px`);
-  } finally {
-    await page.close();
-    if (!shared) await context.close();
-  }
-}
-
-// Submits a form with `action` (a click or a key press) and waits for the resulting page. A
-// refused POST fails here with its status and body, not later with a missing element.
-async function submit(page, action, { expect = "page" } = {}) {
-  const [res] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), action()]);
-  assert.ok(res, "l'invio del modulo non ha prodotto una pagina");
-  if (res.status() === 403 || res.status() >= 500 || !(await page.$("main"))) {
-    const body = (await res.text().catch(() => "")).replace(/\s+/g, " ").slice(0, 300);
-    const req = res.request();
-    const origin = (await req.allHeaders()).origin;
-    assert.fail(
-      `${req.method()} ${new URL(req.url()).pathname} (${expect}) ha risposto ${res.status()}` +
-        `${origin !== undefined ? ` [Origin inviato dal browser: ${origin}]` : ""}: ${body}`,
-    );
-  }
-  return res;
-}
+useBrowser();
 
 async function submitEmptyForm(page) {
   await goto(page, FORM);
@@ -209,15 +73,8 @@ describe("axe-core WCAG 2.1 A/AA, pagine pubbliche", () => {
 describe("axe-core WCAG 2.1 A/AA, area riservata (organizzazione)", () => {
   let context;
   before(async () => {
-    assert.ok(ORG_PASSWORD, "TAVOLO_ORG_PASSWORD non impostata (la imposta .ci/browser/run)");
     context = await newContext({ bypassCSP: true });
-    const page = await context.newPage();
-    await goto(page, "/accedi");
-    await page.fill("#campo-email", ORG_EMAIL);
-    await page.fill("#campo-password", ORG_PASSWORD);
-    await submit(page, () => page.click("main form button[type=submit]"), { expect: "accesso" });
-    assert.doesNotMatch(new URL(page.url()).pathname, /^\/accedi/, "accesso non riuscito");
-    await page.close();
+    await loginStaff(context);
   });
   after(() => context?.close());
 
@@ -242,34 +99,6 @@ describe("axe-core WCAG 2.1 A/AA, area riservata (organizzazione)", () => {
 });
 
 // --- keyboard only ---------------------------------------------------------------------------
-
-async function active(page) {
-  return page.evaluate(() => {
-    const el = document.activeElement;
-    if (!el || el === document.body) return { tag: "body", id: "", text: "" };
-    return {
-      tag: el.tagName.toLowerCase(),
-      id: el.id,
-      text: (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 80),
-      href: el.getAttribute("href"),
-      type: el.getAttribute("type"),
-    };
-  });
-}
-
-// Presses Tab until the element with `id` has focus. Links on the way are fine; another form
-// control first means the tab order skips or reorders fields. Fails naming the path taken.
-async function tabTo(page, id, { max = 6, strict = true } = {}) {
-  const path = [];
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press("Tab");
-    const a = await active(page);
-    if (a.id === id) return;
-    path.push(a.id ? `${a.tag}#${a.id}` : `${a.tag} «${a.text}»`);
-    if (strict && ["input", "select", "textarea", "button"].includes(a.tag)) break;
-  }
-  assert.fail(`#${id} non raggiunto con il tasto Tab; focus su: ${path.join(" → ")}`);
-}
 
 describe("uso da tastiera", () => {
   test("iscrizione completa con la sola tastiera", async () => {
