@@ -3258,8 +3258,13 @@
       if (jsig !== this.projJoinSig) {
         this.projJoinSig = jsig;
         const bits = [];
+        // Enrolled people join from the board address (their private link logs them in);
+        // people without an enrollment use the guest page with the code, when enabled.
+        if (cfg.board_url) {
+          bits.push(h("p", { class: "lv-proj__joinlabel", text: "Partecipa da" }), h("p", { class: "lv-proj__url", text: absoluteUrl(cfg.board_url).replace(/^https?:\/\//, "") }));
+        }
         if (cfg.join_url && vs.guest_code) {
-          bits.push(h("p", { class: "lv-proj__joinlabel", text: "Partecipa da" }), h("p", { class: "lv-proj__url", text: absoluteUrl(cfg.join_url).replace(/^https?:\/\//, "") }));
+          bits.push(h("p", { class: "lv-proj__joinlabel", text: "Ospiti" }), h("p", { class: "lv-proj__url", text: absoluteUrl(cfg.join_url).replace(/^https?:\/\//, "") }));
           bits.push(h("p", { class: "lv-proj__joinlabel", text: "Codice ospite" }), h("p", { class: "lv-proj__code", text: vs.guest_code }));
         }
         fill(this.projJoin, ...bits);
