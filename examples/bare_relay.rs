@@ -22,7 +22,7 @@
 //! same bytes (`Utf8Bytes`, reference counted) fan out through a `tokio::sync::broadcast`
 //! channel of 4,096 frames; each connection writes everything queued, then flushes once; read
 //! buffer 4 KiB, write buffer 16 KiB, TCP_NODELAY; a connection that falls more than 4,096
-//! frames behind is closed. The tokio runtime has as many workers as CPUs it may run on (one
+//! frames behind is closed; listen backlog 4,096 (`--backlog`). The tokio runtime has as many workers as CPUs it may run on (one
 //! under `taskset -c 0`), like `tavolo serve`.
 
 use std::net::SocketAddr;
@@ -32,7 +32,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
@@ -49,6 +49,11 @@ struct Args {
     /// Frames buffered per connection before it is dropped (Tavolo: 4096).
     #[arg(long, default_value_t = 4096)]
     buffer: usize,
+    /// Listen backlog (accept queue; the kernel caps it at net.core.somaxconn). 4096 lets 1,000
+    /// clients connecting at once wait for `accept` instead of having their SYNs dropped and
+    /// retried a second later; `tokio::net::TcpListener::bind` (Tavolo) uses 128.
+    #[arg(long, default_value_t = 4096)]
+    backlog: u32,
 }
 
 /// The room: the sequence counter and the fan-out channel. Sequence numbers are taken and the
@@ -68,7 +73,16 @@ fn main() {
 }
 
 async fn serve(args: Args) {
-    let listener = match TcpListener::bind(args.bind).await {
+    let socket = if args.bind.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    };
+    let listener = match socket.and_then(|s| {
+        s.set_reuseaddr(true)?;
+        s.bind(args.bind)?;
+        s.listen(args.backlog)
+    }) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("bare_relay: cannot listen on {}: {e}", args.bind);

@@ -44,6 +44,10 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "mail/promoted.txt",
     "mail/not_admitted.txt",
     "mail/cancelled.txt",
+    "export/page.html",
+    "export/coprogrammazione.txt",
+    "export/accordo.txt",
+    "export/verbale.txt",
 ];
 
 /// A shared, thread-safe template environment.
@@ -109,6 +113,28 @@ impl Templates {
             let subject = state.render_block("subject")?.trim().to_string();
             let body = state.render_block("body")?.trim().to_string() + "\n";
             Ok((subject, body))
+        })
+    }
+
+    /// Renders the named blocks of one template with one context (the prose of the exports).
+    /// A block the template does not define (an Ambito may delete one) renders empty.
+    pub fn render_blocks<S: Serialize>(
+        &self,
+        name: &str,
+        ctx: S,
+        blocks: &[&str],
+    ) -> Result<Vec<String>, minijinja::Error> {
+        let tmpl = self.env.get_template(name)?;
+        let mut captured = tmpl.render_captured(minijinja::value::Serde(ctx))?;
+        captured.with_state_mut(|state| {
+            blocks
+                .iter()
+                .map(|b| match state.render_block(b) {
+                    Ok(text) => Ok(text.trim().to_string()),
+                    Err(e) if e.kind() == minijinja::ErrorKind::UnknownBlock => Ok(String::new()),
+                    Err(e) => Err(e),
+                })
+                .collect()
         })
     }
 

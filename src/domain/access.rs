@@ -69,6 +69,9 @@ pub enum Action {
     Attendance(i64),
     /// Run a live meeting of a workshop (console, projector, moderation, exports).
     RunMeeting(i64),
+    /// Export a workshop's documents and data, for every Ambito (staff: organisers, and the
+    /// facilitators of that workshop). Ambito referents get [`ExportGrant::OnlyAmbito`].
+    Export(i64),
     /// Read the outbox (every notification, with personal data).
     ViewOutbox,
     /// Create accounts and API keys.
@@ -88,7 +91,10 @@ impl Principal {
             (AccountRole::Organiser, _) => true,
             (
                 AccountRole::Facilitator,
-                Action::ViewEnrollments(w) | Action::Attendance(w) | Action::RunMeeting(w),
+                Action::ViewEnrollments(w)
+                | Action::Attendance(w)
+                | Action::RunMeeting(w)
+                | Action::Export(w),
             ) => workshops.contains(&w),
             (AccountRole::Facilitator, _) => false,
         }
@@ -96,6 +102,36 @@ impl Principal {
 
     pub fn is_staff(&self) -> bool {
         matches!(self, Principal::Account { .. })
+    }
+}
+
+/// What someone may export from a workshop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportGrant {
+    /// Every Ambito, hidden cards included on request: organisers and the workshop's
+    /// facilitators.
+    Everything,
+    /// Only the cards and the people of one Ambito, never the hidden cards: an Ambito referent,
+    /// i.e. a participant of this workshop whose confirmed enrollment names an Ambito.
+    OnlyAmbito(String),
+}
+
+/// The export rule. `referent_ambito` is the Ambito of the participant's enrollment when that
+/// enrollment is confirmed (the caller reads it); guests and anonymous visitors get nothing.
+pub fn export_grant(
+    principal: &Principal,
+    workshop_id: i64,
+    referent_ambito: Option<&str>,
+) -> Option<ExportGrant> {
+    match principal {
+        Principal::Account { .. } => principal
+            .may(Action::Export(workshop_id))
+            .then_some(ExportGrant::Everything),
+        Principal::Participant { workshop_id: w, .. } if *w == workshop_id => referent_ambito
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| ExportGrant::OnlyAmbito(a.to_string())),
+        _ => None,
     }
 }
 
@@ -130,6 +166,34 @@ mod tests {
             assert!(!p.may(Action::ViewEnrollments(7)));
             assert!(!p.may(Action::ViewOutbox));
         }
+    }
+
+    #[test]
+    fn exports_staff_see_everything_referents_their_ambito_guests_nothing() {
+        let f = Principal::Account {
+            id: 1,
+            role: AccountRole::Facilitator,
+            workshops: vec![7],
+        };
+        assert_eq!(export_grant(&f, 7, None), Some(ExportGrant::Everything));
+        assert_eq!(export_grant(&f, 8, None), None);
+        let p = Principal::Participant {
+            enrollment_id: 3,
+            workshop_id: 7,
+        };
+        assert_eq!(
+            export_grant(&p, 7, Some(" Ambito di Bergamo ")),
+            Some(ExportGrant::OnlyAmbito("Ambito di Bergamo".into()))
+        );
+        assert_eq!(export_grant(&p, 7, Some("  ")), None);
+        assert_eq!(export_grant(&p, 7, None), None);
+        assert_eq!(export_grant(&p, 8, Some("Ambito di Bergamo")), None);
+        let g = Principal::Guest {
+            guest_id: 1,
+            meeting_id: 2,
+        };
+        assert_eq!(export_grant(&g, 7, Some("x")), None);
+        assert_eq!(export_grant(&Principal::Anonymous, 7, Some("x")), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod board;
 pub mod enroll;
+pub mod export;
 pub mod pages;
 pub mod sockets;
 pub mod view;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incontri/{id}/conduzione", get(board::console))
         .route("/incontri/{id}/proiettore", get(board::projector))
         .route("/incontri/{id}/storia", get(board::history))
+        .route("/incontri/{id}/esporta", get(export::export_page))
         .route(
             "/incontri/{id}/ospite",
             get(board::guest_form).post(board::guest_join),
@@ -88,7 +90,28 @@ pub fn router(state: AppState) -> Router {
             get(api::enrollments).post(api::enroll),
         )
         .route("/api/v1/enrollments/{token}/cancel", post(api::cancel))
-        .route("/api/v1/comuni", get(api::comuni));
+        .route("/api/v1/comuni", get(api::comuni))
+        .route(
+            "/api/v1/meetings/{id}/export.docx",
+            get(export::meeting_docx),
+        )
+        .route("/api/v1/meetings/{id}/export.csv", get(export::meeting_csv))
+        .route(
+            "/api/v1/meetings/{id}/export.json",
+            get(export::meeting_json),
+        )
+        .route(
+            "/api/v1/workshops/{slug}/export.docx",
+            get(export::workshop_docx),
+        )
+        .route(
+            "/api/v1/workshops/{slug}/export.csv",
+            get(export::workshop_csv),
+        )
+        .route(
+            "/api/v1/workshops/{slug}/export.json",
+            get(export::workshop_json),
+        );
 
     Router::new()
         .merge(pages)

@@ -1,0 +1,232 @@
+//! Blocks → a .docx file: docx-rs writes the package, `body.rs` the body, `package.rs` fixes
+//! what docx-rs gets wrong and compresses.
+//!
+//! docx-rs builds the document around one placeholder paragraph: A4 page with 2 cm margins,
+//! the bullet numbering, the page header ("<workshop> · BOZZA") and the footer ("Pagina X di
+//! Y" with PAGE and NUMPAGES fields), and every relationship between the parts. Its text (the
+//! header) goes through [`xml_text`] first: docx-rs would copy XML-illegal characters into the
+//! file. `package::repack` then swaps the placeholder for the body streamed by `body.rs`.
+
+use std::io::Cursor;
+
+use docx_rs::{
+    AbstractNumbering, Docx, FieldCharType, Footer, Header, IndentLevel, InstrText, Level, LevelJc,
+    LevelText, NumberFormat, Numbering, PageMargin, Paragraph, Run, SpecialIndentType, Start,
+};
+
+use super::body::{self, BULLETS};
+use super::document::Document;
+use super::package::{self, Properties, xml_text};
+
+/// Text of the paragraph `package::repack` replaces with the body (never user text: the only
+/// user text docx-rs sees is the page header, in another part).
+pub const PLACEHOLDER: &str = "TAVOLO-CORPO-DEL-DOCUMENTO";
+
+/// Writes the document as a compressed .docx.
+pub fn write(doc: &Document) -> Result<Vec<u8>, zip::result::ZipError> {
+    let docx = Docx::new()
+        .page_margin(
+            PageMargin::new()
+                .top(1134)
+                .bottom(1134)
+                .left(1134)
+                .right(1134)
+                .header(567)
+                .footer(567),
+        )
+        .add_abstract_numbering(
+            AbstractNumbering::new(BULLETS).add_level(
+                Level::new(
+                    0,
+                    Start::new(1),
+                    NumberFormat::new("bullet"),
+                    LevelText::new("•"),
+                    LevelJc::new("left"),
+                )
+                .indent(
+                    Some(567),
+                    Some(SpecialIndentType::Hanging(283)),
+                    None,
+                    None,
+                ),
+            ),
+        )
+        .add_numbering(Numbering::new(BULLETS, BULLETS))
+        .header(
+            Header::new().add_paragraph(
+                Paragraph::new()
+                    .style("Header")
+                    .add_run(Run::new().add_text(xml_text(&doc.header))),
+            ),
+        )
+        .footer(
+            Footer::new().add_paragraph(
+                Paragraph::new()
+                    .style("Footer")
+                    .add_run(Run::new().add_text("Pagina "))
+                    .add_run(field("PAGE", "1"))
+                    .add_run(Run::new().add_text(" di "))
+                    .add_run(field("NUMPAGES", "1")),
+            ),
+        )
+        // The list paragraphs of the body use the bullet numbering: without this flag docx-rs
+        // leaves numbering.xml out of the relationships and Word drops the bullets.
+        .add_paragraph(
+            Paragraph::new()
+                .add_run(Run::new().add_text(PLACEHOLDER))
+                .numbering(docx_rs::NumberingId::new(BULLETS), IndentLevel::new(0)),
+        );
+    let body = body::write(doc);
+    let mut stored = Cursor::new(Vec::new());
+    docx.pack(&mut stored)?;
+    package::repack(
+        stored.get_ref(),
+        &Properties {
+            title: doc.title.clone(),
+            subject: doc.subject.clone(),
+            creator: doc.author.clone(),
+            description: doc.description.clone(),
+            keywords: doc.keywords.clone(),
+            created: doc.created,
+        },
+        &body,
+    )
+}
+
+/// A simple field (`PAGE`, `NUMPAGES`) with its cached result.
+fn field(instruction: &str, cached: &str) -> Run {
+    Run::new()
+        .add_field_char(FieldCharType::Begin, false)
+        .add_instr_text(InstrText::Unsupported(format!(" {instruction} ")))
+        .add_field_char(FieldCharType::Separate, false)
+        .add_text(cached)
+        .add_field_char(FieldCharType::End, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::io::Read;
+
+    use super::*;
+    use crate::export::document::{Block, Span, Style, Table as DocTable};
+
+    fn parts(bytes: &[u8]) -> Vec<(String, String)> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        (0..zip.len())
+            .map(|i| {
+                let mut f = zip.by_index(i).unwrap();
+                let mut s = String::new();
+                f.read_to_string(&mut s).unwrap();
+                (f.name().to_string(), s)
+            })
+            .collect()
+    }
+
+    fn parse(xml: &str) {
+        let mut r = quick_xml::Reader::from_str(xml);
+        r.config_mut().check_end_names = true;
+        loop {
+            match r.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("XML error at {}: {e}", r.buffer_position()),
+            }
+        }
+        assert!(xml.chars().all(package::is_xml_char));
+    }
+
+    #[test]
+    fn hostile_text_everywhere_still_makes_a_valid_package() {
+        let hostile = "<w:p> & ]]> \"x\" 'y' \u{1}\u{b}\u{fffe} 😀 مرحبا\r\nriga\tcolonna";
+        let doc = Document {
+            title: hostile.into(),
+            subject: hostile.into(),
+            author: hostile.into(),
+            description: hostile.into(),
+            keywords: hostile.into(),
+            header: hostile.into(),
+            created: chrono::Utc::now(),
+            blocks: vec![
+                Block::Title {
+                    text: hostile.into(),
+                },
+                Block::Toc {
+                    title: "Indice".into(),
+                },
+                Block::Heading {
+                    level: 1,
+                    number: "1.".into(),
+                    text: hostile.into(),
+                    summary: None,
+                },
+                Block::Paragraph {
+                    style: Style::Bullet,
+                    spans: vec![Span::bold(hostile), Span::plain(hostile)],
+                },
+                Block::Table(DocTable {
+                    widths: vec![1000, 1000],
+                    header: vec![Cow::Borrowed("a"), Cow::Borrowed("b")],
+                    rows: vec![vec![hostile.into(), hostile.into()]],
+                }),
+            ],
+        };
+        let bytes = write(&doc).unwrap();
+        let parts = parts(&bytes);
+        for (name, xml) in &parts {
+            if name.ends_with(".xml") || name.ends_with(".rels") {
+                parse(xml);
+            }
+        }
+        let document = &parts
+            .iter()
+            .find(|(n, _)| n == "word/document.xml")
+            .unwrap()
+            .1;
+        assert!(document.contains("&lt;w:p&gt; &amp; ]]&gt;"));
+        assert!(document.contains(r#"<w:pStyle w:val="Heading1"/>"#));
+        assert!(document.contains("<w:tblHeader/>"));
+        assert!(document.contains(r#"w:anchor="_Toc000001""#));
+        assert!(document.contains(r#"<w:bookmarkStart w:id="1" w:name="_Toc000001"/>"#));
+        assert!(document.contains(r#"TOC \o "1-2" \h \z \u"#));
+        assert!(!document.contains("paraId") && !document.contains(PLACEHOLDER));
+        assert!(document.contains("<w:sectPr>") || document.contains("<w:sectPr "));
+        assert!(document.contains("w:headerReference") && document.contains("w:footerReference"));
+        assert!(
+            document.contains("<w:sectPr><w:headerReference"),
+            "references first"
+        );
+        let rels = &parts
+            .iter()
+            .find(|(n, _)| n == "word/_rels/document.xml.rels")
+            .unwrap()
+            .1;
+        assert!(rels.contains("numbering.xml"));
+        // Our bullets do not collide with docx-rs's own numbering 1.
+        let numbering = &parts
+            .iter()
+            .find(|(n, _)| n == "word/numbering.xml")
+            .unwrap()
+            .1;
+        assert_eq!(numbering.matches(r#"<w:num w:numId="2">"#).count(), 1);
+        assert_eq!(
+            numbering
+                .matches(r#"<w:abstractNum w:abstractNumId="2">"#)
+                .count(),
+            1
+        );
+        assert!(document.contains(r#"<w:numId w:val="2"/>"#));
+        let footer = &parts
+            .iter()
+            .find(|(n, _)| n.starts_with("word/footer"))
+            .unwrap()
+            .1;
+        assert!(footer.contains("PAGE") && footer.contains("NUMPAGES"));
+        let header = &parts
+            .iter()
+            .find(|(n, _)| n.starts_with("word/header"))
+            .unwrap()
+            .1;
+        assert!(header.contains("&lt;w:p&gt;"));
+    }
+}

@@ -1,0 +1,1029 @@
+//! What an export says, before it is a Word file, a CSV or a JSON document: the cards of the
+//! meetings in scope, numbered once, with the views the documents need (needs by policy area,
+//! priorities ranked by the room's votes, proposals, indicators, open questions, topics for
+//! co-progettazione, traceability) and who took part, counted by organisation and role.
+//!
+//! Everything here is pure: it reads [`Session`]s — a meeting with the board folded by
+//! [`crate::domain::board::apply`], the same fold the live room uses — and the workshop from
+//! the catalogue. Rules that shape every export are applied here, once:
+//!
+//! - only cards the room saw are reported: active and revealed (hidden ones are left out, or
+//!   listed apart when the scope asks for it; withdrawn ones never appear);
+//! - a card merged into another appears once, inside the card it was merged into (which carries
+//!   its votes, see `apply`); a card carried over to a later meeting appears once, as its latest
+//!   copy, with the votes of every copy;
+//! - grouped cards appear under their theme; themes of different meetings with the same title
+//!   and column are one theme;
+//! - anonymous cards stay anonymous: neither their author nor the author's organisation is
+//!   shown anywhere (the Ambito filter still applies to them);
+//! - with an Ambito filter, cards count when their author declared that Ambito at enrollment,
+//!   and the register counts only the people of that Ambito.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::Scope;
+use crate::domain::board::{self, Actor, ActorKind, BoardState, Card, CardState, Comment};
+use crate::domain::cards::{CardContent, INDICATOR_TYPES};
+use crate::domain::dates;
+use crate::domain::workshop::{Meeting, Workshop};
+
+/// One meeting in scope: its calendar data, its board (the fold of its events) and the people
+/// marked present in its register.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: i64,
+    pub module_number: u32,
+    pub module_title: String,
+    pub meeting: Meeting,
+    pub board: BoardState,
+    pub attendance: Vec<Attendee>,
+}
+
+/// A person marked present in a meeting's register. Documents count people; the name never
+/// leaves the register.
+#[derive(Debug, Clone)]
+pub struct Attendee {
+    /// Enrollment id, to count distinct people across meetings.
+    pub person: i64,
+    pub organisation: String,
+    /// Role label (e.g. "Responsabile Ufficio di Piano").
+    pub role: String,
+    pub ambito: Option<String>,
+}
+
+/// Where a card goes in the documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `bisogno`: needs analysis.
+    Need,
+    /// `proposta`: governance proposals.
+    Proposal,
+    /// `indicatore`: monitoring indicators.
+    Indicator,
+    /// A template's own kind whose id speaks of questions or disagreement.
+    OpenQuestion,
+    /// A template's own kind whose id speaks of (co-)progettazione.
+    CoDesign,
+    /// Any other kind a template adds (services, resources, critical points…).
+    Other,
+}
+
+impl Kind {
+    /// Template kinds are data: their section is guessed from the kind's id, e.g. `questione`,
+    /// `disaccordo`, `domanda` → open questions; `coprogettazione`, `tema-progettazione` → topics
+    /// for co-progettazione; everything else (risorsa, servizio, criticita…) → section 4.
+    pub fn of(content: &CardContent) -> Kind {
+        match content {
+            CardContent::Bisogno(_) => Kind::Need,
+            CardContent::Proposta(_) => Kind::Proposal,
+            CardContent::Indicatore(_) => Kind::Indicator,
+            CardContent::Altro(p) => {
+                let t = p.card_type.to_lowercase();
+                if ["question", "disaccord", "domand", "dubbi"]
+                    .iter()
+                    .any(|k| t.contains(k))
+                {
+                    Kind::OpenQuestion
+                } else if t.contains("progett") {
+                    Kind::CoDesign
+                } else {
+                    Kind::Other
+                }
+            }
+        }
+    }
+
+    /// Letter of the references ("B3", "P1", "I2", "C7").
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Kind::Need => "B",
+            Kind::Proposal => "P",
+            Kind::Indicator => "I",
+            Kind::OpenQuestion | Kind::CoDesign | Kind::Other => "C",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Need => "Bisogno",
+            Kind::Proposal => "Proposta",
+            Kind::Indicator => "Indicatore",
+            Kind::OpenQuestion => "Questione aperta",
+            Kind::CoDesign => "Tema per la co-progettazione",
+            Kind::Other => "Contributo",
+        }
+    }
+}
+
+/// A card as the documents report it, with its reference.
+#[derive(Debug, Clone)]
+pub struct Item<'a> {
+    /// "B3": kind letter and number, unique in the document.
+    pub reference: String,
+    pub kind: Kind,
+    /// Index into [`Outline::sessions`]: the meeting where the card was (last) discussed.
+    pub session: usize,
+    pub card: &'a Card,
+    /// Heading of the board column the card sits in.
+    pub column_title: String,
+    /// Title of the card's theme, if grouped.
+    pub theme: Option<String>,
+    /// The room's votes, including the votes of earlier copies (carry-over).
+    pub votes: u32,
+    /// Index of the session a carried-over card first came from.
+    pub carried_from: Option<usize>,
+    /// Why a facilitator hid it (only for the hidden cards listed apart).
+    pub hidden_reason: Option<&'a str>,
+}
+
+impl<'a> Item<'a> {
+    /// The author, unless the card is anonymous. A card typed by a facilitator for someone
+    /// else names that person.
+    pub fn author_name(&self) -> Option<&'a str> {
+        if self.card.anonymous {
+            return None;
+        }
+        Some(match &self.card.on_behalf_of {
+            Some(o) => o.name.as_str(),
+            None => self.card.author.name.as_str(),
+        })
+    }
+
+    /// The author's organisation, unless the card is anonymous.
+    pub fn organisation(&self) -> Option<&'a str> {
+        if self.card.anonymous {
+            return None;
+        }
+        match &self.card.on_behalf_of {
+            Some(o) => o.organisation.as_deref(),
+            None => self.card.author.organisation.as_deref(),
+        }
+    }
+
+    /// The author's Ambito, unless the card is anonymous.
+    pub fn ambito(&self) -> Option<&'a str> {
+        if self.card.anonymous || self.card.on_behalf_of.is_some() {
+            return None;
+        }
+        self.card.author.ambito.as_deref()
+    }
+
+    pub fn title(&self) -> &'a str {
+        self.card.content.title()
+    }
+
+    pub fn policy_area(&self) -> Option<&'a str> {
+        self.card.content.policy_area()
+    }
+
+    /// Comments with their author shown, except the anonymous author's own comments.
+    pub fn comments(&self) -> impl Iterator<Item = (&'a Comment, Option<&'a Actor>)> + use<'a> {
+        let card = self.card;
+        card.comments.iter().map(move |c| {
+            let hide = card.anonymous && c.author.id == card.author.id;
+            (c, (!hide).then_some(&c.author))
+        })
+    }
+}
+
+/// People in the register, counted.
+#[derive(Debug, Clone, Default)]
+pub struct Participation {
+    /// By organisation (sorted by name): distinct people and presences (people × meetings).
+    pub by_organisation: Vec<OrganisationCount>,
+    /// By role label (sorted by count, then name): distinct people.
+    pub by_role: Vec<(String, usize)>,
+    pub people: usize,
+    pub presences: usize,
+    /// Guests (join code) who contributed, by organisation: distinct guests.
+    pub guests_by_organisation: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrganisationCount {
+    pub organisation: String,
+    pub ambito: Option<String>,
+    pub people: usize,
+    pub presences: usize,
+}
+
+/// One phase opened during a meeting, for the minutes.
+#[derive(Debug, Clone)]
+pub struct PhaseLine {
+    pub phase: String,
+    pub label: String,
+    /// "HH:MM" in the workshop's time zone.
+    pub at: String,
+    pub by: String,
+}
+
+/// A meeting as the documents present it.
+#[derive(Debug, Clone)]
+pub struct SessionView<'a> {
+    pub session: &'a Session,
+    /// "12 febbraio 2027".
+    pub date_label: String,
+    /// "venerdì 12 febbraio 2027".
+    pub date_long: String,
+    /// "9:30–12:30".
+    pub time_label: String,
+    pub title: String,
+    pub phases: Vec<PhaseLine>,
+    pub participation: Participation,
+    /// Staff who opened phases on the board, in order of first appearance.
+    pub staff: Vec<String>,
+}
+
+/// Everything an export says.
+#[derive(Debug)]
+pub struct Outline<'a> {
+    pub workshop: &'a Workshop,
+    pub scope: &'a Scope,
+    pub generated_at: DateTime<Utc>,
+    pub sessions: Vec<SessionView<'a>>,
+    /// Every card reported, once, in calendar and board order.
+    pub items: Vec<Item<'a>>,
+    /// Cards hidden by moderation, when the scope lists them apart.
+    pub hidden: Vec<Item<'a>>,
+    /// Cards still waiting to be revealed: the room did not see them, so they are not reported.
+    pub unrevealed: usize,
+    /// The register of every meeting in scope, together.
+    pub participation: Participation,
+}
+
+fn same_ambito(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+impl<'a> Outline<'a> {
+    /// Builds the outline of `sessions` (calendar order) for `scope`.
+    pub fn build(
+        workshop: &'a Workshop,
+        sessions: &'a [Session],
+        scope: &'a Scope,
+        generated_at: DateTime<Utc>,
+    ) -> Outline<'a> {
+        let ambito = scope.ambito.as_deref();
+        let in_ambito = |card: &Card| match ambito {
+            None => true,
+            Some(a) => {
+                card.on_behalf_of.is_none()
+                    && card
+                        .author
+                        .ambito
+                        .as_deref()
+                        .is_some_and(|x| same_ambito(x, a))
+            }
+        };
+        let mut items: Vec<Item<'a>> = Vec::new();
+        let mut hidden: Vec<Item<'a>> = Vec::new();
+        let mut unrevealed = 0;
+        // (meeting id, card id) → index in `items`, to find the original of a carried card.
+        let mut by_origin: HashMap<(i64, &'a str), usize> = HashMap::new();
+        let mut superseded: Vec<bool> = Vec::new();
+        for (si, s) in sessions.iter().enumerate() {
+            let b = &s.board;
+            for card in b.card_order.iter().filter_map(|id| b.cards.get(id)) {
+                if !in_ambito(card) {
+                    continue;
+                }
+                let item = |hidden_reason| Item {
+                    reference: String::new(),
+                    kind: Kind::of(&card.content),
+                    session: si,
+                    card,
+                    column_title: column_title(b, &card.column),
+                    theme: card
+                        .group
+                        .as_ref()
+                        .and_then(|g| b.groups.get(g))
+                        .map(|g| g.title.clone()),
+                    votes: card.total_votes(),
+                    carried_from: None,
+                    hidden_reason,
+                };
+                match &card.state {
+                    CardState::Active if card.revealed => {
+                        let mut it = item(None);
+                        if let Some((from_meeting, from_card)) = &card.carried_from {
+                            if let Some(&orig) = by_origin.get(&(*from_meeting, from_card.as_str()))
+                            {
+                                superseded[orig] = true;
+                                it.votes += items[orig].votes;
+                                it.carried_from =
+                                    Some(items[orig].carried_from.unwrap_or(items[orig].session));
+                            } else {
+                                it.carried_from =
+                                    sessions.iter().position(|x| x.id == *from_meeting);
+                            }
+                        }
+                        by_origin.insert((s.id, card.id.as_str()), items.len());
+                        items.push(it);
+                        superseded.push(false);
+                    }
+                    CardState::Active => unrevealed += 1,
+                    CardState::Hidden { reason, .. }
+                        if scope.hidden == super::HiddenCards::Apart =>
+                    {
+                        hidden.push(item(Some(reason.as_str())));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut items: Vec<Item<'a>> = items
+            .into_iter()
+            .zip(superseded)
+            .filter_map(|(it, gone)| (!gone).then_some(it))
+            .collect();
+        number(&mut items, None);
+        number(&mut hidden, Some("N"));
+
+        let tz = workshop.timezone;
+        let views: Vec<SessionView<'a>> = sessions
+            .iter()
+            .map(|s| {
+                let mut staff: Vec<String> = Vec::new();
+                let phases = s
+                    .board
+                    .history
+                    .iter()
+                    .map(|p| {
+                        if !p.by.is_empty() && !staff.contains(&p.by) {
+                            staff.push(p.by.clone());
+                        }
+                        PhaseLine {
+                            phase: p.phase.clone(),
+                            label: board::phase_label(&p.phase),
+                            at: time_of_day(p.at, tz),
+                            by: p.by.clone(),
+                        }
+                    })
+                    .collect();
+                SessionView {
+                    session: s,
+                    date_label: dates::format_date_long(s.meeting.date),
+                    date_long: dates::format_date(s.meeting.date),
+                    time_label: dates::format_time_range(s.meeting.start, s.meeting.end),
+                    title: s
+                        .meeting
+                        .title
+                        .clone()
+                        .unwrap_or_else(|| s.module_title.clone()),
+                    phases,
+                    participation: participation(std::slice::from_ref(s), ambito),
+                    staff,
+                }
+            })
+            .collect();
+        Outline {
+            workshop,
+            scope,
+            generated_at,
+            participation: participation(sessions, ambito),
+            sessions: views,
+            items,
+            hidden,
+            unrevealed,
+        }
+    }
+
+    /// Indices of the items of a kind, in document order.
+    pub fn of_kind(&self, kind: Kind) -> Vec<usize> {
+        (0..self.items.len())
+            .filter(|&i| self.items[i].kind == kind)
+            .collect()
+    }
+
+    /// Indices of the items discussed in one session.
+    pub fn in_session(&self, session: usize) -> Vec<usize> {
+        (0..self.items.len())
+            .filter(|&i| self.items[i].session == session)
+            .collect()
+    }
+
+    /// Needs by policy area: the workshop's areas in their order, then other areas
+    /// alphabetically, then needs without an area (`None`).
+    pub fn needs_by_area(&self) -> Vec<(Option<&str>, Vec<usize>)> {
+        let mut known: Vec<(Option<&str>, Vec<usize>)> = self
+            .workshop
+            .policy_areas
+            .iter()
+            .map(|a| (Some(a.as_str()), Vec::new()))
+            .collect();
+        let mut others: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut none = Vec::new();
+        for i in self.of_kind(Kind::Need) {
+            match self.items[i].policy_area() {
+                Some(a) => match known.iter_mut().find(|(k, _)| *k == Some(a)) {
+                    Some((_, v)) => v.push(i),
+                    None => others.entry(a).or_default().push(i),
+                },
+                None => none.push(i),
+            }
+        }
+        known.retain(|(_, v)| !v.is_empty());
+        known.extend(others.into_iter().map(|(k, v)| (Some(k), v)));
+        if !none.is_empty() {
+            known.push((None, none));
+        }
+        known
+    }
+
+    /// Groups items under their theme: themes in order of first appearance, then the cards
+    /// without a theme (`None`). Themes with the same title (any case) are one.
+    pub fn by_theme(&self, indices: &[usize]) -> Vec<(Option<&str>, Vec<usize>)> {
+        let mut out: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut loose = Vec::new();
+        for &i in indices {
+            match self.items[i].theme.as_deref() {
+                Some(t) => match index.get(&t.to_lowercase()) {
+                    Some(&k) => out[k].1.push(i),
+                    None => {
+                        index.insert(t.to_lowercase(), out.len());
+                        out.push((Some(t), vec![i]));
+                    }
+                },
+                None => loose.push(i),
+            }
+        }
+        if !loose.is_empty() {
+            out.push((None, loose));
+        }
+        out
+    }
+
+    /// Items of other kinds a template added, by the title of their column.
+    pub fn by_column(&self, kind: Kind) -> Vec<(&str, Vec<usize>)> {
+        let mut out: Vec<(&str, Vec<usize>)> = Vec::new();
+        for i in self.of_kind(kind) {
+            let title = self.items[i].column_title.as_str();
+            match out.iter_mut().find(|(k, _)| *k == title) {
+                Some((_, v)) => v.push(i),
+                None => out.push((title, vec![i])),
+            }
+        }
+        out
+    }
+
+    /// Items the room voted for, most votes first (ties keep document order), with their rank
+    /// (1, 2, 2, 4…).
+    pub fn priorities(&self, filter: impl Fn(&Item) -> bool) -> Vec<(usize, usize)> {
+        let mut voted: Vec<usize> = (0..self.items.len())
+            .filter(|&i| self.items[i].votes > 0 && filter(&self.items[i]))
+            .collect();
+        voted.sort_by(|&a, &b| self.items[b].votes.cmp(&self.items[a].votes));
+        let mut out = Vec::with_capacity(voted.len());
+        let mut rank = 0;
+        let mut last = None;
+        for (pos, i) in voted.into_iter().enumerate() {
+            if last != Some(self.items[i].votes) {
+                rank = pos + 1;
+                last = Some(self.items[i].votes);
+            }
+            out.push((rank, i));
+        }
+        out
+    }
+
+    /// Proposals, most voted first.
+    pub fn proposals_by_votes(&self) -> Vec<usize> {
+        let mut v = self.of_kind(Kind::Proposal);
+        v.sort_by(|&a, &b| self.items[b].votes.cmp(&self.items[a].votes));
+        v
+    }
+
+    /// Proposals whose instrument is co-progettazione: they are also topics to carry into it.
+    pub fn codesign_proposals(&self) -> Vec<usize> {
+        self.of_kind(Kind::Proposal)
+            .into_iter()
+            .filter(|&i| match &self.items[i].card.content {
+                CardContent::Proposta(p) => p
+                    .instrument
+                    .as_deref()
+                    .is_some_and(|s| s.to_lowercase().contains("progettazione")),
+                _ => false,
+            })
+            .collect()
+    }
+
+    /// "12/02/2027 10:41" for a card's creation, in the workshop's time zone.
+    pub fn when(&self, at_ms: i64) -> String {
+        DateTime::from_timestamp_millis(at_ms)
+            .map(|t| {
+                t.with_timezone(&self.workshop.timezone)
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How the scope is named in documents: "Incontro del 12 febbraio 2027", "Modulo 1 — …".
+    pub fn scope_label(&self) -> String {
+        match &self.scope.extent {
+            super::Extent::Meeting(_) => match self.sessions.first() {
+                Some(s) => format!(
+                    "Modulo {}, incontro {} del {}",
+                    s.session.module_number, s.session.meeting.number, s.date_label
+                ),
+                None => "Incontro".into(),
+            },
+            super::Extent::Module(n) => {
+                let title = self
+                    .workshop
+                    .modules
+                    .iter()
+                    .find(|m| m.number == *n)
+                    .map(|m| m.title.as_str())
+                    .unwrap_or_default();
+                format!("Modulo {n} — {title}")
+            }
+            super::Extent::Workshop => "Intero laboratorio".into(),
+        }
+    }
+}
+
+/// Gives each item its reference: kind letter and a number per letter, in document order.
+fn number(items: &mut [Item], prefix: Option<&str>) {
+    let mut counters: HashMap<&str, usize> = HashMap::new();
+    for it in items {
+        let p = prefix.unwrap_or(it.kind.prefix());
+        let n = counters.entry(p).or_default();
+        *n += 1;
+        it.reference = format!("{p}{n}");
+    }
+}
+
+fn column_title(b: &BoardState, column: &str) -> String {
+    b.template
+        .columns
+        .iter()
+        .find(|c| c.card_type == column)
+        .map(|c| c.title.clone())
+        .unwrap_or_else(|| board::phase_label(column))
+}
+
+fn time_of_day(at_ms: i64, tz: chrono_tz::Tz) -> String {
+    DateTime::from_timestamp_millis(at_ms)
+        .map(|t| t.with_timezone(&tz).format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Counts the registers of `sessions` (and the guests who contributed on their boards).
+fn participation(sessions: &[Session], ambito: Option<&str>) -> Participation {
+    let mut orgs: BTreeMap<String, (Option<String>, Vec<i64>, usize)> = BTreeMap::new();
+    let mut roles: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut people: Vec<i64> = Vec::new();
+    let mut presences = 0;
+    let mut guests: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for s in sessions {
+        for a in &s.attendance {
+            if let Some(f) = ambito {
+                if !a.ambito.as_deref().is_some_and(|x| same_ambito(x, f)) {
+                    continue;
+                }
+            }
+            presences += 1;
+            let org = a.organisation.trim();
+            let e = orgs
+                .entry(org.to_string())
+                .or_insert_with(|| (a.ambito.clone(), Vec::new(), 0));
+            if !e.1.contains(&a.person) {
+                e.1.push(a.person);
+            }
+            e.2 += 1;
+            let r = roles.entry(a.role.as_str()).or_default();
+            if !r.contains(&a.person) {
+                r.push(a.person);
+            }
+            if !people.contains(&a.person) {
+                people.push(a.person);
+            }
+        }
+        if ambito.is_none() {
+            let b = &s.board;
+            let actors = b.cards.values().flat_map(|c| {
+                std::iter::once((&c.author, c.anonymous))
+                    .chain(c.comments.iter().map(|m| (&m.author, false)))
+            });
+            for (actor, anonymous) in actors {
+                if actor.kind == ActorKind::Guest && !anonymous {
+                    let org = actor
+                        .organisation
+                        .clone()
+                        .unwrap_or_else(|| "Organizzazione non indicata".into());
+                    let g = guests.entry(org).or_default();
+                    if !g.contains(&actor.id.as_str()) {
+                        g.push(actor.id.as_str());
+                    }
+                }
+            }
+        }
+    }
+    let mut by_role: Vec<(String, usize)> = roles
+        .into_iter()
+        .map(|(r, v)| (r.to_string(), v.len()))
+        .collect();
+    by_role.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Participation {
+        by_organisation: orgs
+            .into_iter()
+            .map(|(organisation, (ambito, p, n))| OrganisationCount {
+                organisation,
+                ambito,
+                people: p.len(),
+                presences: n,
+            })
+            .collect(),
+        by_role,
+        people: people.len(),
+        presences,
+        guests_by_organisation: guests.into_iter().map(|(k, v)| (k, v.len())).collect(),
+    }
+}
+
+/// Italian label of an indicator type id.
+pub fn indicator_type_label(t: &str) -> &str {
+    INDICATOR_TYPES
+        .iter()
+        .find(|(id, _)| *id == t)
+        .map(|(_, l)| *l)
+        .unwrap_or(t)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::board::{Event, EventRecord, OnBehalf};
+    use crate::domain::cards::{Indicator, Need, Plain, Proposal};
+    use crate::export::{Extent, HiddenCards};
+
+    pub fn workshop() -> Workshop {
+        crate::catalog::parse_workshop(
+            "test.toml",
+            r#"slug = "prova"
+title = "Laboratorio di prova"
+organiser = "ANCI Lombardia"
+funding = "POR FSE 2014-2020"
+capacity = 10
+enrollment_opens = 2027-01-01T09:00:00+01:00
+enrollment_closes = 2027-01-31T23:00:00+01:00
+eligible_roles = ["responsabile-ufficio-di-piano"]
+facilitators = ["Silvia De Aloe", "Luciano Gallo"]
+
+[[modules]]
+title = "I riferimenti normativi"
+topics = ["Governance"]
+
+  [[modules.meetings]]
+  date = 2027-02-12
+  start = 09:30:00
+  end = 12:30:00
+  place = "online"
+
+  [[modules.meetings]]
+  date = 2027-02-19
+  start = 09:30:00
+  end = 12:30:00
+  place = "Milano, via Rovello 2"
+"#,
+        )
+        .expect("test workshop parses")
+    }
+
+    pub fn person(n: i64, ambito: &str) -> Actor {
+        Actor {
+            id: format!("e:{n}"),
+            kind: ActorKind::Participant,
+            name: format!("Persona {n}"),
+            organisation: Some(format!("Comune {n}")),
+            ambito: Some(ambito.into()),
+        }
+    }
+
+    pub fn facilitator() -> Actor {
+        Actor {
+            id: "a:1".into(),
+            kind: ActorKind::Facilitator,
+            name: "Silvia De Aloe".into(),
+            organisation: None,
+            ambito: None,
+        }
+    }
+
+    /// A board built by applying events, as the room and the replay do.
+    pub struct BoardBuilder {
+        pub state: BoardState,
+    }
+
+    impl BoardBuilder {
+        pub fn new(meeting_id: i64) -> BoardBuilder {
+            BoardBuilder {
+                state: BoardState::new(meeting_id, crate::catalog::default_board_template()),
+            }
+        }
+
+        pub fn event(&mut self, actor: &Actor, event: Event) -> &mut Self {
+            let seq = self.state.seq + 1;
+            board::apply(
+                &mut self.state,
+                &EventRecord {
+                    seq,
+                    op_id: format!("op{seq}"),
+                    actor: actor.clone(),
+                    at: 1_800_000_000_000 + seq * 60_000,
+                    event,
+                },
+            );
+            self
+        }
+
+        pub fn card(&mut self, actor: &Actor, id: &str, content: CardContent) -> &mut Self {
+            self.event(
+                actor,
+                Event::CardAdded {
+                    card_id: id.into(),
+                    column: content.card_type().into(),
+                    anonymous: false,
+                    on_behalf_of: None,
+                    revealed: true,
+                    content,
+                },
+            )
+        }
+
+        pub fn votes(&mut self, actor: &Actor, id: &str, n: usize) -> &mut Self {
+            for _ in 0..n {
+                self.event(
+                    actor,
+                    Event::Voted {
+                        card_id: id.into(),
+                        phase: "voto".into(),
+                    },
+                );
+            }
+            self
+        }
+    }
+
+    pub fn need(text: &str, area: Option<&str>) -> CardContent {
+        CardContent::Bisogno(Need {
+            text: text.into(),
+            policy_area: area.map(String::from),
+            ..Default::default()
+        })
+    }
+
+    pub fn proposal(title: &str, instrument: Option<&str>) -> CardContent {
+        CardContent::Proposta(Proposal {
+            title: title.into(),
+            instrument: instrument.map(String::from),
+            ..Default::default()
+        })
+    }
+
+    pub fn indicator(name: &str) -> CardContent {
+        CardContent::Indicatore(Indicator {
+            name: name.into(),
+            indicator_type: Some("output".into()),
+            ..Default::default()
+        })
+    }
+
+    pub fn session(w: &Workshop, index: usize, board: BoardState) -> Session {
+        let (module, meeting) = w.meetings().nth(index).expect("meeting exists");
+        Session {
+            id: board.meeting_id,
+            module_number: module.number,
+            module_title: module.title.clone(),
+            meeting: meeting.clone(),
+            board,
+            attendance: vec![],
+        }
+    }
+
+    fn scope(extent: Extent, ambito: Option<&str>, hidden: HiddenCards) -> Scope {
+        Scope {
+            extent,
+            ambito: ambito.map(String::from),
+            hidden,
+        }
+    }
+
+    #[test]
+    fn merged_grouped_and_carried_cards_appear_once_with_all_their_votes() {
+        let w = workshop();
+        let (a, b, f) = (person(1, "Bergamo"), person(2, "Dalmine"), facilitator());
+        let mut m1 = BoardBuilder::new(1);
+        m1.card(&a, "c1", need("Anziani soli", Some("Anziani")))
+            .card(&b, "c2", need("Anziani isolati", Some("Anziani")))
+            .card(&b, "c3", need("Caregiver", Some("Domiciliarità")))
+            .votes(&a, "c1", 2)
+            .votes(&b, "c2", 1)
+            .event(
+                &f,
+                Event::CardsMerged {
+                    into: "c1".into(),
+                    cards: vec!["c2".into()],
+                },
+            )
+            .event(
+                &f,
+                Event::GroupCreated {
+                    group_id: "g1".into(),
+                    title: "Solitudine".into(),
+                    column: "bisogno".into(),
+                },
+            )
+            .event(
+                &f,
+                Event::CardGrouped {
+                    card_id: "c1".into(),
+                    group_id: Some("g1".into()),
+                },
+            );
+        let c1 = m1.state.cards["c1"].clone();
+        let mut m2 = BoardBuilder::new(2);
+        m2.event(
+            &f,
+            Event::CardsCarriedOver {
+                from_meeting: 1,
+                cards: vec![board::CarriedCard {
+                    from_card: "c1".into(),
+                    card_id: "k1".into(),
+                    column: "bisogno".into(),
+                    content: c1.content.clone(),
+                    author: c1.author.clone(),
+                    anonymous: false,
+                }],
+            },
+        )
+        .votes(&a, "k1", 1);
+        let sessions = vec![session(&w, 0, m1.state), session(&w, 1, m2.state)];
+        let sc = scope(Extent::Workshop, None, HiddenCards::Omit);
+        let o = Outline::build(&w, &sessions, &sc, Utc::now());
+        let titles: Vec<_> = o
+            .items
+            .iter()
+            .map(|i| (i.reference.as_str(), i.title()))
+            .collect();
+        assert_eq!(titles, [("B1", "Caregiver"), ("B2", "Anziani soli")]);
+        let carried = &o.items[1];
+        assert_eq!(
+            carried.votes, 4,
+            "2 + 1 merged in meeting 1, 1 after the carry-over"
+        );
+        assert_eq!(carried.session, 1);
+        assert_eq!(carried.carried_from, Some(0));
+        assert_eq!(o.priorities(|_| true), vec![(1, 1)]);
+        // The theme was set on the original: the copy starts ungrouped.
+        assert_eq!(o.by_theme(&[0, 1])[0].0, None);
+    }
+
+    #[test]
+    fn hidden_cards_are_left_out_or_listed_apart_and_blind_ones_wait() {
+        let w = workshop();
+        let (a, f) = (person(1, "Bergamo"), facilitator());
+        let mut m = BoardBuilder::new(1);
+        m.card(&a, "c1", need("Visibile", None))
+            .card(&a, "c2", need("Offensivo", None))
+            .event(
+                &f,
+                Event::CardHidden {
+                    card_id: "c2".into(),
+                    reason: "Linguaggio".into(),
+                },
+            )
+            .event(
+                &a,
+                Event::CardAdded {
+                    card_id: "c3".into(),
+                    column: "bisogno".into(),
+                    anonymous: false,
+                    on_behalf_of: None,
+                    revealed: false,
+                    content: need("Non ancora rivelato", None),
+                },
+            );
+        let sessions = vec![session(&w, 0, m.state)];
+        let omit = scope(Extent::Meeting(1), None, HiddenCards::Omit);
+        let o = Outline::build(&w, &sessions, &omit, Utc::now());
+        assert_eq!(o.items.len(), 1);
+        assert!(o.hidden.is_empty());
+        assert_eq!(o.unrevealed, 1);
+        let apart = scope(Extent::Meeting(1), None, HiddenCards::Apart);
+        let o = Outline::build(&w, &sessions, &apart, Utc::now());
+        assert_eq!(o.hidden.len(), 1);
+        assert_eq!(o.hidden[0].reference, "N1");
+        assert_eq!(o.hidden[0].hidden_reason, Some("Linguaggio"));
+    }
+
+    #[test]
+    fn the_ambito_filter_keeps_its_cards_and_its_people_and_anonymity_holds() {
+        let w = workshop();
+        let (a, b) = (
+            person(1, "Ambito di Bergamo"),
+            person(2, "Ambito di Dalmine"),
+        );
+        let mut m = BoardBuilder::new(1);
+        m.card(&a, "c1", need("Di Bergamo", None))
+            .card(&b, "c2", need("Di Dalmine", None))
+            .event(
+                &a,
+                Event::CardAdded {
+                    card_id: "c3".into(),
+                    column: "bisogno".into(),
+                    anonymous: true,
+                    on_behalf_of: None,
+                    revealed: true,
+                    content: need("Anonimo di Bergamo", None),
+                },
+            )
+            .event(
+                &facilitator(),
+                Event::CardAdded {
+                    card_id: "c4".into(),
+                    column: "bisogno".into(),
+                    anonymous: false,
+                    on_behalf_of: Some(OnBehalf {
+                        name: "Mario".into(),
+                        organisation: Some("Coop".into()),
+                    }),
+                    revealed: true,
+                    content: need("Per conto di", None),
+                },
+            );
+        let mut s = session(&w, 0, m.state);
+        s.attendance = vec![
+            Attendee {
+                person: 1,
+                organisation: "Comune 1".into(),
+                role: "Responsabile Ufficio di Piano".into(),
+                ambito: Some("Ambito di Bergamo".into()),
+            },
+            Attendee {
+                person: 2,
+                organisation: "Comune 2".into(),
+                role: "Responsabile Ufficio di Piano".into(),
+                ambito: Some("Ambito di Dalmine".into()),
+            },
+        ];
+        let sessions = vec![s];
+        let sc = scope(
+            Extent::Meeting(1),
+            Some(" ambito di bergamo"),
+            HiddenCards::Omit,
+        );
+        let o = Outline::build(&w, &sessions, &sc, Utc::now());
+        let titles: Vec<_> = o.items.iter().map(|i| i.title()).collect();
+        assert_eq!(titles, ["Di Bergamo", "Anonimo di Bergamo"]);
+        assert_eq!(o.items[1].author_name(), None);
+        assert_eq!(o.items[1].organisation(), None);
+        assert_eq!(o.participation.people, 1);
+        assert_eq!(o.participation.by_organisation[0].organisation, "Comune 1");
+
+        let all = scope(Extent::Meeting(1), None, HiddenCards::Omit);
+        let o = Outline::build(&w, &sessions, &all, Utc::now());
+        assert_eq!(o.items.len(), 4);
+        assert_eq!(o.items[3].author_name(), Some("Mario"));
+        assert_eq!(o.items[3].organisation(), Some("Coop"));
+        assert_eq!(o.participation.people, 2);
+    }
+
+    #[test]
+    fn sections_follow_the_kinds_and_ranks_share_ties() {
+        let w = workshop();
+        let a = person(1, "X");
+        let mut m = BoardBuilder::new(1);
+        let plain = |t: &str, text: &str| {
+            CardContent::Altro(Plain {
+                card_type: t.into(),
+                text: text.into(),
+            })
+        };
+        m.card(&a, "c1", need("N1", Some("Anziani")))
+            .card(&a, "c2", need("N2", Some("Sport")))
+            .card(&a, "c3", need("N3", None))
+            .card(&a, "c4", proposal("P1", Some("Co-progettazione")))
+            .card(&a, "c5", indicator("I1"))
+            .card(&a, "c6", plain("questione", "Q"))
+            .card(&a, "c7", plain("risorsa", "R"))
+            .votes(&a, "c1", 2)
+            .votes(&a, "c4", 2)
+            .votes(&a, "c5", 1);
+        let sessions = vec![session(&w, 0, m.state)];
+        let sc = scope(Extent::Meeting(1), None, HiddenCards::Omit);
+        let o = Outline::build(&w, &sessions, &sc, Utc::now());
+        let areas: Vec<_> = o.needs_by_area().into_iter().map(|(a, _)| a).collect();
+        assert_eq!(areas, [Some("Anziani"), Some("Sport"), None]);
+        assert_eq!(o.codesign_proposals(), [3]);
+        assert_eq!(o.of_kind(Kind::OpenQuestion), [5]);
+        assert_eq!(o.by_column(Kind::Other)[0].1, [6]);
+        let refs: Vec<_> = o.items.iter().map(|i| i.reference.as_str()).collect();
+        assert_eq!(refs, ["B1", "B2", "B3", "P1", "I1", "C1", "C2"]);
+        assert_eq!(o.priorities(|_| true), [(1, 0), (1, 3), (3, 4)]);
+    }
+}

@@ -1,0 +1,318 @@
+//! The wording of the Word documents, from the minijinja templates `templates/export/*.txt`.
+//!
+//! Each document type has one template; each heading and each introductory text is a
+//! `{% block %}` of it (`oggetto_titolo`, `oggetto`, …; the names are listed in
+//! [`super::document::blocks`]). The code renders the blocks it needs with a context of plain
+//! data — workshop, scope, meetings, counts; never a card's text — and lays them out between
+//! the tables and lists it builds from the board. A block left empty (or removed) in an
+//! Ambito's copy of the template removes that heading or text: a heading block left empty drops
+//! its whole section.
+//!
+//! Text conventions in the blocks: a blank line separates paragraphs; a line starting with
+//! `- ` is a bullet; other line breaks inside a paragraph are spaces.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::DocType;
+use super::outline::{Kind, Outline, SessionView};
+use crate::domain::dates;
+use crate::templates::Templates;
+
+/// The rendered blocks: one set for the document, or one per meeting for the minutes.
+#[derive(Debug, Default)]
+pub struct Prose {
+    parts: Vec<HashMap<&'static str, String>>,
+}
+
+impl Prose {
+    /// Renders the blocks of `doc`'s template. For the minutes, once per meeting (each with
+    /// that meeting as `meeting`).
+    pub fn render(
+        templates: &Templates,
+        doc: DocType,
+        outline: &Outline,
+    ) -> Result<Prose, minijinja::Error> {
+        let names = super::document::blocks(doc);
+        let name = doc.template();
+        let base = Context::new(outline, doc);
+        let contexts: Vec<Context> = match doc {
+            DocType::Verbale => (0..outline.sessions.len().max(1))
+                .map(|i| {
+                    let mut c = base.clone();
+                    c.meeting = outline
+                        .sessions
+                        .get(i)
+                        .map(|s| MeetingCtx::new(outline, s, i));
+                    c
+                })
+                .collect(),
+            _ => vec![base],
+        };
+        let mut parts = Vec::with_capacity(contexts.len());
+        for ctx in contexts {
+            let texts = templates.render_blocks(&name, &ctx, names)?;
+            parts.push(names.iter().copied().zip(texts).collect());
+        }
+        Ok(Prose { parts })
+    }
+
+    /// Builds prose from literal blocks (tests, benchmarks).
+    pub fn from_blocks(parts: Vec<HashMap<&'static str, String>>) -> Prose {
+        Prose { parts }
+    }
+
+    /// A block of part `part` (0 unless minutes), trimmed; empty when missing.
+    pub fn get(&self, part: usize, block: &str) -> &str {
+        self.parts
+            .get(part)
+            .or_else(|| self.parts.first())
+            .and_then(|p| p.get(block))
+            .map(|s| s.trim())
+            .unwrap_or_default()
+    }
+}
+
+/// Splits prose into paragraphs and bullets (see the module docs).
+pub fn paragraphs(text: &str) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    for para in text.split("\n\n") {
+        let mut current = String::new();
+        for line in para.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if let Some(b) = line.strip_prefix("- ").or_else(|| line.strip_prefix("• ")) {
+                if !current.is_empty() {
+                    out.push((false, std::mem::take(&mut current)));
+                }
+                out.push((true, b.trim().to_string()));
+            } else {
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(line);
+            }
+        }
+        if !current.is_empty() {
+            out.push((false, current));
+        }
+    }
+    out
+}
+
+/// What the templates can use. Documented in `templates/export/README.md`.
+#[derive(Debug, Clone, Serialize)]
+struct Context {
+    documento: &'static str,
+    workshop: WorkshopCtx,
+    scope: ScopeCtx,
+    ambito: Option<String>,
+    meetings: Vec<MeetingCtx>,
+    /// The meeting of these minutes (verbale only).
+    meeting: Option<MeetingCtx>,
+    counts: Counts,
+    /// "3 marzo 2027".
+    generated: String,
+    generated_time: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct WorkshopCtx {
+    title: String,
+    organiser: String,
+    funding: String,
+    facilitators: Vec<String>,
+    facilitators_list: String,
+    modules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct ScopeCtx {
+    /// "incontro" | "modulo" | "laboratorio"
+    kind: &'static str,
+    label: String,
+    module_number: Option<u32>,
+    module_title: Option<String>,
+    first_date: String,
+    last_date: String,
+    hidden_apart: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct MeetingCtx {
+    index: usize,
+    id: i64,
+    number: u32,
+    module_number: u32,
+    module_title: String,
+    title: String,
+    date: String,
+    date_label: String,
+    date_long: String,
+    start: String,
+    end: String,
+    time_label: String,
+    place: String,
+    online: bool,
+    phases: Vec<String>,
+    staff: Vec<String>,
+    contributions: usize,
+    people: usize,
+    organisations: usize,
+}
+
+impl MeetingCtx {
+    fn new(outline: &Outline, s: &SessionView, index: usize) -> MeetingCtx {
+        let m = &s.session.meeting;
+        MeetingCtx {
+            index,
+            id: s.session.id,
+            number: m.number,
+            module_number: s.session.module_number,
+            module_title: s.session.module_title.clone(),
+            title: s.title.clone(),
+            date: m.date.to_string(),
+            date_label: s.date_label.clone(),
+            date_long: s.date_long.clone(),
+            start: dates::format_time(m.start),
+            end: dates::format_time(m.end),
+            time_label: s.time_label.clone(),
+            place: m.place.clone(),
+            online: m.place.eq_ignore_ascii_case("online"),
+            phases: s.phases.iter().map(|p| p.label.clone()).collect(),
+            staff: s.staff.clone(),
+            contributions: outline.in_session(index).len(),
+            people: s.participation.people,
+            organisations: s.participation.by_organisation.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Counts {
+    contributi: usize,
+    bisogni: usize,
+    proposte: usize,
+    indicatori: usize,
+    questioni: usize,
+    temi_coprogettazione: usize,
+    altri: usize,
+    voti: u32,
+    persone: usize,
+    presenze: usize,
+    enti: usize,
+    ospiti: usize,
+    incontri: usize,
+    nascosti: usize,
+    non_rivelati: usize,
+}
+
+impl Context {
+    fn new(o: &Outline, doc: DocType) -> Context {
+        let w = o.workshop;
+        let count = |k: Kind| o.items.iter().filter(|i| i.kind == k).count();
+        let (kind, module_number) = match &o.scope.extent {
+            super::Extent::Meeting(_) => (
+                "incontro",
+                o.sessions.first().map(|s| s.session.module_number),
+            ),
+            super::Extent::Module(n) => ("modulo", Some(*n)),
+            super::Extent::Workshop => ("laboratorio", None),
+        };
+        let generated = o.generated_at.with_timezone(&w.timezone);
+        Context {
+            documento: doc.label(),
+            workshop: WorkshopCtx {
+                title: w.title.clone(),
+                organiser: w.organiser.clone(),
+                funding: w.funding.clone(),
+                facilitators: w.facilitators.clone(),
+                facilitators_list: list_it(&w.facilitators),
+                modules: w.modules.iter().map(|m| m.title.clone()).collect(),
+            },
+            scope: ScopeCtx {
+                kind,
+                label: o.scope_label(),
+                module_number,
+                module_title: module_number.and_then(|n| {
+                    w.modules
+                        .iter()
+                        .find(|m| m.number == n)
+                        .map(|m| m.title.clone())
+                }),
+                first_date: o
+                    .sessions
+                    .first()
+                    .map(|s| s.date_label.clone())
+                    .unwrap_or_default(),
+                last_date: o
+                    .sessions
+                    .last()
+                    .map(|s| s.date_label.clone())
+                    .unwrap_or_default(),
+                hidden_apart: o.scope.hidden == super::HiddenCards::Apart,
+            },
+            ambito: o.scope.ambito.clone(),
+            meetings: o
+                .sessions
+                .iter()
+                .enumerate()
+                .map(|(i, s)| MeetingCtx::new(o, s, i))
+                .collect(),
+            meeting: None,
+            counts: Counts {
+                contributi: o.items.len(),
+                bisogni: count(Kind::Need),
+                proposte: count(Kind::Proposal),
+                indicatori: count(Kind::Indicator),
+                questioni: count(Kind::OpenQuestion),
+                temi_coprogettazione: count(Kind::CoDesign),
+                altri: count(Kind::Other),
+                voti: o.items.iter().map(|i| i.votes).sum(),
+                persone: o.participation.people,
+                presenze: o.participation.presences,
+                enti: o.participation.by_organisation.len(),
+                ospiti: o
+                    .participation
+                    .guests_by_organisation
+                    .iter()
+                    .map(|g| g.1)
+                    .sum(),
+                incontri: o.sessions.len(),
+                nascosti: o.hidden.len(),
+                non_rivelati: o.unrevealed,
+            },
+            generated: dates::format_date_long(generated.date_naive()),
+            generated_time: generated.format("%H:%M").to_string(),
+        }
+    }
+}
+
+/// "a, b e c".
+pub fn list_it(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} e {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_and_bullets() {
+        let p = paragraphs("Primo\nrigo.\n\n- uno\n- due\nDopo\n\n\n  Ultimo  ");
+        assert_eq!(
+            p,
+            vec![
+                (false, "Primo rigo.".to_string()),
+                (true, "uno".to_string()),
+                (true, "due".to_string()),
+                (false, "Dopo".to_string()),
+                (false, "Ultimo".to_string()),
+            ]
+        );
+        assert_eq!(list_it(&["a".into(), "b".into(), "c".into()]), "a, b e c");
+    }
+}

@@ -1,0 +1,935 @@
+//! Exports, end to end: a fixed board built through real websockets (and, for text the
+//! websocket would have cleaned, through the event store), every document type downloaded over
+//! HTTP and opened: each XML part parses, hostile text comes back intact, headings use heading
+//! styles, the language is Italian; CSV and JSON; who may download what; and a reviewed
+//! snapshot of `word/document.xml` for a small board.
+
+mod common;
+#[path = "common/ws.rs"]
+mod ws;
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use common::{Browser, TestApp, WorkshopSpec};
+use serde_json::{Value, json};
+use tavolo::domain::board::{Actor, ActorKind, BoardState, Event, EventRecord};
+use tavolo::domain::cards::{CardContent, Indicator, Need, Proposal};
+use tavolo::export::outline::{Attendee, Session};
+use tavolo::export::{DocType, Extent, Format, HiddenCards, Scope};
+use ws::Client;
+
+const SLUG: &str = "esporta";
+
+/// XML-illegal characters the export must drop: U+0001, U+000B, U+FFFE.
+const ILLEGAL: &str = "prima\u{1}dopo\u{b}fine\u{fffe}.";
+const MARKUP: &str = "<w:p>Testo</w:p> & ]]> \"virgolette\" 'apici' <![CDATA[x]]>";
+const EMOJI: &str = "Anziani 👵🏽 e famiglie 👨‍👩‍👧 ✓";
+const RTL: &str = "مرحبا بالعالم — שלום עולם";
+
+fn long_text() -> String {
+    let mut s = String::from("INIZIO ");
+    while s.chars().count() < 9_990 {
+        s.push_str("testo lungo àèìòù ");
+    }
+    s.truncate(9_990);
+    s.push_str(" FINE");
+    assert!(s.chars().count() <= 10_000);
+    s
+}
+
+fn without_illegal(s: &str) -> String {
+    s.chars()
+        .filter(|&c| tavolo::export::package::is_xml_char(c))
+        .collect()
+}
+
+struct Fixture {
+    app: TestApp,
+    meeting: i64,
+    second: i64,
+    facilitator: String,
+    bergamo: String,
+    dalmine: String,
+    no_ambito: String,
+}
+
+fn token(v: &Value) -> String {
+    v["manage_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The fixed board: two participants of two Ambiti and a facilitator run the first meeting
+/// over websockets; hostile cards are stored directly for the second meeting.
+async fn fixture() -> Fixture {
+    let app = TestApp::spawn(WorkshopSpec::open(SLUG, 10)).await;
+    let (_, a) = app.enroll_n(SLUG, 1).await; // Ambito di Bergamo
+    let mut b = common::application(2);
+    b["ambito"] = json!("Ambito di Dalmine");
+    b["ente"] = json!("Comune di Dalmine");
+    let (_, b) = app.enroll(SLUG, b).await;
+    let mut c = common::application(3);
+    c["ambito"] = Value::Null;
+    let (_, c) = app.enroll(SLUG, c).await;
+    let facilitator = app.account_key("facilitator", &[SLUG]).await;
+    let entry = app.state.catalogue.by_slug(SLUG).unwrap().clone();
+    let meeting = entry.meeting_id("M1-1");
+    let second = entry.meeting_id("M1-2");
+    let fx = Fixture {
+        meeting,
+        second,
+        facilitator,
+        bergamo: token(&a),
+        dalmine: token(&b),
+        no_ambito: token(&c),
+        app,
+    };
+    let base = fx.app.base.clone();
+    let mut f = Client::connect(&base, meeting, &fx.facilitator, "f").await;
+    let mut maria = Client::connect(&base, meeting, &fx.bergamo, "maria").await;
+    let mut luca = Client::connect(&base, meeting, &fx.dalmine, "luca").await;
+    f.ok(json!({"kind": "set_anonymous", "allowed": true}))
+        .await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    maria
+        .ok(
+            json!({"kind": "add_card", "card_id": "c1", "card_type": "bisogno",
+            "text": "Anziani soli nei Comuni montani", "policy_area": "Anziani",
+            "target_group": "over 75", "territory": "Valle Brembana",
+            "evidence": "Dati SAD 2021"}),
+        )
+        .await;
+    luca.ok(
+        json!({"kind": "add_card", "card_id": "c2", "card_type": "bisogno",
+        "text": "Anziani isolati in montagna", "policy_area": "Anziani"}),
+    )
+    .await;
+    luca.ok(
+        json!({"kind": "add_card", "card_id": "c3", "card_type": "bisogno",
+        "text": "Solo di Dalmine: trasporto", "policy_area": "Domiciliarità"}),
+    )
+    .await;
+    maria
+        .ok(
+            json!({"kind": "add_card", "card_id": "c4", "card_type": "bisogno",
+            "text": "Segnalazione anonima di Bergamo", "anonymous": true}),
+        )
+        .await;
+    maria
+        .ok(
+            json!({"kind": "add_card", "card_id": "p1", "card_type": "proposta",
+            "title": "Tavolo tecnico permanente con gli ETS", "instrument": "Tavolo tecnico",
+            "terzo_settore_role": "Co-conduzione del tavolo", "actors": "Comuni, ATS, ETS"}),
+        )
+        .await;
+    maria
+        .ok(
+            json!({"kind": "add_card", "card_id": "p2", "card_type": "proposta",
+            "title": "=HYPERLINK(\"http://x\")", "instrument": "Co-progettazione"}),
+        )
+        .await;
+    luca.ok(
+        json!({"kind": "add_card", "card_id": "i1", "card_type": "indicatore",
+        "name": "Utenti SAD ogni 100 residenti over 65", "indicator_type": "output",
+        "unit": "utenti/100 residenti", "source": "Cartella sociale",
+        "baseline_value": "3,2", "baseline_date": "2021-12-31",
+        "target_value": "4", "target_deadline": "2023-12-31", "frequency": "annuale"}),
+    )
+    .await;
+    maria
+        .ok(
+            json!({"kind": "add_card", "card_id": "i2", "card_type": "indicatore",
+            "name": "% di anziani ancora a domicilio a 12 mesi", "indicator_type": "outcome"}),
+        )
+        .await;
+    maria
+        .ok(
+            json!({"kind": "add_card", "card_id": "x1", "card_type": "bisogno",
+            "text": "Contributo fuori luogo"}),
+        )
+        .await;
+    f.ok(json!({"kind": "hide", "card_id": "x1", "reason": "Fuori tema"}))
+        .await;
+    f.ok(json!({"kind": "set_phase", "phase": "raggruppamento"}))
+        .await;
+    f.ok(json!({"kind": "merge", "into": "c1", "cards": ["c2"]}))
+        .await;
+    f.ok(json!({"kind": "create_group", "group_id": "g1", "title": "Solitudine & isolamento", "column": "bisogno"}))
+        .await;
+    f.ok(json!({"kind": "group", "card_id": "c1", "group_id": "g1"}))
+        .await;
+    f.ok(json!({"kind": "set_phase", "phase": "voto"})).await;
+    maria.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+    maria.ok(json!({"kind": "vote", "card_id": "p1"})).await;
+    luca.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+    luca.ok(json!({"kind": "vote", "card_id": "i1"})).await;
+    luca.ok(json!({"kind": "comment", "card_id": "p1", "comment_id": "m1", "text": "D'accordo"}))
+        .await;
+    f.ok(json!({"kind": "set_phase", "phase": "chiuso"})).await;
+    hostile_cards(&fx).await;
+    fx
+}
+
+/// Cards whose text the websocket would have cleaned (control characters), stored directly
+/// as events of the second meeting, as an old database or an import could hold them.
+async fn hostile_cards(fx: &Fixture) {
+    let author = Actor {
+        id: "e:99".into(),
+        kind: ActorKind::Participant,
+        name: MARKUP.into(),
+        organisation: Some(format!("Ente {ILLEGAL}")),
+        ambito: Some("Ambito di Bergamo".into()),
+    };
+    let contents = vec![
+        CardContent::Bisogno(Need {
+            text: MARKUP.into(),
+            policy_area: Some(RTL.into()),
+            evidence: Some(format!("Fonte\tcon tab\ne a capo {EMOJI}")),
+            ..Default::default()
+        }),
+        CardContent::Bisogno(Need {
+            text: ILLEGAL.into(),
+            ..Default::default()
+        }),
+        CardContent::Bisogno(Need {
+            text: EMOJI.into(),
+            ..Default::default()
+        }),
+        CardContent::Bisogno(Need {
+            text: RTL.into(),
+            ..Default::default()
+        }),
+        CardContent::Bisogno(Need {
+            text: long_text(),
+            ..Default::default()
+        }),
+        CardContent::Proposta(Proposal {
+            title: format!("{MARKUP} {ILLEGAL}"),
+            description: Some(format!("{RTL}\n{EMOJI}")),
+            ..Default::default()
+        }),
+        CardContent::Indicatore(Indicator {
+            name: format!("{ILLEGAL} {EMOJI}"),
+            formula: Some(MARKUP.into()),
+            ..Default::default()
+        }),
+    ];
+    let mut events: Vec<EventRecord> = contents
+        .into_iter()
+        .enumerate()
+        .map(|(i, content)| EventRecord {
+            seq: i as i64 + 1,
+            op_id: format!("h{i}"),
+            actor: author.clone(),
+            at: 1_801_000_000_000 + i as i64 * 60_000,
+            event: Event::CardAdded {
+                card_id: format!("h{i}"),
+                column: content.card_type().into(),
+                anonymous: false,
+                on_behalf_of: None,
+                revealed: true,
+                content,
+            },
+        })
+        .collect();
+    let n = events.len() as i64;
+    events.push(EventRecord {
+        seq: n + 1,
+        op_id: "hg".into(),
+        actor: author.clone(),
+        at: 1_801_000_900_000,
+        event: Event::GroupCreated {
+            group_id: "g".into(),
+            title: format!("Tema {MARKUP}"),
+            column: "bisogno".into(),
+        },
+    });
+    events.push(EventRecord {
+        seq: n + 2,
+        op_id: "hgg".into(),
+        actor: author,
+        at: 1_801_000_960_000,
+        event: Event::CardGrouped {
+            card_id: "h0".into(),
+            group_id: Some("g".into()),
+        },
+    });
+    let mut conn = fx.app.state.store.pool.acquire().await.unwrap();
+    tavolo::store::board::insert(&mut *conn, fx.second, &events)
+        .await
+        .unwrap();
+}
+
+/// A downloaded .docx, unzipped.
+struct Docx {
+    parts: BTreeMap<String, String>,
+}
+
+impl Docx {
+    fn open(bytes: &[u8]) -> Docx {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip archive");
+        let mut parts = BTreeMap::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            assert_eq!(
+                f.compression(),
+                zip::CompressionMethod::Deflated,
+                "{} is compressed",
+                f.name()
+            );
+            let mut s = String::new();
+            f.read_to_string(&mut s).expect("parts are UTF-8 text");
+            parts.insert(f.name().to_string(), s);
+        }
+        for (name, xml) in &parts {
+            parse(name, xml);
+        }
+        Docx { parts }
+    }
+
+    fn part(&self, name: &str) -> &str {
+        self.parts
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    }
+
+    /// Every paragraph of the body as (style id, text with `\n` for breaks and `\t` for tabs).
+    fn paragraphs(&self) -> Vec<(String, String)> {
+        use quick_xml::events::Event as X;
+        let xml = self.part("word/document.xml");
+        let mut r = quick_xml::Reader::from_str(xml);
+        let mut out = Vec::new();
+        let mut style = String::new();
+        let mut text = String::new();
+        let mut in_t = false;
+        loop {
+            match r.read_event().unwrap() {
+                X::Start(e) if e.name().as_ref() == b"w:p" => {
+                    style.clear();
+                    text.clear();
+                }
+                X::End(e) if e.name().as_ref() == b"w:p" => {
+                    out.push((style.clone(), text.clone()));
+                }
+                X::Empty(e) if e.name().as_ref() == b"w:pStyle" => {
+                    style = attr(&e, b"w:val");
+                }
+                X::Empty(e) if e.name().as_ref() == b"w:br" => text.push('\n'),
+                X::Empty(e) if e.name().as_ref() == b"w:tab" => text.push('\t'),
+                X::Start(e) if e.name().as_ref() == b"w:t" => in_t = true,
+                X::End(e) if e.name().as_ref() == b"w:t" => in_t = false,
+                X::Text(t) if in_t => text.push_str(&t.decode().unwrap()),
+                X::GeneralRef(r) if in_t => {
+                    let name = r.decode().unwrap();
+                    text.push(match name.as_ref() {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        other => other
+                            .strip_prefix("#x")
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                            .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
+                            .and_then(char::from_u32)
+                            .unwrap_or_else(|| panic!("unexpected entity {other}")),
+                    });
+                }
+                X::Eof => break,
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn text(&self) -> String {
+        self.paragraphs()
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn attr(e: &quick_xml::events::BytesStart, name: &[u8]) -> String {
+    e.attributes()
+        .filter_map(Result::ok)
+        .find(|a| a.key.as_ref() == name)
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .unwrap_or_default()
+}
+
+/// Well-formed, balanced, only characters XML allows.
+fn parse(name: &str, xml: &str) {
+    let mut r = quick_xml::Reader::from_str(xml);
+    r.config_mut().check_end_names = true;
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("{name}: XML error at byte {}: {e}", r.buffer_position()),
+        }
+    }
+    if let Some(c) = xml
+        .chars()
+        .find(|&c| !tavolo::export::package::is_xml_char(c))
+    {
+        panic!("{name}: character U+{:04X} is not allowed in XML", c as u32);
+    }
+    for bad in ["&#1;", "&#x1;", "&#xB;", "&#xFFFE;", "&#11;"] {
+        assert!(!xml.contains(bad), "{name}: {bad}");
+    }
+}
+
+async fn get(fx: &Fixture, path: &str, key: &str) -> reqwest::Response {
+    fx.app
+        .client
+        .get(fx.app.url(path))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn docx(fx: &Fixture, path: &str, key: &str) -> (reqwest::header::HeaderMap, Docx) {
+    let res = get(fx, path, key).await;
+    assert_eq!(res.status(), 200, "{path}");
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.unwrap();
+    (headers, Docx::open(&bytes))
+}
+
+#[tokio::test]
+async fn every_document_type_opens_with_headings_italian_and_hostile_text_intact() {
+    let fx = fixture().await;
+    let hostile = [
+        MARKUP.to_string(),
+        without_illegal(ILLEGAL),
+        EMOJI.to_string(),
+        RTL.to_string(),
+        long_text(),
+        format!("Fonte\tcon tab\ne a capo {EMOJI}"),
+        format!("{RTL}\n{EMOJI}"),
+    ];
+    for doc in DocType::ALL {
+        for path in [
+            format!(
+                "/api/v1/meetings/{}/export.docx?type={}",
+                fx.meeting,
+                doc.id()
+            ),
+            format!(
+                "/api/v1/meetings/{}/export.docx?type={}",
+                fx.second,
+                doc.id()
+            ),
+            format!(
+                "/api/v1/workshops/{SLUG}/export.docx?modulo=1&type={}",
+                doc.id()
+            ),
+            format!(
+                "/api/v1/workshops/{SLUG}/export.docx?type={}&nascosti=allegato",
+                doc.id()
+            ),
+        ] {
+            let (headers, d) = docx(&fx, &path, &fx.facilitator).await;
+            assert_eq!(
+                headers["content-type"],
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            );
+            let disposition = headers["content-disposition"].to_str().unwrap();
+            assert!(
+                disposition.starts_with(&format!("attachment; filename=\"{}_{SLUG}_", doc.id()))
+                    && disposition.ends_with(".docx\""),
+                "{disposition}"
+            );
+            assert_eq!(headers["cache-control"], "no-store");
+
+            // Language, properties, header and footer.
+            let styles = d.part("word/styles.xml");
+            assert!(styles.contains(r#"<w:lang w:val="it-IT""#), "{path}");
+            assert!(
+                d.part("word/settings.xml")
+                    .contains(r#"<w:themeFontLang w:val="it-IT"/>"#)
+            );
+            let core = d.part("docProps/core.xml");
+            assert!(core.contains("<dc:language>it-IT</dc:language>"));
+            assert!(core.contains("<dc:creator>ANCI Lombardia</dc:creator>"));
+            assert!(core.contains("<dc:title>") && core.contains("<dc:subject>"));
+            let header = d
+                .parts
+                .iter()
+                .find(|(n, _)| n.starts_with("word/header"))
+                .unwrap()
+                .1;
+            assert!(header.contains("BOZZA"));
+            let footer = d
+                .parts
+                .iter()
+                .find(|(n, _)| n.starts_with("word/footer"))
+                .unwrap()
+                .1;
+            assert!(
+                footer.contains("Pagina")
+                    && footer.contains(" PAGE ")
+                    && footer.contains(" NUMPAGES ")
+            );
+            let body = d.part("word/document.xml");
+            assert!(body.contains(r#"TOC \o "1-2" \h \z \u"#), "an index field");
+
+            // Headings use heading styles (and the style says so to Word).
+            let paragraphs = d.paragraphs();
+            let headings: Vec<&(String, String)> = paragraphs
+                .iter()
+                .filter(|(s, _)| s.starts_with("Heading"))
+                .collect();
+            assert!(headings.len() >= 5, "{path}: {headings:?}");
+            assert!(
+                headings
+                    .iter()
+                    .any(|(s, t)| s == "Heading1" && t.starts_with("1. ")),
+                "{path}"
+            );
+            assert!(
+                headings
+                    .iter()
+                    .any(|(s, t)| s == "Heading1" && t.starts_with("Allegato A")),
+                "{path}"
+            );
+            for (s, t) in &paragraphs {
+                if t.starts_with("Allegato A ") || t.starts_with("1. ") {
+                    assert!(s.starts_with("Heading") || s.starts_with("TOC"), "{t}: {s}");
+                }
+            }
+            assert!(styles.contains(
+                r#"<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/>"#
+            ));
+
+            // What the room saw, once; hidden only when asked; anonymous stays anonymous.
+            let text = d.text();
+            let hidden_apart = path.contains("nascosti=allegato");
+            // (The Accordo lists only proposals and indicators, hidden ones included.)
+            assert_eq!(
+                text.contains("Contributo fuori luogo"),
+                hidden_apart && doc != DocType::Accordo,
+                "{path}"
+            );
+            assert!(
+                !text.contains("Anziani isolati in montagna"),
+                "merged card appears once"
+            );
+            if path.contains(&format!("meetings/{}/", fx.second)) {
+                if doc != DocType::Accordo {
+                    for h in &hostile {
+                        assert!(text.contains(h.as_str()), "{path}: {h:.60} intact");
+                    }
+                } else {
+                    assert!(text.contains(&format!("{MARKUP} {}", without_illegal(ILLEGAL))));
+                    assert!(text.contains(&format!("{RTL}\n{EMOJI}")));
+                }
+                assert!(!text.contains('\u{fffe}') && !text.contains('\u{1}'));
+            } else {
+                assert!(
+                    text.contains("Tavolo tecnico permanente con gli ETS"),
+                    "{path}"
+                );
+                let anon = paragraphs
+                    .iter()
+                    .position(|(_, t)| t.ends_with("Segnalazione anonima di Bergamo"));
+                if doc != DocType::Accordo {
+                    assert!(anon.is_some(), "{path}");
+                    assert!(text.contains("Anonimo"));
+                }
+            }
+        }
+    }
+
+    // The indicator table: a header row (marked as such) and one row per indicator.
+    let (_, d) = docx(
+        &fx,
+        &format!(
+            "/api/v1/meetings/{}/export.docx?type=coprogrammazione",
+            fx.meeting
+        ),
+        &fx.facilitator,
+    )
+    .await;
+    let body = d.part("word/document.xml");
+    let table_start = body.find(">Valore di partenza<").expect("indicator table");
+    let table = &body[body[..table_start].rfind("<w:tbl>").unwrap()..];
+    let table = &table[..table.find("</w:tbl>").unwrap()];
+    assert_eq!(table.matches("<w:tr>").count(), 3, "header + 2 indicators");
+    assert_eq!(table.matches("<w:tblHeader/>").count(), 1);
+    // A sheet per indicator, as level-3 headings.
+    let sheets: Vec<_> = d
+        .paragraphs()
+        .into_iter()
+        .filter(|(s, t)| s == "Heading3" && t.contains(" — "))
+        .collect();
+    assert_eq!(sheets.len(), 2, "{sheets:?}");
+    // Ranked by the room's votes: the merged card carries both votes.
+    let text = d.text();
+    assert!(text.contains("[B1] Anziani soli nei Comuni montani"));
+    assert!(text.contains("Tema: Solitudine & isolamento"));
+}
+
+#[tokio::test]
+async fn csv_and_json_carry_the_data_safely() {
+    let fx = fixture().await;
+    let res = get(
+        &fx,
+        &format!("/api/v1/meetings/{}/export.csv", fx.meeting),
+        &fx.facilitator,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"dati_esporta_2027-02-12")
+    );
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'), "BOM for Excel");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert!(lines[0].starts_with("Rif.;Stato;Incontro;"));
+    let columns = lines[0].split(';').count();
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "formula neutralised"
+    );
+    assert!(csv.contains("Anziani soli nei Comuni montani"));
+    assert!(!csv.contains("Anziani isolati in montagna"));
+    assert!(!csv.contains("Contributo fuori luogo"));
+    let anon = lines
+        .iter()
+        .find(|l| l.contains("Segnalazione anonima"))
+        .unwrap();
+    assert!(!anon.contains("Persona 1") && !anon.contains("Comune di Bergamo"));
+    assert_eq!(anon.split(';').count(), columns);
+
+    let res = get(
+        &fx,
+        &format!("/api/v1/workshops/{SLUG}/export.json?nascosti=allegato"),
+        &fx.facilitator,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["schema"], "tavolo-export/1");
+    assert_eq!(v["scope"]["kind"], "workshop");
+    assert_eq!(v["meetings"].as_array().unwrap().len(), 2);
+    let cards = v["cards"].as_array().unwrap();
+    let c1 = cards.iter().find(|c| c["id"] == "c1").unwrap();
+    assert_eq!(c1["votes"], 2);
+    assert_eq!(c1["merged_cards"], 1);
+    assert_eq!(c1["theme"], "Solitudine & isolamento");
+    assert_eq!(c1["author"]["organisation"], "Comune di Bergamo");
+    let anon = cards.iter().find(|c| c["id"] == "c4").unwrap();
+    assert_eq!(anon["author"], Value::Null);
+    assert_eq!(v["hidden_cards"][0]["hidden_reason"], "Fuori tema");
+    let hostile = cards.iter().find(|c| c["id"] == "h1").unwrap();
+    assert_eq!(
+        hostile["content"]["text"], ILLEGAL,
+        "JSON keeps the data as stored"
+    );
+    assert!(
+        !serde_json::to_string(&v).unwrap().contains("\"e:1\""),
+        "no voter ids"
+    );
+}
+
+#[tokio::test]
+async fn who_may_export_what() {
+    let fx = fixture().await;
+    let m = fx.meeting;
+    let docx = |q: &str| format!("/api/v1/meetings/{m}/export.docx?{q}");
+
+    // An Ambito referent: their own Ambito only, never another's, never the hidden cards.
+    let res = get(
+        &fx,
+        &docx("type=coprogrammazione&ambito=Ambito%20di%20Dalmine"),
+        &fx.bergamo,
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let res = get(
+        &fx,
+        &docx("type=coprogrammazione&nascosti=allegato"),
+        &fx.bergamo,
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let res = get(
+        &fx,
+        &format!("/api/v1/workshops/{SLUG}/export.json?ambito=Ambito%20di%20Dalmine"),
+        &fx.bergamo,
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let res = get(&fx, &docx("type=coprogrammazione"), &fx.bergamo).await;
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains("_ambito-di-bergamo.docx"),
+        "{disposition}"
+    );
+    let text = Docx::open(&res.bytes().await.unwrap()).text();
+    assert!(text.contains("Anziani soli nei Comuni montani"));
+    assert!(!text.contains("Solo di Dalmine"), "another Ambito's card");
+    let res = get(
+        &fx,
+        &format!("/api/v1/meetings/{m}/export.json"),
+        &fx.dalmine,
+    )
+    .await;
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["scope"]["ambito"], "Ambito di Dalmine");
+    assert!(
+        v["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["content"]["text"] != "Anziani soli nei Comuni montani")
+    );
+
+    // A participant without an Ambito, a guest, an anonymous visitor: no export.
+    let res = get(&fx, &docx(""), &fx.no_ambito).await;
+    assert_eq!(res.status(), 403);
+    let mut f = Client::connect(&fx.app.base, m, &fx.facilitator, "f-codice").await;
+    f.ok(json!({"kind": "set_guest_code", "enabled": true}))
+        .await;
+    let code = fx
+        .app
+        .state
+        .rooms
+        .get(m)
+        .await
+        .unwrap()
+        .state()
+        .await
+        .unwrap()
+        .guest_code
+        .unwrap();
+    let mut guest = Browser::new(&fx.app);
+    let (status, _, _) = guest
+        .post(
+            &format!("/incontri/{m}/ospite"),
+            &[
+                ("code", &code),
+                ("name", "Ospite Prova"),
+                ("organisation", "Cooperativa Sole"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = guest.get(&docx("type=verbale")).await;
+    assert_eq!(status, 403, "a guest cannot export");
+    let (status, _, _) = guest.get(&format!("/incontri/{m}/esporta")).await;
+    assert_eq!(status, 403);
+    let res = fx.app.get(&docx("type=verbale")).await;
+    assert_eq!(res.status(), 401);
+
+    // A facilitator of another workshop cannot; bad parameters are told apart.
+    let other = fx.app.account_key("facilitator", &[]).await;
+    assert_eq!(get(&fx, &docx(""), &other).await.status(), 403);
+    assert_eq!(
+        get(&fx, &docx("type=romanzo"), &fx.facilitator)
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        get(
+            &fx,
+            &format!("/api/v1/workshops/{SLUG}/export.docx?modulo=9"),
+            &fx.facilitator
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        get(&fx, "/api/v1/meetings/999999/export.docx", &fx.facilitator)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_export_page_previews_the_outline() {
+    let fx = fixture().await;
+    let m = fx.meeting;
+    // Staff: every filter, the download links, the outline.
+    let res = get(
+        &fx,
+        &format!(
+            "/incontri/{m}/esporta?tipo=coprogrammazione&estensione=modulo&ambito=Ambito+di+Bergamo"
+        ),
+        &fx.facilitator,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<strong>3.</strong> Analisi dei bisogni"),
+        "{html}"
+    );
+    assert!(html.contains("<strong>Allegato A –</strong>"));
+    assert!(html.contains(&format!(
+        "workshops&#x2f;{SLUG}&#x2f;export.docx?modulo=1&amp;ambito=Ambito+di+Bergamo&amp;type=coprogrammazione"
+    )), "{html}");
+    assert!(html.contains("name=\"nascosti\""));
+    // A referent: their Ambito, no hidden cards option.
+    let res = get(&fx, &format!("/incontri/{m}/esporta"), &fx.dalmine).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Ambito di Dalmine"));
+    assert!(!html.contains("name=\"nascosti\""));
+    assert!(
+        html.contains("Data, luogo e conduzione"),
+        "the minutes by default"
+    );
+}
+
+/// A small board, in memory, rendered at a fixed time: its `word/document.xml` is reviewed and
+/// kept in `tests/snapshots/`. After an intended change, regenerate with
+/// `TAVOLO_UPDATE_SNAPSHOTS=1 cargo test --test export snapshot` and review the diff.
+#[test]
+fn snapshot_of_the_minutes_of_a_small_board() {
+    let workshop =
+        tavolo::catalog::parse_workshop("prova.toml", &WorkshopSpec::open("prova", 10).toml())
+            .unwrap();
+    let meeting_ids = workshop
+        .meetings()
+        .enumerate()
+        .map(|(i, (_, m))| (m.key.clone(), i as i64 + 1))
+        .collect();
+    let entry = Arc::new(tavolo::services::catalogue::Entry {
+        id: 1,
+        workshop,
+        meeting_ids,
+    });
+    let (module, meeting) = entry.workshop.meetings().next().unwrap();
+    let maria = Actor {
+        id: "e:1".into(),
+        kind: ActorKind::Participant,
+        name: "Maria Rossi".into(),
+        organisation: Some("Comune di Bergamo".into()),
+        ambito: Some("Ambito di Bergamo".into()),
+    };
+    let silvia = Actor {
+        id: "a:1".into(),
+        kind: ActorKind::Facilitator,
+        name: "Silvia De Aloe".into(),
+        organisation: None,
+        ambito: None,
+    };
+    let events = [
+        (&silvia, json!({"kind": "phase_set", "phase": "raccolta"})),
+        (
+            &maria,
+            json!({"kind": "card_added", "card_id": "c1", "column": "bisogno", "anonymous": false, "revealed": true,
+            "content": {"card_type": "bisogno", "text": "Anziani soli nei Comuni montani", "policy_area": "Anziani", "territory": "Valle Brembana"}}),
+        ),
+        (
+            &maria,
+            json!({"kind": "card_added", "card_id": "p1", "column": "proposta", "anonymous": false, "revealed": true,
+            "content": {"card_type": "proposta", "title": "Tavolo tecnico con gli ETS", "instrument": "Tavolo tecnico"}}),
+        ),
+        (
+            &maria,
+            json!({"kind": "card_added", "card_id": "i1", "column": "indicatore", "anonymous": true, "revealed": true,
+            "content": {"card_type": "indicatore", "name": "Utenti SAD ogni 100 residenti over 65", "indicator_type": "output"}}),
+        ),
+        (&silvia, json!({"kind": "phase_set", "phase": "voto"})),
+        (
+            &maria,
+            json!({"kind": "voted", "card_id": "c1", "phase": "voto"}),
+        ),
+        (&silvia, json!({"kind": "phase_set", "phase": "chiuso"})),
+    ];
+    let mut board = BoardState::new(1, tavolo::catalog::default_board_template());
+    for (i, (actor, event)) in events.into_iter().enumerate() {
+        tavolo::domain::board::apply(
+            &mut board,
+            &EventRecord {
+                seq: i as i64 + 1,
+                op_id: format!("op{i}"),
+                actor: actor.clone(),
+                at: 1_802_000_000_000 + i as i64 * 600_000,
+                event: serde_json::from_value(event).unwrap(),
+            },
+        );
+    }
+    let sessions = vec![Session {
+        id: 1,
+        module_number: module.number,
+        module_title: module.title.clone(),
+        meeting: meeting.clone(),
+        board,
+        attendance: vec![Attendee {
+            person: 1,
+            organisation: "Comune di Bergamo".into(),
+            role: "Responsabile Ufficio di Piano".into(),
+            ambito: Some("Ambito di Bergamo".into()),
+        }],
+    }];
+    let scope = Scope {
+        extent: Extent::Meeting(1),
+        ambito: None,
+        hidden: HiddenCards::Omit,
+    };
+    let templates = tavolo::templates::Templates::new(None);
+    let at = chrono::DateTime::from_timestamp(1_802_010_000, 0).unwrap();
+    let file = tavolo::export::render(
+        &entry,
+        &sessions,
+        &scope,
+        Format::Docx(DocType::Verbale),
+        &templates,
+        at,
+    )
+    .unwrap();
+    assert_eq!(file.filename, "verbale_prova_2027-02-12.docx");
+    let d = Docx::open(&file.bytes);
+    // One element per line, so that a change reads as a small diff.
+    let xml = d
+        .part("word/document.xml")
+        .replace("><w:p>", ">\n<w:p>")
+        .replace("><w:tbl>", ">\n<w:tbl>");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/export_verbale_document.xml");
+    if std::env::var_os("TAVOLO_UPDATE_SNAPSHOTS").is_some() || !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &xml).unwrap();
+    }
+    let kept = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        kept == xml,
+        "word/document.xml differs from {}: review the change, then regenerate with \
+         TAVOLO_UPDATE_SNAPSHOTS=1",
+        path.display()
+    );
+    // The same board, all three types: every part parses (Docx::open checks).
+    for doc in [DocType::Coprogrammazione, DocType::Accordo] {
+        let f =
+            tavolo::export::render(&entry, &sessions, &scope, Format::Docx(doc), &templates, at)
+                .unwrap();
+        Docx::open(&f.bytes);
+    }
+}
