@@ -263,7 +263,7 @@ async fn hostile_cards(fx: &Fixture) {
         },
     });
     let mut conn = fx.app.state.store.pool.acquire().await.unwrap();
-    tavolo::store::board::insert(&mut *conn, fx.second, &events)
+    tavolo::store::board::insert(&mut conn, fx.second, &events)
         .await
         .unwrap();
 }

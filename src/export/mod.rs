@@ -272,12 +272,14 @@ pub async fn export(
     scope: Scope,
     format: Format,
 ) -> Result<ExportFile, ExportError> {
-    let _slot = EXPORT_SLOTS
+    let slot = EXPORT_SLOTS
         .acquire()
         .await
         .map_err(|_| ExportError::Interrupted)?;
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
+        // The slot is released when the work ends, even if the client went away meanwhile.
+        let _slot = slot;
         // Reading the events is I/O: it is awaited here, on this blocking thread, so that
         // decoding and folding thousands of events do not run on the async workers either.
         let sessions = handle.block_on(load(&store, &entry, &scope))?;
@@ -295,12 +297,13 @@ pub async fn preview(
     scope: Scope,
     doc: DocType,
 ) -> Result<Vec<document::PreviewEntry>, ExportError> {
-    let _slot = EXPORT_SLOTS
+    let slot = EXPORT_SLOTS
         .acquire()
         .await
         .map_err(|_| ExportError::Interrupted)?;
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let sessions = handle.block_on(load(&store, &entry, &scope))?;
         let outline = Outline::build(&entry.workshop, &sessions, &scope, Utc::now());
         let prose = prose::Prose::render(&templates, doc, &outline)?;
@@ -308,6 +311,24 @@ pub async fn preview(
     })
     .await
     .map_err(|_| ExportError::Interrupted)?
+}
+
+impl Scope {
+    /// "incontro 12, Ambito di Bergamo, nascosti in allegato": for logs and the audit trail.
+    pub fn describe(&self) -> String {
+        let mut s = match &self.extent {
+            Extent::Meeting(id) => format!("incontro {id}"),
+            Extent::Module(n) => format!("modulo {n}"),
+            Extent::Workshop => "laboratorio".into(),
+        };
+        if let Some(a) = &self.ambito {
+            s.push_str(&format!(", {a}"));
+        }
+        if self.hidden == HiddenCards::Apart {
+            s.push_str(", nascosti in allegato");
+        }
+        s
+    }
 }
 
 /// `verbale_co-programmazione-2021_2021-10-01_ambito-di-bergamo.docx`: ASCII letters, digits,

@@ -200,9 +200,9 @@ fn splice(document: &[u8], body: &str) -> zip::result::ZipResult<Vec<u8>> {
     let start = doc[..at].rfind("<w:p>").ok_or_else(missing)?;
     let end = at + doc[at..].find("</w:p>").ok_or_else(missing)? + "</w:p>".len();
     let mut out = Vec::with_capacity(doc.len() + body.len());
-    out.extend_from_slice(doc[..start].as_bytes());
+    out.extend_from_slice(&doc.as_bytes()[..start]);
     out.extend_from_slice(body.as_bytes());
-    out.extend_from_slice(doc[end..].as_bytes());
+    out.extend_from_slice(&doc.as_bytes()[end..]);
     Ok(out)
 }
 

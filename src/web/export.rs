@@ -179,7 +179,7 @@ async fn run(
     scope: Scope,
     format: Format,
 ) -> Result<Response, AppError> {
-    let detail = format!("{:?} {:?}", scope.extent, scope.ambito);
+    let detail = scope.describe();
     let file = export::export(
         state.store.clone(),
         entry.clone(),
