@@ -529,3 +529,22 @@ async fn a_sixth_window_of_the_same_person_is_closed_with_4002() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     Client::connect(&r.app.base, r.meeting, &r.maria, "again").await;
 }
+
+#[tokio::test]
+async fn an_ambito_referent_finds_the_drafts_of_their_ambito_from_the_board() {
+    let r = room().await;
+    let mut b = Browser::new(&r.app);
+    b.get(&format!("/iscrizione/{}", r.maria)).await;
+    let (status, page, _) = b.get(&format!("/incontri/{}", r.meeting)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("/incontri/{}/esporta", r.meeting)),
+        "export link on the board"
+    );
+    assert!(
+        page.contains("Bozze dell&#x27;Ambito di Bergamo"),
+        "named after the Ambito"
+    );
+    let (status, _, _) = b.get(&format!("/incontri/{}/esporta", r.meeting)).await;
+    assert_eq!(status, 200);
+}

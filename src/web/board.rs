@@ -222,7 +222,13 @@ async fn board_page(
             meeting => meeting_context(&m, meeting_id),
             view => view.name(),
             config_json => config.to_string(),
-            you => json!({"name": actor.name, "is_facilitator": actor.is_facilitator()}),
+            you => json!({
+                "name": actor.name,
+                "is_facilitator": actor.is_facilitator(),
+                // Ambito referents (participants whose enrollment names an Ambito) may export
+                // the drafts of their Ambito: see `domain::access::export_grant`.
+                "export_ambito": if actor.kind == ActorKind::Participant { actor.ambito.clone() } else { None },
+            }),
         },
     )?;
     res.headers_mut().insert(
