@@ -54,6 +54,10 @@ struct Args {
     /// retried a second later; `tokio::net::TcpListener::bind` (Tavolo) uses 128.
     #[arg(long, default_value_t = 4096)]
     backlog: u32,
+    /// Pad every event frame (in `actor.name`) to at least this many bytes, to put as many
+    /// bytes on the wire as Tavolo does for the same op (its `card_added` frames are ~560 B).
+    #[arg(long, default_value_t = 0)]
+    pad_to: usize,
 }
 
 /// The room: the sequence counter and the fan-out channel. Sequence numbers are taken and the
@@ -61,6 +65,7 @@ struct Args {
 struct Room {
     seq: Mutex<u64>,
     tx: broadcast::Sender<Utf8Bytes>,
+    pad_to: usize,
 }
 
 fn main() {
@@ -93,6 +98,7 @@ async fn serve(args: Args) {
     let room = Arc::new(Room {
         seq: Mutex::new(0),
         tx,
+        pad_to: args.pad_to,
     });
     println!("bare_relay listening on {}", args.bind);
     let mut next_id: u64 = 1;
@@ -197,14 +203,24 @@ async fn connection(tcp: TcpStream, id: u64, room: Arc<Room>) {
                 let Some(op_at) = text.find(r#""op":"#) else { continue };
                 // The op object as sent: from after `"op":` to before the final `}`.
                 let op = text[op_at + 5..].trim_end().strip_suffix('}').unwrap_or_default();
+                let at = now_ms();
+                // Without the sequence number, to size the padding before taking the lock.
+                let bare = 64 + op.len() + op_id.len();
+                let pad = "x".repeat(room.pad_to.saturating_sub(bare));
                 let seq = {
                     let mut seq = room.seq.lock().unwrap_or_else(|p| p.into_inner());
                     *seq += 1;
-                    let frame = format!(
-                        r#"{{"actor":{{"id":"r{id}"}},"at":{},"event":{op},"op_id":"{op_id}","seq":{},"type":"event"}}"#,
-                        now_ms(),
-                        *seq
-                    );
+                    let frame = if pad.is_empty() {
+                        format!(
+                            r#"{{"actor":{{"id":"r{id}"}},"at":{at},"event":{op},"op_id":"{op_id}","seq":{},"type":"event"}}"#,
+                            *seq
+                        )
+                    } else {
+                        format!(
+                            r#"{{"actor":{{"id":"r{id}","name":"{pad}"}},"at":{at},"event":{op},"op_id":"{op_id}","seq":{},"type":"event"}}"#,
+                            *seq
+                        )
+                    };
                     let _ = room.tx.send(Utf8Bytes::from(frame));
                     *seq
                 };

@@ -166,6 +166,10 @@ struct Args {
     /// Adds at most that much to the measured latencies. 0 = off.
     #[arg(long, default_value_t = 0)]
     coalesce_us: u64,
+    /// Pad the bare relay's event frames to this many bytes (0: its own ~280 B frames; Tavolo's
+    /// `card_added` frames for these ops are ~560 B).
+    #[arg(long, default_value_t = 0)]
+    relay_pad_to: usize,
     /// Listen backlog of the bare relay (Tavolo's `tokio::net::TcpListener::bind` uses 128).
     #[arg(long, default_value_t = 4096)]
     relay_backlog: u32,
@@ -500,6 +504,7 @@ impl Server {
                 let mut c = pinned(&bin, ctx.pin);
                 c.args(["--bind", &addr.to_string()])
                     .args(["--backlog", &ctx.args.relay_backlog.to_string()])
+                    .args(["--pad-to", &ctx.args.relay_pad_to.to_string()])
                     .stdin(Stdio::null())
                     .stdout(Stdio::null());
                 let mut child = c.spawn()?;

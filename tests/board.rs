@@ -542,8 +542,9 @@ async fn an_ambito_referent_finds_the_drafts_of_their_ambito_from_the_board() {
         "export link on the board"
     );
     assert!(
-        page.contains("Bozze dell&#x27;Ambito di Bergamo"),
-        "named after the Ambito"
+        page.contains("Ambito di Bergamo</a>"),
+        "named after the Ambito: {}",
+        &page[page.find("esporta").unwrap_or(0)..][..200]
     );
     let (status, _, _) = b.get(&format!("/incontri/{}/esporta", r.meeting)).await;
     assert_eq!(status, 200);
