@@ -15,6 +15,8 @@ pub struct Entry {
     pub workshop: Workshop,
     /// Meeting key ("M1-2") → meeting id.
     pub meeting_ids: HashMap<String, i64>,
+    /// The meeting calendar as printed in e-mails, formatted once (every mail carries it).
+    pub mail_calendar: Vec<String>,
 }
 
 impl Entry {
@@ -51,6 +53,7 @@ impl Catalogue {
         for workshop in workshops {
             let ids = store::workshops::sync(store, &workshop).await?;
             entries.push(Arc::new(Entry {
+                mail_calendar: crate::services::enrollment::meeting_lines(&workshop),
                 id: ids.workshop_id,
                 workshop,
                 meeting_ids: ids.meeting_ids,

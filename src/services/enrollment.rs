@@ -510,7 +510,7 @@ impl Writer<'_> {
     ) -> Result<String, DeskError> {
         let (token, token_hash) = secret::new_token();
         rows::add_link(tx, enrollment_id, &token_hash, self.now).await?;
-        let ctx = mail_context(&entry.workshop, name, position, &self.mail.base_url, &token);
+        let ctx = mail_context(entry, name, position, &self.mail.base_url, &token);
         let (subject, body) = self
             .mail
             .templates
@@ -537,15 +537,9 @@ pub fn manage_url(base_url: &str, token: &str) -> String {
     format!("{}/iscrizione/{token}", base_url.trim_end_matches('/'))
 }
 
-fn mail_context(
-    w: &Workshop,
-    name: &str,
-    position: Option<i64>,
-    base_url: &str,
-    token: &str,
-) -> minijinja::Value {
-    let meetings: Vec<String> = w
-        .meetings()
+/// The calendar lines of a workshop's mails.
+pub fn meeting_lines(w: &Workshop) -> Vec<String> {
+    w.meetings()
         .map(|(module, m)| {
             format!(
                 "{}, {}–{} — modulo {}: {} — {}",
@@ -557,7 +551,17 @@ fn mail_context(
                 m.place
             )
         })
-        .collect();
+        .collect()
+}
+
+fn mail_context(
+    entry: &Entry,
+    name: &str,
+    position: Option<i64>,
+    base_url: &str,
+    token: &str,
+) -> minijinja::Value {
+    let w = &entry.workshop;
     minijinja::context! {
         name => name,
         workshop => w.title.clone(),
@@ -565,7 +569,7 @@ fn mail_context(
         position => position,
         manage_url => manage_url(base_url, token),
         workshop_url => format!("{}/laboratori/{}", base_url.trim_end_matches('/'), w.slug),
-        meetings => meetings,
+        meetings => entry.mail_calendar.clone(),
         closes => dates::format_datetime(w.enrollment_closes, w.timezone),
     }
 }
