@@ -58,6 +58,10 @@ struct Args {
     /// bytes on the wire as Tavolo does for the same op (its `card_added` frames are ~560 B).
     #[arg(long, default_value_t = 0)]
     pad_to: usize,
+    /// Emulate Tavolo's presence: every 500 ms after someone joined, broadcast the list of
+    /// who is connected (the first 300, ~100 B each) to everybody. Off by default.
+    #[arg(long)]
+    presence: bool,
 }
 
 /// The room: the sequence counter and the fan-out channel. Sequence numbers are taken and the
@@ -66,6 +70,8 @@ struct Room {
     seq: Mutex<u64>,
     tx: broadcast::Sender<Utf8Bytes>,
     pad_to: usize,
+    /// Connections welcomed so far and whether one joined since the last presence frame.
+    joined: Mutex<(u64, bool)>,
 }
 
 fn main() {
@@ -99,7 +105,11 @@ async fn serve(args: Args) {
         seq: Mutex::new(0),
         tx,
         pad_to: args.pad_to,
+        joined: Mutex::new((0, false)),
     });
+    if args.presence {
+        tokio::spawn(presence(room.clone()));
+    }
     println!("bare_relay listening on {}", args.bind);
     let mut next_id: u64 = 1;
     loop {
@@ -116,6 +126,33 @@ async fn serve(args: Args) {
         let id = next_id;
         next_id += 1;
         tokio::spawn(connection(tcp, id, room.clone()));
+    }
+}
+
+/// Tavolo's presence frame, emulated: `{"count":N,"people":[…first 300…],"type":"presence"}`.
+async fn presence(room: Arc<Room>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let n = {
+            let mut j = room.joined.lock().unwrap_or_else(|p| p.into_inner());
+            if !std::mem::take(&mut j.1) {
+                continue;
+            }
+            j.0
+        };
+        let people: Vec<String> = (1..=n.min(300))
+            .map(|i| {
+                format!(
+                    r#"{{"id":"e:{i}","kind":"participant","name":"Persona di carico {i}","organisation":"Comune di Bergamo"}}"#
+                )
+            })
+            .collect();
+        let frame = format!(
+            r#"{{"count":{n},"people":[{}],"type":"presence"}}"#,
+            people.join(",")
+        );
+        let _ = room.tx.send(Utf8Bytes::from(frame));
     }
 }
 
@@ -159,6 +196,11 @@ async fn connection(tcp: TcpStream, id: u64, room: Arc<Room>) {
     );
     if sink.send(Message::text(welcome)).await.is_err() {
         return;
+    }
+    {
+        let mut j = room.joined.lock().unwrap_or_else(|p| p.into_inner());
+        j.0 += 1;
+        j.1 = true;
     }
     loop {
         tokio::select! {

@@ -458,11 +458,7 @@ fn main() -> ExitCode {
         .enumerate()
         .map(|(i, (_, m))| (m.key.clone(), i as i64 + 1))
         .collect();
-    let entry = Arc::new(Entry {
-        id: 1,
-        workshop,
-        meeting_ids,
-    });
+    let entry = Arc::new(Entry::new(1, workshop, meeting_ids));
     let templates = Arc::new(Templates::new(None));
     let scope = Scope {
         extent: Extent::Workshop,

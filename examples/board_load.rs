@@ -43,8 +43,8 @@
 //! core (core 0 = server, core 1 = generator). A generator core near 100 % means the figure is a
 //! limit of the generator, not of the server; the tables say so.
 //!
-//! Modes: `--rate R` (one fixed-rate run), `--find-max` (steps through `--rates` until a step is
-//! not sustainable, then bisects `--refine` times), `--idle` (connect N clients, wait
+//! Modes: `--rate R` (one fixed-rate run), `--find-max` (steps through `--rates` until two steps
+//! in a row are not sustainable, then bisects `--refine` times above the highest sustainable one), `--idle` (connect N clients, wait
 //! `--idle-wait` s, read the server's VmRSS), `--all` (for each repetition: relay then Tavolo,
 //! each on a fresh server: idle, find-max, fixed rate `--fixed-rate`; then medians).
 
@@ -108,7 +108,8 @@ struct Args {
     /// One run at this aggregate rate (cards/s).
     #[arg(long)]
     rate: Option<f64>,
-    /// Step the rate up until p99 or delivery fail; report the highest sustainable rate.
+    /// Step the rate up until two steps in a row are not sustainable; report the highest
+    /// sustainable rate (refined by bisection).
     #[arg(long)]
     find_max: bool,
     /// Connect the clients, wait, report the server's resident memory and the connect time.
@@ -139,7 +140,7 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "50,100,200,300,400,600,800,1200,1600"
+        default_value = "50,100,150,200,250,300,400,600,800,1200"
     )]
     rates: Vec<f64>,
     /// Bisection steps between the last sustainable and the first failing rate.
@@ -170,6 +171,9 @@ struct Args {
     /// `card_added` frames for these ops are ~560 B).
     #[arg(long, default_value_t = 0)]
     relay_pad_to: usize,
+    /// Make the bare relay emulate Tavolo's presence frames (`bare_relay --presence`).
+    #[arg(long)]
+    relay_presence: bool,
     /// Listen backlog of the bare relay (Tavolo's `tokio::net::TcpListener::bind` uses 128).
     #[arg(long, default_value_t = 4096)]
     relay_backlog: u32,
@@ -186,6 +190,10 @@ struct Args {
     /// load run, into this file (overwritten by every run; use it with a single --rate run).
     #[arg(long)]
     perf: Option<PathBuf>,
+    /// Count the system calls and context switches of server and generator during the
+    /// measured window (`perf stat -e syscalls:…`), per delivered frame.
+    #[arg(long)]
+    syscalls: bool,
     /// Keep Tavolo's temporary directory (database, workshop, server.log).
     #[arg(long)]
     keep: bool,
@@ -505,6 +513,7 @@ impl Server {
                 c.args(["--bind", &addr.to_string()])
                     .args(["--backlog", &ctx.args.relay_backlog.to_string()])
                     .args(["--pad-to", &ctx.args.relay_pad_to.to_string()])
+                    .args(ctx.args.relay_presence.then_some("--presence"))
                     .stdin(Stdio::null())
                     .stdout(Stdio::null());
                 let mut child = c.spawn()?;
@@ -917,6 +926,8 @@ struct Slot {
     acked: Cell<bool>,
     refused: Cell<bool>,
     deliveries: Cell<u32>,
+    /// Slowest delivery of this op, µs.
+    slowest_us: Cell<u32>,
 }
 
 /// Shared by every client task of one measurement (one thread: `Rc`, `Cell`).
@@ -940,6 +951,8 @@ struct Run {
     event_bytes: Cell<u64>,
     presence: Cell<u64>,
     presence_bytes: Cell<u64>,
+    /// Arrival of presence frames (ms since `base`), for the idle report.
+    presence_at: RefCell<Vec<u32>>,
     acks: Cell<u64>,
     refusals: RefCell<BTreeMap<String, u64>>,
     sent: Cell<u64>,
@@ -969,6 +982,7 @@ impl Run {
             event_bytes: Cell::new(0),
             presence: Cell::new(0),
             presence_bytes: Cell::new(0),
+            presence_at: RefCell::new(Vec::new()),
             acks: Cell::new(0),
             refusals: RefCell::new(BTreeMap::new()),
             sent: Cell::new(0),
@@ -1025,8 +1039,12 @@ impl Run {
                 slot.deliveries.set(slot.deliveries.get() + 1);
                 let sent = slot.sent_ns.get();
                 if slot.measured.get() && sent != 0 {
-                    let now = self.now_ns();
-                    self.hist.borrow_mut().record(now.saturating_sub(sent));
+                    let ns = self.now_ns().saturating_sub(sent);
+                    self.hist.borrow_mut().record(ns);
+                    let us = (ns / 1000).min(u64::from(u32::MAX)) as u32;
+                    if us > slot.slowest_us.get() {
+                        slot.slowest_us.set(us);
+                    }
                 }
             }
         } else if s.ends_with("\"type\":\"ack\"}") {
@@ -1045,6 +1063,9 @@ impl Run {
             self.presence.set(self.presence.get() + 1);
             self.presence_bytes
                 .set(self.presence_bytes.get() + s.len() as u64);
+            self.presence_at
+                .borrow_mut()
+                .push((self.now_ns() / 1_000_000) as u32);
         } else if s.contains("\"type\":\"resync\"") {
             self.resyncs.set(self.resyncs.get() + 1);
         }
@@ -1273,6 +1294,11 @@ struct LoadResult {
     gen_lag_max_ms: f64,
     rss_mib: f64,
     first_error: Option<String>,
+    /// Measured ops whose slowest delivery exceeded the p99 limit: (count, send times in s
+    /// after the start of the measured window, the first few).
+    stalls: (usize, Vec<(f64, f64)>),
+    /// `perf stat` counts of the measured window (server, generator), with --syscalls.
+    syscalls: Option<(Vec<(String, f64)>, Vec<(String, f64)>)>,
     sustainable: bool,
 }
 
@@ -1406,6 +1432,21 @@ async fn idle_run(ctx: &Ctx, server: &mut Server) -> Result<Idle, Failure> {
         hwm,
         idle.server_cpu_s
     );
+    let at = run.presence_at.borrow();
+    if !at.is_empty() {
+        let mut buckets: BTreeMap<u32, usize> = BTreeMap::new();
+        for ms in at.iter() {
+            *buckets.entry(ms / 250 * 250).or_default() += 1;
+        }
+        let list: Vec<String> = buckets
+            .iter()
+            .map(|(t, n)| format!("{t} ms: {n}"))
+            .collect();
+        println!(
+            "    presence frames received by arrival time (250 ms bins): {}",
+            list.join(", ")
+        );
+    }
     Ok(idle)
 }
 
@@ -1438,17 +1479,25 @@ async fn find_max(ctx: &Ctx, server: &mut Server) -> Result<MaxResult, Failure> 
         a.delivered_min
     );
     print_load_header();
+    // Latency is not monotonic in the rate (a saturated server batches more frames per write
+    // and gets cheaper per frame): a failing step does not end the search, two in a row do.
     let mut best = 0.0;
     let mut failed: Option<f64> = None;
+    let mut failures_in_a_row = 0;
     for &rate in &a.rates {
         let r = load_run(ctx, server, rate, a.step_duration).await?;
         print_load_row(server.kind.name(), &r, a);
         if r.sustainable {
             best = rate;
+            failed = None;
+            failures_in_a_row = 0;
         } else {
             print_load_notes(&r);
-            failed = Some(rate);
-            break;
+            failed = failed.or(Some(rate));
+            failures_in_a_row += 1;
+            if failures_in_a_row == 2 {
+                break;
+            }
         }
     }
     if let Some(mut hi) = failed {
@@ -1481,7 +1530,6 @@ async fn find_max(ctx: &Ctx, server: &mut Server) -> Result<MaxResult, Failure> 
     Ok(MaxResult { best })
 }
 
-/// One fixed-rate measurement on a fresh meeting with fresh connections.
 /// A fixed-rate measurement, repeated (up to 3 times) while other processes used more than
 /// `--quiet-max` % of a core during its measured window.
 async fn load_run(
@@ -1503,6 +1551,7 @@ async fn load_run(
     }
 }
 
+/// One fixed-rate measurement on a fresh meeting with fresh connections.
 async fn load_once(
     ctx: &Ctx,
     server: &mut Server,
@@ -1539,6 +1588,7 @@ async fn load_once(
     let mut lag_max = Duration::ZERO;
     let mut cpu_begin = None;
     let mut perf: Option<Child> = None;
+    let mut stats: Option<(Option<Child>, Option<Child>)> = None;
     let mut measured_start = start;
     for k in 0..total_ops {
         let due = start + Duration::from_secs_f64(k as f64 / rate);
@@ -1553,6 +1603,12 @@ async fn load_once(
             if let Some(path) = &a.perf {
                 perf = start_perf(path, duration);
             }
+            if a.syscalls {
+                stats = Some((
+                    start_perf_stat(server.pid, duration),
+                    start_perf_stat(std::process::id(), duration),
+                ));
+            }
         }
         let _ = senders[k % writers].send(k);
     }
@@ -1563,6 +1619,7 @@ async fn load_once(
     if let Some(mut p) = perf.take() {
         let _ = p.wait();
     }
+    let syscalls = stats.map(|(srv, gen_)| (finish_perf_stat(srv), finish_perf_stat(gen_)));
 
     // Drain: until every measured op is acked (or refused) and delivered everywhere.
     let drain_deadline = Instant::now() + Duration::from_secs_f64(a.drain);
@@ -1633,6 +1690,26 @@ async fn load_once(
         gen_lag_max_ms: lag_max.as_secs_f64() * 1000.0,
         rss_mib: rss,
         first_error: run.first_error.borrow().clone(),
+        stalls: {
+            let origin = measured
+                .iter()
+                .map(|s| s.sent_ns.get())
+                .filter(|t| *t != 0)
+                .min()
+                .unwrap_or(0);
+            let slow: Vec<(f64, f64)> = measured
+                .iter()
+                .filter(|s| f64::from(s.slowest_us.get()) / 1000.0 > a.p99_limit)
+                .map(|s| {
+                    (
+                        s.sent_ns.get().saturating_sub(origin) as f64 / 1e9,
+                        f64::from(s.slowest_us.get()) / 1000.0,
+                    )
+                })
+                .collect();
+            (slow.len(), slow.into_iter().take(12).collect())
+        },
+        syscalls,
         sustainable: false,
     };
     r.sustainable = r.p99 <= a.p99_limit
@@ -1734,6 +1811,36 @@ fn print_load_notes(r: &LoadResult) {
         r.event_bytes,
         r.gen_lag_max_ms
     );
+    if r.stalls.0 > 0 {
+        let list: Vec<String> = r
+            .stalls
+            .1
+            .iter()
+            .map(|(t, ms)| format!("{t:.2} s→{ms:.0} ms"))
+            .collect();
+        println!(
+            "    {} ops had a delivery slower than the p99 limit (sent at → slowest): {}",
+            r.stalls.0,
+            list.join(", ")
+        );
+    }
+    if let Some((srv, gen_)) = &r.syscalls {
+        let delivered = r.samples.max(1) as f64;
+        for (who, counts) in [("server", srv), ("generator", gen_)] {
+            let items: Vec<String> = counts
+                .iter()
+                .map(|(event, n)| {
+                    let short = event
+                        .rsplit(':')
+                        .next()
+                        .unwrap_or(event)
+                        .trim_start_matches("sys_enter_");
+                    format!("{short} {:.0} ({:.2}/frame)", n, n / delivered)
+                })
+                .collect();
+            println!("    {who}: {}", items.join(", "));
+        }
+    }
     if let Some(e) = &r.first_error {
         println!(
             "    first error: {}",
@@ -1809,6 +1916,39 @@ fn start_perf(path: &Path, secs: f64) -> Option<Child> {
         .spawn()
         .map_err(|e| eprintln!("board_load: cannot start perf: {e}"))
         .ok()
+}
+
+const STAT_EVENTS: &str = "raw_syscalls:sys_enter,syscalls:sys_enter_sendto,syscalls:sys_enter_write,\
+syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_epoll_wait,\
+syscalls:sys_enter_pwrite64,syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,context-switches";
+
+/// `perf stat` of one process (all its threads) for `secs` seconds, CSV on stdout.
+fn start_perf_stat(pid: u32, secs: f64) -> Option<Child> {
+    Command::new("perf")
+        .args(["stat", "-x", ",", "-e", STAT_EVENTS, "-p", &pid.to_string()])
+        .args(["--", "sleep", &format!("{secs:.1}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| eprintln!("board_load: cannot start perf stat: {e}"))
+        .ok()
+}
+
+fn finish_perf_stat(child: Option<Child>) -> Vec<(String, f64)> {
+    let Some(child) = child else {
+        return Vec::new();
+    };
+    let Ok(out) = child.wait_with_output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((f.get(2)?.to_string(), f.first()?.parse::<f64>().ok()?))
+        })
+        .collect()
 }
 
 /// ListenOverflows, SyncookiesSent, TCPSynRetrans from /proc/net/netstat.

@@ -819,11 +819,11 @@ fn snapshot_of_the_minutes_of_a_small_board() {
         .enumerate()
         .map(|(i, (_, m))| (m.key.clone(), i as i64 + 1))
         .collect();
-    let entry = Arc::new(tavolo::services::catalogue::Entry {
-        id: 1,
+    let entry = Arc::new(tavolo::services::catalogue::Entry::new(
+        1,
         workshop,
         meeting_ids,
-    });
+    ));
     let (module, meeting) = entry.workshop.meetings().next().unwrap();
     let maria = Actor {
         id: "e:1".into(),

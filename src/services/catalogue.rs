@@ -20,6 +20,15 @@ pub struct Entry {
 }
 
 impl Entry {
+    pub fn new(id: i64, workshop: Workshop, meeting_ids: HashMap<String, i64>) -> Entry {
+        Entry {
+            mail_calendar: crate::services::enrollment::meeting_lines(&workshop),
+            id,
+            workshop,
+            meeting_ids,
+        }
+    }
+
     pub fn meeting_id(&self, key: &str) -> i64 {
         self.meeting_ids[key]
     }
@@ -52,12 +61,11 @@ impl Catalogue {
         let mut entries = Vec::with_capacity(workshops.len());
         for workshop in workshops {
             let ids = store::workshops::sync(store, &workshop).await?;
-            entries.push(Arc::new(Entry {
-                mail_calendar: crate::services::enrollment::meeting_lines(&workshop),
-                id: ids.workshop_id,
+            entries.push(Arc::new(Entry::new(
+                ids.workshop_id,
                 workshop,
-                meeting_ids: ids.meeting_ids,
-            }));
+                ids.meeting_ids,
+            )));
         }
         Ok(Catalogue { entries })
     }
