@@ -22,8 +22,13 @@
 //! same bytes (`Utf8Bytes`, reference counted) fan out through a `tokio::sync::broadcast`
 //! channel of 4,096 frames; each connection writes everything queued, then flushes once; read
 //! buffer 4 KiB, write buffer 16 KiB, TCP_NODELAY; a connection that falls more than 4,096
-//! frames behind is closed; listen backlog 4,096 (`--backlog`). The tokio runtime has as many workers as CPUs it may run on (one
-//! under `taskset -c 0`), like `tavolo serve`.
+//! frames behind is closed; listen backlog 4,096 (`--backlog`). The tokio runtime has as many
+//! workers as CPUs it may run on (one under `taskset -c 0`), like `tavolo serve`.
+//!
+//! Options for the benchmark's comparisons, off by default: `--pad-to N` pads event frames to N
+//! bytes (Tavolo's are ~560), `--presence` emulates Tavolo's presence frames (the list of up to
+//! 300 connected people to everybody, at most every 500 ms after a join), `--backlog 128` is
+//! what `tokio::net::TcpListener::bind` uses.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -39,14 +39,29 @@
 //! p99 ≤ `--p99-limit` ms, delivered ≥ `--delivered-min` %, no op was refused, and the acked rate
 //! is at least 95 % of the target (otherwise the generator or the server did not keep up).
 //!
-//! CPU is read from /proc during the measured window: the server process, this process, and each
-//! core (core 0 = server, core 1 = generator). A generator core near 100 % means the figure is a
-//! limit of the generator, not of the server; the tables say so.
+//! CPU is read from /proc during the measured window: the server process, this process, each
+//! core (core 0 = server, core 1 = generator) and everything else. A generator near 100 % means
+//! the figure is partly a limit of the generator; the tables say so. On a shared machine, every
+//! measurement first waits until other processes use less than `--quiet-max` % of a core, and a
+//! run during which they used more is measured again (up to 3 times).
 //!
 //! Modes: `--rate R` (one fixed-rate run), `--find-max` (steps through `--rates` until two steps
-//! in a row are not sustainable, then bisects `--refine` times above the highest sustainable one), `--idle` (connect N clients, wait
-//! `--idle-wait` s, read the server's VmRSS), `--all` (for each repetition: relay then Tavolo,
-//! each on a fresh server: idle, find-max, fixed rate `--fixed-rate`; then medians).
+//! in a row are not sustainable, then bisects `--refine` times above the highest sustainable
+//! one: latency is not monotonic in the rate, since a saturated server writes several frames per
+//! syscall), `--idle` (connect N clients, wait `--idle-wait` s, read the server's VmRSS and the
+//! kernel's accept-queue overflows and SYN retransmits during the connect), `--all` (for each of
+//! `--reps` repetitions: relay then Tavolo, each on a fresh server: idle, find-max, fixed rate
+//! `--fixed-rate`; then medians and the issue's targets). `--reps` also repeats the other modes.
+//!
+//! Diagnostics: `--perf FILE` records both cores with `perf record -a` during the measured window;
+//! `--syscalls` counts the system calls of server and generator per delivered frame (`perf stat`
+//! tracepoints; attaching and detaching stalls the server for a moment at the window's ends);
+//! `--relay-backlog`, `--relay-pad-to`, `--relay-presence` change the bare relay (listen backlog,
+//! event frame size, an emulation of Tavolo's presence frames) to measure one difference at a time;
+//! `--idle-cards N` puts N cards on a Tavolo board before an idle measurement (the welcome then
+//! carries the whole board); `--coalesce-us` makes the generator read in batches (cheaper per
+//! frame, adds up to that much latency). Without `taskset`, or with `--no-pin`, nothing is pinned;
+//! the open-files limit is raised with `prlimit` if needed (else run under `ulimit -n 8192`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -133,6 +148,10 @@ struct Args {
     /// Seconds given to the last events after the last op.
     #[arg(long, default_value_t = 2.0)]
     drain: f64,
+    /// Tavolo: cards put on the board before the idle measurement (the welcome then carries
+    /// them: `state` is the whole board).
+    #[arg(long, default_value_t = 0)]
+    idle_cards: usize,
     /// Seconds to wait, all clients connected, before reading the idle RSS.
     #[arg(long, default_value_t = 3.0)]
     idle_wait: f64,
@@ -140,11 +159,11 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "50,100,150,200,250,300,400,600,800,1200"
+        default_value = "50,100,150,200,250,300,400,600,800,1000,1200,1600"
     )]
     rates: Vec<f64>,
     /// Bisection steps between the last sustainable and the first failing rate.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 1)]
     refine: usize,
     /// The fixed rate measured by --all (cards/s).
     #[arg(long, default_value_t = 100.0)]
@@ -387,13 +406,21 @@ async fn all(ctx: &Ctx) -> Result<(), Failure> {
             .collect::<Vec<_>>()
     };
     let (mr, mt) = (max_of(&relay), max_of(&tavolo));
+    let listed = |v: &[ServerRep]| {
+        let items: Vec<String> = v
+            .iter()
+            .filter_map(|r| r.max.as_ref())
+            .map(|m| format!("{}{:.0}", if m.capped { "≥" } else { "" }, m.best))
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
     println!(
-        "sustainable rate (p99 ≤ {} ms, ≥ {}% delivered): relay {:?} → median {:.0}; tavolo {:?} → median {:.0}; tavolo/relay {:.0}%",
+        "sustainable rate (p99 ≤ {} ms, ≥ {}% delivered): relay {} → median {:.0}; tavolo {} → median {:.0}; tavolo/relay {:.0}%",
         a.p99_limit,
         a.delivered_min,
-        mr,
+        listed(&relay),
         median(&mr),
-        mt,
+        listed(&tavolo),
         median(&mt),
         100.0 * median(&mt) / median(&mr).max(1e-9)
     );
@@ -951,6 +978,8 @@ struct Run {
     event_bytes: Cell<u64>,
     presence: Cell<u64>,
     presence_bytes: Cell<u64>,
+    /// Size of the last welcome frame.
+    welcome_bytes: Cell<usize>,
     /// Arrival of presence frames (ms since `base`), for the idle report.
     presence_at: RefCell<Vec<u32>>,
     acks: Cell<u64>,
@@ -983,6 +1012,7 @@ impl Run {
             presence: Cell::new(0),
             presence_bytes: Cell::new(0),
             presence_at: RefCell::new(Vec::new()),
+            welcome_bytes: Cell::new(0),
             acks: Cell::new(0),
             refusals: RefCell::new(BTreeMap::new()),
             sent: Cell::new(0),
@@ -1123,6 +1153,9 @@ async fn connect(
         match ws.next().await {
             Some(Ok(Message::Text(t))) => {
                 if t.contains("\"type\":\"welcome\"") {
+                    if let Some(run) = run {
+                        run.welcome_bytes.set(t.len());
+                    }
                     return Ok(ws);
                 }
                 if let Some(run) = run {
@@ -1246,6 +1279,59 @@ async fn open_phase(server: &Server, meeting: i64) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Puts `cards` cards on a meeting's board before the idle measurement (Tavolo), 25 per
+/// participant connection (under the burst of the per-connection rate limit), 40 at a time.
+async fn prefill(server: &Server, meeting: i64, cards: usize) -> Result<(), Failure> {
+    let started = Instant::now();
+    let chunks = cards.div_ceil(25);
+    let mut next_chunk = 0;
+    while next_chunk < chunks {
+        let mut tasks = Vec::new();
+        for c in next_chunk..(next_chunk + 40).min(chunks) {
+            let token = server.tokens[c % server.tokens.len()].clone();
+            let addr = server.addr;
+            let count = 25.min(cards - c * 25);
+            tasks.push(tokio::task::spawn_local(async move {
+                let mut ws = connect(addr, meeting, Some(&token), None).await?;
+                let base = NEXT_OP.fetch_add(count as u64, std::sync::atomic::Ordering::Relaxed);
+                for k in 0..count as u64 {
+                    let g = base + k;
+                    ws.feed(Message::text(format!(
+                        r#"{{"type":"op","op_id":"P{g}","op":{{"kind":"add_card","card_id":"p{g}","card_type":"bisogno","text":"Contributo già sulla lavagna {g:09}: servizi di prossimità per persone anziane sole, trasporto sociale e pasti."}}}}"#
+                    )))
+                    .await?;
+                }
+                ws.flush().await?;
+                let mut answered = 0;
+                while answered < count {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(t))) => {
+                            if t.ends_with("\"type\":\"ack\"}") {
+                                answered += 1;
+                            } else if t.ends_with("\"type\":\"error\"}") {
+                                return fail(format!("prefill refused: {t}"));
+                            }
+                        }
+                        Some(Ok(_)) => {}
+                        other => return fail(format!("prefill: connection ended: {other:?}")),
+                    }
+                }
+                let _ = ws.close(None).await;
+                Ok::<_, Failure>(())
+            }));
+        }
+        for t in tasks {
+            t.await??;
+        }
+        next_chunk += 40;
+    }
+    println!(
+        "    {cards} cards put on the board first ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 #[derive(Clone, Debug, Default)]
 struct ConnectStats {
     welcomed: usize,
@@ -1320,6 +1406,9 @@ async fn connect_all(
     let meeting = server.next_meeting()?;
     if server.kind == Kind::Tavolo {
         open_phase(server, meeting).await?;
+        if writers == 0 && ctx.args.idle_cards > 0 {
+            prefill(server, meeting, ctx.args.idle_cards).await?;
+        }
     }
     let n = ctx.args.clients;
     let mut senders = Vec::with_capacity(writers);
@@ -1432,6 +1521,11 @@ async fn idle_run(ctx: &Ctx, server: &mut Server) -> Result<Idle, Failure> {
         hwm,
         idle.server_cpu_s
     );
+    println!(
+        "    welcome frame {:.1} KiB; server RSS per connection {:.1} KiB",
+        run.welcome_bytes.get() as f64 / 1024.0,
+        (idle.rss_mib - idle.rss_before_mib) * 1024.0 / ctx.args.clients as f64
+    );
     let at = run.presence_at.borrow();
     if !at.is_empty() {
         let mut buckets: BTreeMap<u32, usize> = BTreeMap::new();
@@ -1466,6 +1560,8 @@ async fn rate_run(
 #[derive(Clone, Debug)]
 struct MaxResult {
     best: f64,
+    /// Every step passed: the real maximum is higher than `best`.
+    capped: bool,
 }
 
 async fn find_max(ctx: &Ctx, server: &mut Server) -> Result<MaxResult, Failure> {
@@ -1527,7 +1623,10 @@ async fn find_max(ctx: &Ctx, server: &mut Server) -> Result<MaxResult, Failure> 
             ""
         }
     );
-    Ok(MaxResult { best })
+    Ok(MaxResult {
+        best,
+        capped: failed.is_none(),
+    })
 }
 
 /// A fixed-rate measurement, repeated (up to 3 times) while other processes used more than
