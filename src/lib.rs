@@ -52,6 +52,20 @@ pub fn app(state: AppState) -> axum::Router {
     web::router(state)
 }
 
+/// Opens the listening socket. The backlog is 4,096 (the kernel caps it at `somaxconn`), not
+/// the 128 of `TcpListener::bind`: a room of 1,000 people reconnecting at once after a restart
+/// overflowed 128 and half of them waited a second for their SYN to be retried.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
 /// A started Tavolo: its state and background tasks, ready to serve.
 pub struct Tavolo {
     pub state: AppState,

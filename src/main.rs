@@ -151,8 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
+    let listener = tavolo::listen(config.bind)
         .map_err(|e| anyhow::anyhow!("impossibile ascoltare su {}: {e}", config.bind))?;
     let tavolo = Tavolo::start(&config).await?;
     let shutdown = tavolo.state.shutdown.clone();

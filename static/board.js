@@ -767,7 +767,10 @@
         case "error":
           return this.onError(frame);
         case "presence":
-          this.presence = Array.isArray(frame.people) ? frame.people : [];
+          // Facilitators and the projector receive the list; participants only the count and
+          // read the list over HTTP when they open it (see BoardView.loadPresence).
+          this.presenceListed = Array.isArray(frame.people);
+          if (this.presenceListed) this.presence = frame.people;
           this.presenceCount = typeof frame.count === "number" ? frame.count : this.presence.length;
           return this.emit("presence", { people: this.presence, count: this.presenceCount });
         case "resync":
@@ -2032,6 +2035,9 @@
       } else {
         this.votesLeft = h("p", { class: "lv-votesleft", hidden: true });
         this.presence = h("details", { class: "lv-presence" }, h("summary", { class: "lv-presence__summary", text: "Presenti: 0" }), h("ul", { class: "lv-presence__list" }));
+        this.presence.addEventListener("toggle", () => {
+          if (this.presence.open) this.loadPresence();
+        });
         this.bar = h("div", { class: "lv-bar" }, this.conn, this.timerView.el, this.votesLeft, this.presence);
         this.root.append(this.bar, this.alerts);
       }
@@ -2171,6 +2177,39 @@
         setText(this.votesLeft, v.remaining === 1 ? "Ti resta 1 voto" : `Ti restano ${v.remaining} voti`);
         this.votesLeft.classList.toggle("lv-votesleft--none", v.remaining === 0);
       }
+      this.renderPresence();
+    }
+
+    // Reads who is present (participants' sockets carry only the count). Called when the list
+    // is opened, and again while it is open when the count changes.
+    loadPresence() {
+      if (this.presenceLoading || this.client.presenceListed) return;
+      this.presenceLoading = true;
+      this.presenceLoadedCount = this.client.presenceCount;
+      fetch(`/api/v1/meetings/${this.client.meetingId}/presence`, { credentials: "same-origin", headers: { accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((data) => {
+          if (data && Array.isArray(data.people) && !this.client.presenceListed) {
+            this.client.presence = data.people;
+            this.client.presenceCount = data.count;
+          }
+        })
+        .catch(() => {})
+        .finally(() => {
+          this.presenceLoading = false;
+          this.renderPresence();
+        });
+    }
+
+    renderPresence() {
+      if (this.presence.open && !this.client.presenceListed && this.client.presenceCount !== this.presenceLoadedCount) {
+        if (!this.presenceReload) {
+          this.presenceReload = setTimeout(() => {
+            this.presenceReload = null;
+            this.loadPresence();
+          }, 1000);
+        }
+      }
       const people = this.client.presence || [];
       const sig = JSON.stringify([this.client.presenceCount, people.map((p) => [p.id, p.name, p.organisation])]);
       if (sig !== this.presenceSig) {
@@ -2179,6 +2218,7 @@
         const sorted = people.slice().sort((a, b) => String(a.name).localeCompare(String(b.name), "it"));
         fill(this.presence.querySelector("ul"), 
           ...sorted.map((p) => h("li", null, p.name || "—", p.organisation ? h("span", { class: "muted", text: ` · ${p.organisation}` }) : null, p.kind === "guest" ? h("span", { class: "muted", text: " (ospite)" }) : null)),
+          this.client.presenceCount > sorted.length && sorted.length ? h("li", { class: "muted", text: `e altre ${this.client.presenceCount - sorted.length} persone` }) : null,
         );
       }
     }

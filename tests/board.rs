@@ -259,7 +259,7 @@ async fn a_reconnect_with_last_seq_receives_exactly_the_missed_events() {
     let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
-    let mut luca = Client::connect(base, r.meeting, &r.luca, "luca").await;
+    let luca = Client::connect(base, r.meeting, &r.luca, "luca").await;
     let seen = luca.last_seq;
     drop(luca);
     let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
@@ -548,4 +548,259 @@ async fn an_ambito_referent_finds_the_drafts_of_their_ambito_from_the_board() {
     );
     let (status, _, _) = b.get(&format!("/incontri/{}/esporta", r.meeting)).await;
     assert_eq!(status, 200);
+}
+
+/// The names of the people in a presence list.
+fn names(p: &Value) -> Vec<String> {
+    p["people"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["name"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn presence_names_people_to_facilitators_and_counts_them_for_participants() {
+    let r = room().await;
+    let base = &r.app.base;
+    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
+    let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
+    let _luca = Client::connect(base, r.meeting, &r.luca, "luca").await;
+    // Presence goes out at most twice a second: wait for the frame that counts all three.
+    let p = loop {
+        let p = maria.next_of("presence").await;
+        if p["count"] == 3 {
+            break p;
+        }
+    };
+    assert!(
+        p.get("people").is_none(),
+        "participants receive the count only: {p}"
+    );
+    let p = loop {
+        let p = f.next_of("presence").await;
+        if p["count"] == 3 {
+            break p;
+        }
+    };
+    let listed = names(&p);
+    assert!(
+        listed.contains(&"Persona 1".to_string()) && listed.contains(&"Persona 2".to_string()),
+        "{listed:?}"
+    );
+
+    // Participants read the list when they open it; nobody else may.
+    let url = r
+        .app
+        .url(&format!("/api/v1/meetings/{}/presence", r.meeting));
+    let res = r
+        .app
+        .client
+        .get(&url)
+        .bearer_auth(&r.maria)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["count"], 3);
+    assert_eq!(names(&body).len(), 3);
+    assert!(names(&body).contains(&"Persona 2".to_string()));
+    let res = r.app.client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn each_welcome_shows_the_board_as_that_person_may_see_it() {
+    let r = room().await;
+    let base = &r.app.base;
+    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    f.ok(json!({"kind": "set_guest_code", "enabled": true}))
+        .await;
+    let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
+    let maria_id = maria.welcome["you"]["id"].as_str().unwrap().to_string();
+    maria.ok(need("c1", "Casa")).await;
+    f.ok(json!({"kind": "set_phase", "phase": "voto"})).await;
+    maria.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+
+    // Luca has nothing of his own: he sees the public board, votes counted, no join code;
+    // two of his connections receive the same board.
+    let luca1 = Client::connect(base, r.meeting, &r.luca, "luca1").await;
+    let luca2 = Client::connect(base, r.meeting, &r.luca, "luca2").await;
+    let st = &luca1.welcome["state"];
+    assert_eq!(st, &luca2.welcome["state"]);
+    assert!(st["guest_code"].is_null(), "the join code is for staff");
+    assert_eq!(st["cards"]["c1"]["votes"], json!({"*": 1}));
+    assert!(st["spent"]["voto"].get(&maria_id).is_none());
+
+    // Maria sees her own vote and what she has spent.
+    let maria2 = Client::connect(base, r.meeting, &r.maria, "maria2").await;
+    let st = &maria2.welcome["state"];
+    assert_eq!(st["cards"]["c1"]["votes"][&maria_id], 1);
+    assert_eq!(st["spent"]["voto"][&maria_id], 1);
+    assert!(st["guest_code"].is_null());
+
+    // Facilitators see everything, the join code included.
+    let f2 = Client::connect(base, r.meeting, &r.facilitator, "f2").await;
+    let st = &f2.welcome["state"];
+    assert!(st["guest_code"].as_str().is_some_and(|c| c.len() == 6));
+    assert_eq!(st["cards"]["c1"]["votes"][&maria_id], 1);
+
+    // A later event shows in the next welcome (nothing stale is served).
+    f.ok(need("c2", "Trasporti")).await;
+    let luca3 = Client::connect(base, r.meeting, &r.luca, "luca3").await;
+    assert!(luca3.welcome["state"]["cards"].get("c2").is_some());
+    assert_eq!(
+        luca3.welcome["seq"].as_i64(),
+        luca3.welcome["state"]["seq"].as_i64()
+    );
+}
+
+#[tokio::test]
+async fn a_failed_commit_writes_nothing_and_the_board_goes_on() {
+    let r = room().await;
+    let base = &r.app.base;
+    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
+    let first = maria.ok(need("c1", "Prima")).await;
+
+    // The database refuses one write (a trigger standing in for a full disk).
+    let pool = &r.app.state.store.pool;
+    let statements: &[&str] = if r.app.db.is_postgres() {
+        &[
+            "CREATE FUNCTION guasto() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.payload LIKE '%GUASTO%' THEN RAISE EXCEPTION 'disco pieno'; END IF; \
+             RETURN NEW; END $$",
+            "CREATE TRIGGER guasto BEFORE INSERT ON board_events FOR EACH ROW \
+             EXECUTE FUNCTION guasto()",
+        ]
+    } else {
+        &["CREATE TRIGGER guasto BEFORE INSERT ON board_events \
+           WHEN NEW.payload LIKE '%GUASTO%' BEGIN SELECT RAISE(ABORT, 'disco pieno'); END"]
+    };
+    for sql in statements {
+        sqlx::query(*sql).execute(pool).await.unwrap();
+    }
+    let failed = maria.op(need("c2", "GUASTO")).await;
+    let reply = maria.reply(&failed).await;
+    assert_eq!(reply["type"], "error", "{reply}");
+    assert_eq!(reply["code"], "unavailable");
+
+    // Nothing of it stays: the next card takes the next seq and nobody ever sees c2.
+    let next = maria.ok(need("c3", "Dopo")).await;
+    assert_eq!(next, first + 1);
+    let seen = f.events_until(next).await;
+    assert!(seen.iter().all(|e| e["event"]["card_id"] != "c2"));
+    let late = Client::connect(base, r.meeting, &r.luca, "luca").await;
+    let cards = late.welcome["state"]["cards"].as_object().unwrap();
+    assert!(cards.contains_key("c1") && cards.contains_key("c3"));
+    assert!(!cards.contains_key("c2"));
+    assert_eq!(
+        r.app
+            .count(&format!(
+                "SELECT COUNT(*) FROM board_events WHERE op_id = '{failed}'"
+            ))
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_connection_that_stops_reading_is_dropped_and_catches_up_on_return() {
+    let r = room().await;
+    let base = &r.app.base;
+    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
+
+    // Luca's phone: a tiny receive buffer, reads its welcome and then nothing more.
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("ws://{addr}/ws/meetings/{}", r.meeting),
+    )
+    .unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", r.luca).parse().unwrap(),
+    );
+    let (mut asleep, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+    asleep
+        .send(Message::text(
+            json!({"type": "hello", "last_seq": 0}).to_string(),
+        ))
+        .await
+        .unwrap();
+    let welcome: Value = loop {
+        let Some(Ok(Message::Text(t))) = asleep.next().await else {
+            panic!("no welcome")
+        };
+        let v: Value = serde_json::from_str(&t).unwrap();
+        if v["type"] == "welcome" {
+            break v;
+        }
+    };
+    let asleep_seq = welcome["seq"].as_i64().unwrap();
+
+    // The others keep writing long cards until the server gives up on Luca's socket: his
+    // presence goes (the server closed it) within the send timeout, and nothing else stops.
+    let presence = r
+        .app
+        .url(&format!("/api/v1/meetings/{}/presence", r.meeting));
+    let luca_present = || async {
+        let body: Value = r
+            .app
+            .client
+            .get(&presence)
+            .bearer_auth(&r.maria)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        names(&body).contains(&"Persona 2".to_string())
+    };
+    assert!(luca_present().await);
+    let long = "Servizi di prossimità per anziani soli. ".repeat(220);
+    let started = std::time::Instant::now();
+    let mut n = 0;
+    let mut last = 0;
+    while luca_present().await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(40),
+            "a socket nobody reads is still served after {n} long cards"
+        );
+        for writer in [&mut f, &mut maria] {
+            let mut ids = Vec::new();
+            for _ in 0..8 {
+                n += 1;
+                ids.push(writer.op(need(&format!("k{n}"), &long)).await);
+            }
+            for id in ids {
+                let reply = writer.reply(&id).await;
+                assert_eq!(reply["type"], "ack", "{reply}");
+                last = last.max(reply["seq"].as_i64().unwrap());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    }
+    drop(asleep);
+
+    // Back online, Luca asks for what he missed and receives every event, in order.
+    let mut luca =
+        Client::connect_from(base, r.meeting, Auth::Bearer(&r.luca), "luca", asleep_seq).await;
+    let missed = luca.events_until(last).await;
+    assert_eq!(missed.len() as i64, last - asleep_seq);
+    assert_eq!(missed.last().unwrap()["seq"], last);
 }

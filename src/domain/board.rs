@@ -574,6 +574,15 @@ impl BoardState {
     }
 
     /// Whether `viewer` may see a card (facilitators see everything).
+    /// Whether the board holds anything of this person's own (a card, a vote): then their view
+    /// differs from the public one.
+    pub fn has_own(&self, actor_id: &str) -> bool {
+        self.cards
+            .values()
+            .any(|c| c.author.id == actor_id || c.votes.contains_key(actor_id))
+            || self.spent.values().any(|m| m.contains_key(actor_id))
+    }
+
     pub fn visible_to(&self, card: &Card, viewer: &Actor) -> bool {
         if viewer.is_facilitator() {
             return true;
@@ -1259,9 +1268,6 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
         if c.anonymous && c.author.id != viewer.id {
             c.author = anonymous_actor();
         }
-        for comment in &mut c.comments {
-            let _ = comment;
-        }
         // Other people's votes are counted, not named.
         let total = c.total_votes();
         let mine = c.votes.get(&viewer.id).copied();
@@ -1273,11 +1279,23 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
             c.votes.insert(viewer.id.clone(), m);
         }
     }
-    v.spent.retain(|_, _| true);
     for m in v.spent.values_mut() {
         m.retain(|voter, _| voter == &viewer.id);
     }
+    // The join code is for staff to hand out (the projector shows it in the room).
+    v.guest_code = None;
     v
+}
+
+/// A participant with nothing on the board: whose view is the public one.
+pub fn nobody() -> Actor {
+    Actor {
+        id: String::new(),
+        kind: ActorKind::Participant,
+        name: String::new(),
+        organisation: None,
+        ambito: None,
+    }
 }
 
 /// The author shown for an anonymous card.

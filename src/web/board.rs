@@ -497,6 +497,28 @@ pub async fn guest_join(
 
 // --- the websocket -----------------------------------------------------------------------------
 
+/// `GET /api/v1/meetings/{id}/presence`: who is connected to the board now (anyone who may
+/// join it may ask). Participants' sockets carry only the count; the list is read here when
+/// someone opens it.
+pub async fn presence(
+    State(state): State<AppState>,
+    Path(meeting_id): Path<i64>,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    let m = state
+        .catalogue
+        .meeting(meeting_id)
+        .ok_or(AppError::NotFound)?;
+    board_actor(&state, &viewer, &m).await?;
+    let room = state.rooms.get(meeting_id).await?;
+    let (count, people) = room.presence().await.ok_or(AppError::Unavailable)?;
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(json!({"count": count, "people": people})),
+    )
+        .into_response())
+}
+
 #[derive(Deserialize)]
 pub struct WsQuery {
     #[serde(default)]
@@ -604,6 +626,62 @@ fn error_frame(op_id: &str, code: &str, message: &str, fields: Option<&[FieldErr
     Message::Text(Utf8Bytes::from(v.to_string()))
 }
 
+/// A write that cannot complete in this time means the client stopped reading (a phone asleep,
+/// a frozen tab) and its socket buffers are full: the connection is dropped, and the client
+/// reloads from its `last_seq` when it comes back. Without this bound its task waited forever,
+/// and a graceful shutdown with it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+
+/// Sends one frame (and flushes), within `SEND_TIMEOUT`.
+async fn send(sink: &mut Sink, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(msg)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Writes the frame received and everything else queued, then flushes once: one syscall for
+/// a burst of events. A connection that fell more than the room's buffer behind is told to
+/// resync and closed. Returns whether the connection is still good.
+async fn write_burst(
+    sink: &mut Sink,
+    rx: &mut tokio::sync::broadcast::Receiver<crate::services::room::Frame>,
+    first: Result<crate::services::room::Frame, RecvError>,
+    viewer: &Actor,
+    full_access: bool,
+) -> bool {
+    let mut next = first;
+    loop {
+        match next {
+            Ok(f) => {
+                let text = f.for_viewer(viewer, full_access).clone();
+                if sink.feed(Message::Text(text)).await.is_err() {
+                    return false;
+                }
+            }
+            Err(RecvError::Lagged(_)) => {
+                let resync = Utf8Bytes::from_static(r#"{"type":"resync"}"#);
+                let _ = sink.feed(Message::Text(resync)).await;
+                let _ = sink
+                    .feed(close(1008, "connessione troppo lenta: ricarica"))
+                    .await;
+                let _ = sink.flush().await;
+                return false;
+            }
+            Err(RecvError::Closed) => return false,
+        }
+        next = match rx.try_recv() {
+            Ok(f) => Ok(f),
+            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+        };
+    }
+    sink.flush().await.is_ok()
+}
+
 async fn serve_connection(
     socket: WebSocket,
     state: AppState,
@@ -628,21 +706,23 @@ async fn serve_connection(
         _ => return,
     };
     let Some(joined) = room.join(conn.clone(), last_seq).await else {
-        let _ = sink.send(close(1011, "lavagna non disponibile")).await;
+        let _ = send(&mut sink, close(1011, "lavagna non disponibile")).await;
         return;
     };
     let full_access = conn.actor.is_facilitator();
     let mut rx = joined.rx;
-    let mut ok = sink.feed(Message::Text(joined.welcome)).await.is_ok();
-    for f in &joined.missed {
-        ok &= sink
-            .feed(Message::Text(
-                f.for_viewer(&conn.actor, full_access).clone(),
-            ))
-            .await
-            .is_ok();
-    }
-    ok &= sink.flush().await.is_ok();
+    let catch_up = async {
+        sink.feed(Message::Text(joined.welcome)).await?;
+        for f in &joined.missed {
+            let text = f.for_viewer(&conn.actor, full_access).clone();
+            sink.feed(Message::Text(text)).await?;
+        }
+        sink.flush().await
+    };
+    let mut ok = matches!(
+        tokio::time::timeout(SEND_TIMEOUT, catch_up).await,
+        Ok(Ok(()))
+    );
     let revoked = revoked.unwrap_or_default();
     type AckFuture =
         std::pin::Pin<Box<dyn std::future::Future<Output = (String, Result<i64, OpError>)> + Send>>;
@@ -655,43 +735,27 @@ async fn serve_connection(
     let session_ended = revoked.cancelled();
     tokio::pin!(shutting_down, session_ended);
     while ok {
+        // Biased, in this order: outgoing frames are drained before the socket is read again
+        // (a read attempt costs tungstenite a zero-filled buffer even when nothing came).
         tokio::select! {
+            biased;
             _ = &mut shutting_down => {
-                let _ = sink.send(close(1001, "server in riavvio: riconnessione automatica")).await;
+                let _ = send(&mut sink, close(1001, "server in riavvio: riconnessione automatica")).await;
                 break;
             }
             _ = &mut session_ended => {
-                let _ = sink.send(close(4001, "sessione terminata")).await;
+                let _ = send(&mut sink, close(4001, "sessione terminata")).await;
                 break;
             }
             frame = rx.recv() => {
-                // Write everything queued, then flush once: one syscall for a burst of events.
-                let mut next = frame;
-                loop {
-                    match next {
-                        Ok(f) => {
-                            if sink.feed(Message::Text(f.for_viewer(&conn.actor, full_access).clone())).await.is_err() {
-                                ok = false;
-                                break;
-                            }
-                        }
-                        Err(RecvError::Lagged(_)) => {
-                            // Too slow to keep up: say so and let the client reload from its seq.
-                            let _ = sink.feed(Message::Text(Utf8Bytes::from_static(r#"{"type":"resync"}"#))).await;
-                            let _ = sink.feed(close(1008, "connessione troppo lenta: ricarica")).await;
-                            ok = false;
-                            break;
-                        }
-                        Err(RecvError::Closed) => { ok = false; break; }
+                let burst = write_burst(&mut sink, &mut rx, frame, &conn.actor, full_access);
+                ok = match tokio::time::timeout(SEND_TIMEOUT, burst).await {
+                    Ok(ok) => ok,
+                    Err(_) => {
+                        tracing::info!(meeting_id, "websocket not read for {SEND_TIMEOUT:?}: closed");
+                        false
                     }
-                    next = match rx.try_recv() {
-                        Ok(f) => Ok(f),
-                        Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
-                        Err(TryRecvError::Empty) => break,
-                        Err(TryRecvError::Closed) => Err(RecvError::Closed),
-                    };
-                }
-                let _ = sink.flush().await;
+                };
             }
             Some((op_id, result)) = acks.next(), if !acks.is_empty() => {
                 let msg = match result {
@@ -699,20 +763,20 @@ async fn serve_connection(
                     Err(OpError::Refused(r)) => error_frame(&op_id, r.code, &r.message, Some(&r.fields)),
                     Err(OpError::Unavailable) => error_frame(&op_id, "unavailable", "Salvataggio non riuscito: riprovo tra poco.", None),
                 };
-                ok = sink.send(msg).await.is_ok();
+                ok = send(&mut sink, msg).await;
             }
             incoming = stream.next() => {
                 let text = match incoming {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
-                        ok = sink.send(error_frame("", "invalid", "Messaggio non valido: attesi testi JSON.", None)).await.is_ok();
+                        ok = send(&mut sink, error_frame("", "invalid", "Messaggio non valido: attesi testi JSON.", None)).await;
                         continue;
                     }
                     Some(Ok(Message::Close(_))) | None => break,
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => {
                         if is_too_big(&e) {
-                            let _ = sink.send(close(1009, "messaggio troppo grande (massimo 64 KiB)")).await;
+                            let _ = send(&mut sink, close(1009, "messaggio troppo grande (massimo 64 KiB)")).await;
                         }
                         break;
                     }
@@ -720,20 +784,20 @@ async fn serve_connection(
                 let frame = match serde_json::from_str::<ClientFrame>(&text) {
                     Ok(f) => f,
                     Err(_) => {
-                        ok = sink.send(error_frame("", "invalid", "Messaggio non valido.", None)).await.is_ok();
+                        ok = send(&mut sink, error_frame("", "invalid", "Messaggio non valido.", None)).await;
                         continue;
                     }
                 };
                 let ClientFrame::Op { op_id, op } = frame else { continue };
                 if conn.read_only {
-                    ok = sink.send(error_frame(&op_id, "read_only", "Questa è una vista in sola lettura.", None)).await.is_ok();
+                    ok = send(&mut sink, error_frame(&op_id, "read_only", "Questa è una vista in sola lettura.", None)).await;
                     continue;
                 }
                 let now = Instant::now();
                 tokens = (tokens + now.duration_since(last_refill).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
                 last_refill = now;
                 if tokens < 1.0 {
-                    ok = sink.send(error_frame(&op_id, "rate_limited", "Stai inviando troppe operazioni: riprovo tra un attimo.", None)).await.is_ok();
+                    ok = send(&mut sink, error_frame(&op_id, "rate_limited", "Stai inviando troppe operazioni: riprovo tra un attimo.", None)).await;
                     continue;
                 }
                 tokens -= 1.0;
@@ -741,7 +805,7 @@ async fn serve_connection(
                     Ok(op) => op,
                     Err(e) => {
                         let msg = format!("Operazione non valida: {}", italian_serde(&e.to_string()));
-                        ok = sink.send(error_frame(&op_id, "invalid", &msg, None)).await.is_ok();
+                        ok = send(&mut sink, error_frame(&op_id, "invalid", &msg, None)).await;
                         continue;
                     }
                 };

@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
             get(export::meeting_docx),
         )
         .route("/api/v1/meetings/{id}/export.csv", get(export::meeting_csv))
+        .route("/api/v1/meetings/{id}/presence", get(board::presence))
         .route(
             "/api/v1/meetings/{id}/export.json",
             get(export::meeting_json),

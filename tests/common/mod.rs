@@ -201,7 +201,7 @@ impl TestApp {
         dir: TempDir,
         workshops_dir: PathBuf,
     ) -> TestApp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tavolo::listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
         // A test may set its own public address (e.g. https, to check Secure cookies).
