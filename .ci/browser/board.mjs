@@ -323,6 +323,19 @@ describe("lavagna in tempo reale: due partecipanti e chi conduce", () => {
     assertNoProblems(fac, ctxA, ctxB);
   });
 
+  test("A apre «Presenti»: vede quante persone sono collegate e i loro nomi", T, async () => {
+    // Participants' sockets carry only the count; opening the list reads the names.
+    await pageA.waitForFunction(() => /Presenti: 3/.test(document.querySelector(".lv-presence__summary")?.textContent || ""), null, { timeout: 5000 })
+      .catch(async () => assert.fail(`${pageA.label}: la barra dice «${await pageA.textContent(".lv-presence__summary")}», non «Presenti: 3»`));
+    await pageA.locator(".lv-presence__summary").click();
+    await pageA.waitForFunction(() => /Bruno Neri/.test(document.querySelector(".lv-presence__list")?.textContent || ""), null, { timeout: 5000 })
+      .catch(async () => assert.fail(`${pageA.label}: aperto «Presenti», l'elenco è «${await pageA.textContent(".lv-presence__list")}»`));
+    const items = await pageA.locator(".lv-presence__list li").count();
+    assert.equal(items, 3, `${pageA.label}: l'elenco dei presenti ha ${items} voci invece di 3`);
+    await pageA.locator(".lv-presence__summary").click();
+    assertNoProblems(fac, ctxA, ctxB);
+  });
+
   test("senza rete B scrive un contributo: resta in attesa, anche ricaricando la pagina, e arriva una sola volta", T, async () => {
     if ((await pageB.evaluate(() => window.tavoloBoard.state.phase)) !== "raccolta") {
       await setPhase(consolePage, "raccolta", [pageA, pageB]);
