@@ -804,3 +804,26 @@ async fn a_connection_that_stops_reading_is_dropped_and_catches_up_on_return() {
     assert_eq!(missed.len() as i64, last - asleep_seq);
     assert_eq!(missed.last().unwrap()["seq"], last);
 }
+
+#[tokio::test]
+async fn a_graceful_shutdown_tells_every_board_to_reconnect() {
+    let mut r = room().await;
+    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
+    let started = std::time::Instant::now();
+    r.app.state.shutdown.cancel();
+    for c in [&mut f, &mut maria] {
+        let code = loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(5), c.ws.next()).await {
+                Ok(Some(Ok(Message::Close(Some(frame))))) => break u16::from(frame.code),
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("no close frame: {other:?}"),
+            }
+        };
+        assert_eq!(code, 1001, "a restart is a pause: the client reconnects");
+    }
+    r.app.stop().await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
