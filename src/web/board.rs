@@ -1,6 +1,7 @@
 //! The live board over HTTP: its pages (participant board, accessible list, facilitator console,
 //! projector, history, guest join) and the websocket of `docs/board-protocol.md`.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -573,10 +574,11 @@ pub async fn ws(
     };
     // Joining the board marks an enrolled person present: the room writes the register.
     let room = state.rooms.get(meeting_id).await?;
-    let revoked = viewer
-        .session_hash
-        .as_deref()
-        .map(|h| state.sockets.register(h));
+    // Cancelled on logout or revocation of the session, and on shutdown.
+    let stop = match viewer.session_hash.as_deref() {
+        Some(h) => state.sockets.register(h, &state.shutdown),
+        None => state.shutdown.child_token(),
+    };
     let shutdown = state.shutdown.clone();
     let tasks = state.tasks.clone();
     let app = state.clone();
@@ -592,7 +594,7 @@ pub async fn ws(
                     actor,
                     read_only,
                 };
-                serve_connection(socket, app, meeting_id, room, conn, revoked, shutdown).await;
+                serve_connection(socket, app, meeting_id, room, conn, stop, shutdown).await;
                 drop(slot);
             })
         }))
@@ -688,7 +690,7 @@ async fn serve_connection(
     meeting_id: i64,
     room: RoomHandle,
     conn: Connection,
-    revoked: Option<tokio_util::sync::CancellationToken>,
+    stop: tokio_util::sync::CancellationToken,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
     let (mut sink, mut stream) = socket.split();
@@ -719,69 +721,63 @@ async fn serve_connection(
         }
         sink.flush().await
     };
-    let mut ok = matches!(
+    let ok = matches!(
         tokio::time::timeout(SEND_TIMEOUT, catch_up).await,
         Ok(Ok(()))
     );
-    let revoked = revoked.unwrap_or_default();
-    // Reading runs in a task of its own: a connection woken for an outgoing event then never
-    // touches the socket's read side (each read attempt costs tungstenite a zero-filled
-    // buffer, ~7% of the server's CPU when it happened once per event sent).
-    let (replies_tx, mut replies) = tokio::sync::mpsc::channel::<Message>(64);
+    if !ok {
+        room.leave(conn.id);
+        return;
+    }
+    // Reading runs in a task of its own, which writes its answers (acks, errors) itself: a
+    // connection woken for an outgoing event then polls only the room's channel and one
+    // token, and never touches the socket's read side (each read attempt costs tungstenite a
+    // zero-filled buffer: ~7% of the server's CPU when it happened once per event sent).
+    let sink = Arc::new(tokio::sync::Mutex::new(sink));
+    // Cancelled by shutdown, logout, or the reader when the client goes away.
+    let done = stop.child_token();
     let reader = tokio::spawn(read_ops(
         stream,
-        replies_tx,
+        sink.clone(),
+        done.clone(),
         state,
         meeting_id,
         room.clone(),
         conn.clone(),
     ));
-    // Created once: re-creating them on every loop turn registered and dropped a waiter on the
-    // shared tokens for each frame sent (measured ~7% of server CPU under load).
-    let shutting_down = shutdown.cancelled();
-    let session_ended = revoked.cancelled();
-    tokio::pin!(shutting_down, session_ended);
-    let mut goodbye_sent = false;
-    while ok {
+    let finished = done.cancelled();
+    tokio::pin!(finished);
+    loop {
         tokio::select! {
             biased;
             frame = rx.recv() => {
+                let mut sink = sink.lock().await;
                 let burst = write_burst(&mut sink, &mut rx, frame, &conn.actor, full_access);
-                ok = match tokio::time::timeout(SEND_TIMEOUT, burst).await {
-                    Ok(ok) => ok,
+                match tokio::time::timeout(SEND_TIMEOUT, burst).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
                     Err(_) => {
                         tracing::info!(meeting_id, "websocket not read for {SEND_TIMEOUT:?}: closed");
-                        false
+                        break;
                     }
-                };
-            }
-            reply = replies.recv() => match reply {
-                Some(msg) => {
-                    let last = matches!(msg, Message::Close(_));
-                    ok = send(&mut sink, msg).await && !last;
-                    goodbye_sent |= last;
                 }
-                // The client closed, or its socket failed.
-                None => break,
-            },
-            _ = &mut shutting_down => break,
-            _ = &mut session_ended => {
-                let _ = send(&mut sink, close(4001, "sessione terminata")).await;
-                goodbye_sent = true;
-                break;
             }
+            _ = &mut finished => break,
         }
     }
-    // On shutdown the room may close first: say goodbye either way, so the client knows to
-    // reconnect rather than report a broken connection.
-    if shutdown.is_cancelled() && !goodbye_sent {
-        let _ = send(
-            &mut sink,
-            close(1001, "server in riavvio: riconnessione automatica"),
-        )
-        .await;
-    }
     reader.abort();
+    // Say why, so the client knows what to do: reconnect after a restart (also when the room
+    // closed first), log in again after a logout.
+    let goodbye = if shutdown.is_cancelled() {
+        Some(close(1001, "server in riavvio: riconnessione automatica"))
+    } else if stop.is_cancelled() {
+        Some(close(4001, "sessione terminata"))
+    } else {
+        None
+    };
+    if let Some(goodbye) = goodbye {
+        let _ = send(&mut *sink.lock().await, goodbye).await;
+    }
     room.leave(conn.id);
 }
 
@@ -789,16 +785,18 @@ type AckFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = (String, Result<i64, OpError>)> + Send>>;
 
 /// The reading side of a board connection: checks each incoming frame, rate-limits, sends
-/// operations to the room and hands every answer (ack, error, close) to the writing side.
-/// Ends when the client closes (the writer then ends too).
+/// operations to the room and writes every answer (ack, error, close). When the client goes
+/// away it cancels `done`, which ends the writing side too.
 async fn read_ops(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
-    replies: tokio::sync::mpsc::Sender<Message>,
+    sink: Arc<tokio::sync::Mutex<Sink>>,
+    done: tokio_util::sync::CancellationToken,
     state: AppState,
     meeting_id: i64,
     room: RoomHandle,
     conn: Connection,
 ) {
+    let _done = done.drop_guard();
     let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
     let mut tokens = RATE_BURST;
     let mut last_refill = Instant::now();
@@ -813,61 +811,91 @@ async fn read_ops(
                 let text = match incoming {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
-                        let _ = replies.send(error_frame("", "invalid", "Messaggio non valido: attesi testi JSON.", None)).await;
+                        let refusal = error_frame("", "invalid", "Messaggio non valido: attesi testi JSON.", None);
+                        if !send(&mut *sink.lock().await, refusal).await {
+                            return;
+                        }
                         continue;
                     }
                     Some(Ok(Message::Close(_))) | None => return,
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => {
                         if is_too_big(&e) {
-                            let _ = replies.send(close(1009, "messaggio troppo grande (massimo 64 KiB)")).await;
+                            let _ = send(&mut *sink.lock().await, close(1009, "messaggio troppo grande (massimo 64 KiB)")).await;
                         }
                         return;
                     }
                 };
-                let frame = match serde_json::from_str::<ClientFrame>(&text) {
-                    Ok(f) => f,
-                    Err(_) => {
-                        let _ = replies.send(error_frame("", "invalid", "Messaggio non valido.", None)).await;
+                match check_op(&text, &conn, &mut tokens, &mut last_refill) {
+                    Ok((op_id, op)) => {
+                        let room = room.clone();
+                        let actor = conn.actor.clone();
+                        let app = state.clone();
+                        acks.push(Box::pin(async move {
+                            let r = match resolve_carry_over(&app, meeting_id, op).await {
+                                Ok(op) => room.op(actor, op_id.clone(), op).await,
+                                Err(e) => Err(e),
+                            };
+                            (op_id, r)
+                        }));
                         continue;
                     }
-                };
-                let ClientFrame::Op { op_id, op } = frame else { continue };
-                if conn.read_only {
-                    error_frame(&op_id, "read_only", "Questa è una vista in sola lettura.", None)
-                } else {
-                    let now = Instant::now();
-                    tokens = (tokens + now.duration_since(last_refill).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
-                    last_refill = now;
-                    if tokens < 1.0 {
-                        error_frame(&op_id, "rate_limited", "Stai inviando troppe operazioni: riprovo tra un attimo.", None)
-                    } else {
-                        tokens -= 1.0;
-                        match serde_json::from_value::<Op>(op) {
-                            Ok(op) => {
-                                let room = room.clone();
-                                let actor = conn.actor.clone();
-                                let app = state.clone();
-                                acks.push(Box::pin(async move {
-                                    let r = match resolve_carry_over(&app, meeting_id, op).await {
-                                        Ok(op) => room.op(actor, op_id.clone(), op).await,
-                                        Err(e) => Err(e),
-                                    };
-                                    (op_id, r)
-                                }));
-                                continue;
-                            }
-                            Err(e) => {
-                                let msg = format!("Operazione non valida: {}", italian_serde(&e.to_string()));
-                                error_frame(&op_id, "invalid", &msg, None)
-                            }
-                        }
-                    }
+                    Err(None) => continue,
+                    Err(Some(refusal)) => refusal,
                 }
             }
         };
-        if replies.send(reply).await.is_err() {
+        if !send(&mut *sink.lock().await, reply).await {
             return;
+        }
+    }
+}
+
+/// An incoming text frame as an operation to send to the room, or the error frame to answer
+/// (`None`: nothing to answer, e.g. a repeated hello).
+fn check_op(
+    text: &str,
+    conn: &Connection,
+    tokens: &mut f64,
+    last_refill: &mut Instant,
+) -> Result<(String, Op), Option<Message>> {
+    let Ok(frame) = serde_json::from_str::<ClientFrame>(text) else {
+        return Err(Some(error_frame(
+            "",
+            "invalid",
+            "Messaggio non valido.",
+            None,
+        )));
+    };
+    let ClientFrame::Op { op_id, op } = frame else {
+        return Err(None);
+    };
+    if conn.read_only {
+        return Err(Some(error_frame(
+            &op_id,
+            "read_only",
+            "Questa è una vista in sola lettura.",
+            None,
+        )));
+    }
+    let now = Instant::now();
+    *tokens = (*tokens + now.duration_since(*last_refill).as_secs_f64() * RATE_PER_SECOND)
+        .min(RATE_BURST);
+    *last_refill = now;
+    if *tokens < 1.0 {
+        return Err(Some(error_frame(
+            &op_id,
+            "rate_limited",
+            "Stai inviando troppe operazioni: riprovo tra un attimo.",
+            None,
+        )));
+    }
+    *tokens -= 1.0;
+    match serde_json::from_value::<Op>(op) {
+        Ok(op) => Ok((op_id, op)),
+        Err(e) => {
+            let msg = format!("Operazione non valida: {}", italian_serde(&e.to_string()));
+            Err(Some(error_frame(&op_id, "invalid", &msg, None)))
         }
     }
 }

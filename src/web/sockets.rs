@@ -53,9 +53,10 @@ impl Sockets {
         })
     }
 
-    /// A token cancelled when the session ends.
-    pub fn register(&self, session_hash: &str) -> CancellationToken {
-        let token = CancellationToken::new();
+    /// A token for one connection of a session, cancelled when the session ends or when
+    /// `parent` is (the server shutting down): one signal for the connection to wait on.
+    pub fn register(&self, session_hash: &str, parent: &CancellationToken) -> CancellationToken {
+        let token = parent.child_token();
         let mut m = self.by_session.lock().unwrap_or_else(|p| p.into_inner());
         let list = m.entry(session_hash.to_string()).or_default();
         list.retain(|t| !t.is_cancelled());
