@@ -729,40 +729,50 @@ async fn serve_connection(
         room.leave(conn.id);
         return;
     }
-    // Reading runs in a task of its own, which writes its answers (acks, errors) itself: a
-    // connection woken for an outgoing event then polls only the room's channel and one
-    // token, and never touches the socket's read side (each read attempt costs tungstenite a
-    // zero-filled buffer: ~7% of the server's CPU when it happened once per event sent).
+    // Reading runs in a task of its own, which writes its answers (acks, errors) itself and
+    // watches for shutdown and logout: a connection woken for an outgoing event then polls
+    // only the room's channel and a one-shot, never a shared token nor the socket's read side
+    // (each read attempt costs tungstenite a zero-filled buffer: ~7% of the server's CPU when
+    // it happened once per event sent; the token's lock another 1–2%).
     let sink = Arc::new(tokio::sync::Mutex::new(sink));
-    // Cancelled by shutdown, logout, or the reader when the client goes away.
-    let done = stop.child_token();
+    let (reader_alive, mut reader_gone) = tokio::sync::oneshot::channel::<()>();
     let reader = tokio::spawn(read_ops(
         stream,
         sink.clone(),
-        done.clone(),
+        stop.clone(),
+        reader_alive,
         state,
         meeting_id,
         room.clone(),
         conn.clone(),
     ));
-    let finished = done.cancelled();
-    tokio::pin!(finished);
     loop {
         tokio::select! {
             biased;
             frame = rx.recv() => {
-                let mut sink = sink.lock().await;
-                let burst = write_burst(&mut sink, &mut rx, frame, &conn.actor, full_access);
-                match tokio::time::timeout(SEND_TIMEOUT, burst).await {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(_) => {
-                        tracing::info!(meeting_id, "websocket not read for {SEND_TIMEOUT:?}: closed");
-                        break;
-                    }
+                // The reader holds the sink only while it writes an answer.
+                let mut sink = match sink.try_lock() {
+                    Ok(sink) => sink,
+                    Err(_) => sink.lock().await,
+                };
+                let mut burst = std::pin::pin!(write_burst(&mut sink, &mut rx, frame, &conn.actor, full_access));
+                // Almost always the socket takes the burst at once: arm the timer only when not.
+                let first = std::future::poll_fn(|cx| std::task::Poll::Ready(burst.as_mut().poll(cx))).await;
+                let ok = match first {
+                    std::task::Poll::Ready(ok) => ok,
+                    std::task::Poll::Pending => match tokio::time::timeout(SEND_TIMEOUT, burst).await {
+                        Ok(ok) => ok,
+                        Err(_) => {
+                            tracing::info!(meeting_id, "websocket not read for {SEND_TIMEOUT:?}: closed");
+                            false
+                        }
+                    },
+                };
+                if !ok {
+                    break;
                 }
             }
-            _ = &mut finished => break,
+            _ = &mut reader_gone => break,
         }
     }
     reader.abort();
@@ -785,23 +795,29 @@ type AckFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = (String, Result<i64, OpError>)> + Send>>;
 
 /// The reading side of a board connection: checks each incoming frame, rate-limits, sends
-/// operations to the room and writes every answer (ack, error, close). When the client goes
-/// away it cancels `done`, which ends the writing side too.
+/// operations to the room and writes every answer (ack, error, close). It returns when the
+/// client goes away or `stop` is cancelled (shutdown, logout); dropping `alive` then ends the
+/// writing side too.
+#[allow(clippy::too_many_arguments)]
 async fn read_ops(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     sink: Arc<tokio::sync::Mutex<Sink>>,
-    done: tokio_util::sync::CancellationToken,
+    stop: tokio_util::sync::CancellationToken,
+    alive: tokio::sync::oneshot::Sender<()>,
     state: AppState,
     meeting_id: i64,
     room: RoomHandle,
     conn: Connection,
 ) {
-    let _done = done.drop_guard();
+    let _alive = alive;
+    let stopped = stop.cancelled();
+    tokio::pin!(stopped);
     let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
     let mut tokens = RATE_BURST;
     let mut last_refill = Instant::now();
     loop {
         let reply = tokio::select! {
+            _ = &mut stopped => return,
             Some((op_id, result)) = acks.next(), if !acks.is_empty() => match result {
                 Ok(seq) => Message::Text(Utf8Bytes::from(json!({"type": "ack", "op_id": op_id, "seq": seq}).to_string())),
                 Err(OpError::Refused(r)) => error_frame(&op_id, r.code, &r.message, Some(&r.fields)),
