@@ -689,6 +689,13 @@ impl Room {
     }
 
     async fn persist(&self, records: &[EventRecord]) -> Result<(), store::DbError> {
+        if self.store.backend == Backend::Sqlite && records.len() <= store::board::ROWS_PER_INSERT {
+            // One statement is one (implicit) transaction: a single round trip to the database
+            // thread instead of four (BEGIN, INSERT, COMMIT). Under load each round trip waited
+            // behind the fan-out of the previous event.
+            let mut conn = self.store.pool.acquire().await?;
+            return store::board::insert(&mut conn, self.state.meeting_id, records).await;
+        }
         let mut tx = self.store.begin().await?;
         store::board::insert(&mut tx, self.state.meeting_id, records).await?;
         if self.store.backend == Backend::Postgres {

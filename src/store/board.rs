@@ -43,7 +43,7 @@ pub async fn events_after(
 
 /// Rows per `INSERT`: a batch of 512 operations is a few statements, and the statement cache
 /// holds at most this many shapes.
-const ROWS_PER_INSERT: usize = 64;
+pub const ROWS_PER_INSERT: usize = 64;
 
 /// Appends events, several rows per statement; fails with a unique violation if another
 /// instance took one of their `seq`s.

@@ -65,6 +65,9 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(30))
+                    // A local file needs no liveness ping; each ping was a round trip to the
+                    // connection's thread before every statement (e.g. every board commit).
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
