@@ -1,9 +1,8 @@
 //! Live rooms: one task per active meeting owns the board's state, decides operations in
 //! arrival order, writes them as events (several operations per transaction under load),
-//! commits, then acks and fans them out. Each event is serialised once per audience (full for
-//! facilitators and the author, public for everyone else) and the same bytes go to every
-//! connection's [`Outlet`], which writes them straight into the socket when it can (no task
-//! woken per connection and event); a connection that falls behind is told to resync.
+//! commits, then acks and broadcasts. Each event is serialised once per audience (full for
+//! facilitators and the author, public for everyone else) and the same bytes fan out to every
+//! connection through a broadcast channel; a connection that falls behind is told to resync.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -12,7 +11,7 @@ use std::time::Duration;
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::board::{
@@ -68,19 +67,11 @@ pub struct Connection {
     pub read_only: bool,
 }
 
-/// Where the room sends a connection's frames: implemented by the websocket layer.
-pub trait Outlet: Send + Sync + 'static {
-    /// Takes the next frame for this connection (in `seq` order, each once). Never waits: a
-    /// connection that cannot take it now keeps it queued, and one too far behind resyncs.
-    fn deliver(&self, frame: &Frame);
-    /// The room is gone (shutdown, idle, failure): the connection should close.
-    fn close(&self);
-}
-
-/// A connection in the room and where its frames go.
-struct Member {
-    conn: Connection,
-    outlet: Arc<dyn Outlet>,
+/// What a new connection receives.
+pub struct Joined {
+    pub welcome: Utf8Bytes,
+    pub missed: Vec<Frame>,
+    pub rx: broadcast::Receiver<Frame>,
 }
 
 /// Why an operation was not applied.
@@ -100,9 +91,8 @@ enum Cmd {
     },
     Join {
         conn: Connection,
-        outlet: Arc<dyn Outlet>,
         last_seq: i64,
-        reply: oneshot::Sender<()>,
+        reply: oneshot::Sender<Joined>,
     },
     Leave {
         conn_id: u64,
@@ -138,18 +128,11 @@ impl RoomHandle {
         rx.await.map_err(|_| OpError::Unavailable)?
     }
 
-    /// Joins the room: the welcome, the missed events, then every new event go to `outlet`.
-    pub async fn join(
-        &self,
-        conn: Connection,
-        outlet: Arc<dyn Outlet>,
-        last_seq: i64,
-    ) -> Option<()> {
+    pub async fn join(&self, conn: Connection, last_seq: i64) -> Option<Joined> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Cmd::Join {
                 conn,
-                outlet,
                 last_seq,
                 reply,
             })
@@ -234,7 +217,8 @@ impl Rooms {
             }
         }
         let (tx, rx) = mpsc::channel(8192);
-        let room = Room::new(self.inner.store.clone(), policy_areas, state, ops);
+        let (btx, _) = broadcast::channel(CONNECTION_BUFFER);
+        let room = Room::new(self.inner.store.clone(), policy_areas, state, ops, btx);
         tokio::spawn(room.run(rx, self.inner.shutdown.clone()));
         let handle = RoomHandle { tx };
         rooms.insert(meeting_id, handle.clone());
@@ -300,7 +284,8 @@ struct Room {
     /// Every op_id already applied → its seq (a resent operation gets the same ack).
     ops: HashMap<String, i64>,
     log: VecDeque<(i64, Frame)>,
-    conns: HashMap<u64, Member>,
+    tx: broadcast::Sender<Frame>,
+    conns: HashMap<u64, Connection>,
     presence_dirty: bool,
     catch_up_requested: bool,
     /// Enrolled people who joined and are not yet in the attendance register: written in one
@@ -335,6 +320,7 @@ impl Room {
         policy_areas: Vec<String>,
         state: BoardState,
         ops: HashMap<String, i64>,
+        tx: broadcast::Sender<Frame>,
     ) -> Room {
         Room {
             store,
@@ -342,6 +328,7 @@ impl Room {
             state,
             ops,
             log: VecDeque::new(),
+            tx,
             conns: HashMap::new(),
             presence_dirty: false,
             catch_up_requested: false,
@@ -373,8 +360,7 @@ impl Room {
                 _ = presence_tick.tick() => {
                     if self.presence_dirty {
                         self.presence_dirty = false;
-                        let frame = self.presence_frame();
-                        self.fan_out(&frame);
+                        let _ = self.tx.send(self.presence_frame());
                     }
                     self.write_attendance().await;
                     if self.conns.is_empty() && last_activity.elapsed() >= ROOM_IDLE {
@@ -428,11 +414,10 @@ impl Room {
             }),
             Cmd::Join {
                 conn,
-                outlet,
                 last_seq,
                 reply,
             } => {
-                self.join(&conn, outlet.as_ref(), last_seq);
+                let joined = self.join(&conn, last_seq);
                 if let Some(id) = conn
                     .actor
                     .id
@@ -446,12 +431,12 @@ impl Room {
                 if !conn.read_only {
                     self.presence_dirty = true;
                 }
-                self.conns.insert(conn.id, Member { conn, outlet });
-                let _ = reply.send(());
+                self.conns.insert(conn.id, conn);
+                let _ = reply.send(joined);
             }
             Cmd::Leave { conn_id } => {
-                if let Some(m) = self.conns.remove(&conn_id) {
-                    self.presence_dirty |= !m.conn.read_only;
+                if let Some(c) = self.conns.remove(&conn_id) {
+                    self.presence_dirty |= !c.read_only;
                 }
             }
             Cmd::State { reply } => {
@@ -482,9 +467,8 @@ impl Room {
         }
     }
 
-    /// Sends a joining connection its welcome and the events it missed; the room's next
-    /// events follow on the same outlet, so nothing is skipped or doubled.
-    fn join(&mut self, conn: &Connection, outlet: &dyn Outlet, last_seq: i64) {
+    fn join(&mut self, conn: &Connection, last_seq: i64) -> Joined {
+        let rx = self.tx.subscribe();
         let oldest = self.log.front().map(|(s, _)| *s);
         let can_replay = last_seq > 0
             && last_seq <= self.state.seq
@@ -512,22 +496,10 @@ impl Room {
             self.state.seq,
             store::now_ms(),
         );
-        let welcome = Utf8Bytes::from(welcome);
-        outlet.deliver(&Arc::new(Broadcast {
-            actor_id: String::new(),
-            card_author: None,
-            full: welcome.clone(),
-            public: welcome,
-        }));
-        for frame in &missed {
-            outlet.deliver(frame);
-        }
-    }
-
-    /// Sends a frame to every connection.
-    fn fan_out(&self, frame: &Frame) {
-        for m in self.conns.values() {
-            m.outlet.deliver(frame);
+        Joined {
+            welcome: Utf8Bytes::from(welcome),
+            missed,
+            rx,
         }
     }
 
@@ -582,9 +554,9 @@ impl Room {
     fn presence(&self) -> (usize, Vec<Value>) {
         let mut people: Vec<&Actor> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for m in self.conns.values() {
-            if !m.conn.read_only && seen.insert(m.conn.actor.id.as_str()) {
-                people.push(&m.conn.actor);
+        for c in self.conns.values() {
+            if !c.read_only && seen.insert(c.actor.id.as_str()) {
+                people.push(&c.actor);
             }
         }
         people.sort_by(|a, b| a.name.cmp(&b.name));
@@ -682,7 +654,7 @@ impl Room {
                 if self.log.len() > REPLAY_LOG {
                     self.log.pop_front();
                 }
-                self.fan_out(&frame);
+                let _ = self.tx.send(frame);
             }
             for (p, outcome) in std::mem::take(&mut batch).into_iter().zip(outcomes) {
                 let _ = p.reply.send(outcome);
@@ -752,7 +724,7 @@ impl Room {
             self.ops.insert(rec.op_id.clone(), rec.seq);
             let frame = self.frame(&rec, before);
             self.log.push_back((rec.seq, frame.clone()));
-            self.fan_out(&frame);
+            let _ = self.tx.send(frame);
         }
         while self.log.len() > REPLAY_LOG {
             self.log.pop_front();
@@ -777,15 +749,6 @@ impl Room {
             full,
             public,
         })
-    }
-}
-
-impl Drop for Room {
-    /// However the room ends, its connections are told, and close.
-    fn drop(&mut self) {
-        for m in self.conns.values() {
-            m.outlet.close();
-        }
     }
 }
 
