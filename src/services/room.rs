@@ -219,7 +219,7 @@ impl Rooms {
         let (tx, rx) = mpsc::channel(8192);
         let (btx, _) = broadcast::channel(CONNECTION_BUFFER);
         let room = Room::new(self.inner.store.clone(), policy_areas, state, ops, btx);
-        tokio::spawn(room.run(rx, self.inner.shutdown.clone()));
+        rooms_runtime().spawn(room.run(rx, self.inner.shutdown.clone()));
         let handle = RoomHandle { tx };
         rooms.insert(meeting_id, handle.clone());
         Ok(handle)
@@ -249,6 +249,27 @@ impl Rooms {
             let _ = h.tx.try_send(Cmd::CatchUp);
         }
     }
+}
+
+/// Rooms run on a thread of their own. A room's round trips to the database then resume as
+/// soon as the database answers; on the request workers each of them waited behind the
+/// fan-out of the previous event to a thousand connections (several milliseconds per hop).
+fn rooms_runtime() -> tokio::runtime::Handle {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the rooms' runtime starts");
+            let handle = runtime.handle().clone();
+            std::thread::Builder::new()
+                .name("tavolo-rooms".into())
+                .spawn(move || runtime.block_on(std::future::pending::<()>()))
+                .expect("the rooms' thread starts");
+            handle
+        })
+        .clone()
 }
 
 /// The board of a meeting as the fold of its stored events (also used without a live room, e.g.
