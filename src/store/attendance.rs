@@ -56,17 +56,28 @@ pub async fn mark_many_if_absent(
 ) -> Result<(), DbError> {
     let now = now_ms();
     let mut tx = store.begin().await?;
-    for id in enrollment_ids {
-        sqlx::query(
-            "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, updated_at) \
-             VALUES ($1, $2, 1, $3, $4, $4) ON CONFLICT (meeting_id, enrollment_id) DO NOTHING",
-        )
-        .bind(meeting_id)
-        .bind(id)
-        .bind(source)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    // Several rows per statement: a room filling up with 1,000 people is a few statements,
+    // not 1,000 round trips to the database (the room waits meanwhile).
+    for chunk in enrollment_ids.chunks(250) {
+        let mut sql = String::from(
+            "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("($1, ${}, 1, $2, $3, $3)", i + 4));
+        }
+        sql.push_str(" ON CONFLICT (meeting_id, enrollment_id) DO NOTHING");
+        // Only placeholders are formatted into the statement; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(meeting_id)
+            .bind(source)
+            .bind(now);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await
 }
