@@ -26,9 +26,10 @@
 //! workers as CPUs it may run on (one under `taskset -c 0`), like `tavolo serve`.
 //!
 //! Options for the benchmark's comparisons, off by default: `--pad-to N` pads event frames to N
-//! bytes (Tavolo's are ~560), `--presence` emulates Tavolo's presence frames (the list of up to
-//! 300 connected people to everybody, at most every 500 ms after a join), `--backlog 128` is
-//! what `tokio::net::TcpListener::bind` uses.
+//! bytes (Tavolo's are ~560), `--presence` emulates Tavolo's former presence frames (the list of up
+//! to 300 connected people to everybody, at most every 500 ms after a join; Tavolo now sends
+//! participants the count only), `--backlog 128` is what `tokio::net::TcpListener::bind` uses
+//! (and Tavolo used before `tavolo::listen`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -56,7 +57,7 @@ struct Args {
     buffer: usize,
     /// Listen backlog (accept queue; the kernel caps it at net.core.somaxconn). 4096 lets 1,000
     /// clients connecting at once wait for `accept` instead of having their SYNs dropped and
-    /// retried a second later; `tokio::net::TcpListener::bind` (Tavolo) uses 128.
+    /// retried a second later; `tokio::net::TcpListener::bind` uses 128 (`tavolo::listen`: 4,096).
     #[arg(long, default_value_t = 4096)]
     backlog: u32,
     /// Pad every event frame (in `actor.name`) to at least this many bytes, to put as many

@@ -193,7 +193,7 @@ struct Args {
     /// Make the bare relay emulate Tavolo's presence frames (`bare_relay --presence`).
     #[arg(long)]
     relay_presence: bool,
-    /// Listen backlog of the bare relay (Tavolo's `tokio::net::TcpListener::bind` uses 128).
+    /// Listen backlog of the bare relay (Tavolo listens with 4,096; `TcpListener::bind`'s is 128).
     #[arg(long, default_value_t = 4096)]
     relay_backlog: u32,
     /// Do not pin server and generator to different CPUs.

@@ -103,6 +103,7 @@ impl Tavolo {
         );
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
+        tasks.spawn(store::keep_wal_short(store.clone(), shutdown.clone()));
         tasks.spawn(services::deadlines::run(
             catalogue.clone(),
             desk.clone(),
