@@ -32,6 +32,9 @@
 //! invariant was broken (overbooking, order violation, mismatch, an application not answered
 //! 201), 2 when the harness itself failed.
 
+#[path = "common/machine.rs"]
+mod machine;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::net::TcpListener;
@@ -43,6 +46,8 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
+
+use machine::{cpu_model, percentile, pin_self_to_cpu1, raise_nofile};
 
 const SLUG: &str = "bench";
 const ROLE: &str = "responsabile-ufficio-di-piano";
@@ -148,7 +153,7 @@ fn main() -> ExitCode {
     if pin && !pin_self_to_cpu1() {
         eprintln!("bench_enroll: `taskset -p -c 1` failed: the client is not pinned");
     }
-    let nofile = raise_nofile(args.applications + 512);
+    let nofile = raise_nofile(args.applications + 512, 65536, "bench_enroll");
     let db = if args.database == "sqlite" || args.database.starts_with("sqlite:") {
         Db::Sqlite
     } else if args.database.starts_with("postgres://") || args.database.starts_with("postgresql://")
@@ -234,59 +239,6 @@ fn default_bin() -> Result<PathBuf, Failure> {
         }
     }
     Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/tavolo"))
-}
-
-fn pin_self_to_cpu1() -> bool {
-    Command::new("taskset")
-        .args(["-p", "-c", "1", &std::process::id().to_string()])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// The soft limit on open files, raised (with `prlimit`, which needs the privilege to raise the
-/// hard limit if that is too low too) when below `need`. Children inherit it.
-fn raise_nofile(need: usize) -> Option<u64> {
-    let read = || -> Option<(u64, u64)> {
-        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-        let mut f = line["Max open files".len()..].split_whitespace();
-        let soft = f.next()?.parse().unwrap_or(u64::MAX);
-        let hard = f.next()?.parse().unwrap_or(u64::MAX);
-        Some((soft, hard))
-    };
-    let (soft, hard) = read()?;
-    let need = need as u64;
-    if soft >= need {
-        return Some(soft);
-    }
-    let want = need.max(65536);
-    let ok = Command::new("prlimit")
-        .arg("--pid")
-        .arg(std::process::id().to_string())
-        .arg(format!("--nofile={want}:{}", hard.max(want)))
-        .status()
-        .is_ok_and(|s| s.success());
-    let (soft, _) = read()?;
-    if !ok || soft < need {
-        eprintln!(
-            "bench_enroll: open files limit is {soft}, below the {need} this burst needs; \
-             run under `ulimit -n 65536`"
-        );
-    }
-    Some(soft)
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
 }
 
 /// One run: fresh directory, database, account, server; the burst; the checks.
@@ -874,12 +826,6 @@ fn analyse(seats: usize, burst: Burst, mut list: Vec<Listed>) -> RunResult {
         .filter(|e| !listed.contains(e.as_str()))
         .count();
     r
-}
-
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn print_run(run: usize, runs: usize, args: &Args, r: &RunResult) {

@@ -63,6 +63,9 @@
 //! frame, adds up to that much latency). Without `taskset`, or with `--no-pin`, nothing is pinned;
 //! the open-files limit is raised with `prlimit` if needed (else run under `ulimit -n 8192`).
 
+#[path = "common/machine.rs"]
+mod machine;
+
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -82,6 +85,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
+
+use machine::{cpu_model, percentile, pin_self_to_cpu1, raise_nofile};
 
 const SLUG: &str = "carico";
 const ROLE: &str = "responsabile-ufficio-di-piano";
@@ -247,7 +252,7 @@ fn main() -> ExitCode {
     if pin && !pin_self_to_cpu1() {
         eprintln!("board_load: `taskset -p -c 1` failed: the generator is not pinned");
     }
-    let nofile = raise_nofile(args.clients * 2 + 256);
+    let nofile = raise_nofile(args.clients * 2 + 256, 8192, "board_load");
     let bin_dir = args.bin_dir.clone().unwrap_or_else(default_bin_dir);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -1993,14 +1998,6 @@ fn median_load(runs: &[LoadResult]) -> LoadResult {
     out
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 // --- the machine -------------------------------------------------------------------------------
 
 /// `perf record` of the whole machine (both cores) for `secs` seconds.
@@ -2128,45 +2125,6 @@ fn default_bin_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release"))
 }
 
-fn pin_self_to_cpu1() -> bool {
-    Command::new("taskset")
-        .args(["-p", "-c", "1", &std::process::id().to_string()])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// The soft limit on open files, raised with `prlimit` when below `need`; children inherit it.
-fn raise_nofile(need: usize) -> Option<u64> {
-    let read = || -> Option<(u64, u64)> {
-        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-        let mut f = line["Max open files".len()..].split_whitespace();
-        let soft = f.next()?.parse().unwrap_or(u64::MAX);
-        let hard = f.next()?.parse().unwrap_or(u64::MAX);
-        Some((soft, hard))
-    };
-    let (soft, hard) = read()?;
-    let need = need as u64;
-    if soft >= need {
-        return Some(soft);
-    }
-    let want = need.max(8192);
-    let ok = Command::new("prlimit")
-        .arg("--pid")
-        .arg(std::process::id().to_string())
-        .arg(format!("--nofile={want}:{}", hard.max(want)))
-        .status()
-        .is_ok_and(|s| s.success());
-    let (soft, _) = read()?;
-    if !ok || soft < need {
-        eprintln!(
-            "board_load: open files limit is {soft}, below {need}: run under `ulimit -n 8192`"
-        );
-    }
-    Some(soft)
-}
-
 fn cpu_count() -> usize {
     std::fs::read_to_string("/proc/stat")
         .map(|s| {
@@ -2176,18 +2134,6 @@ fn cpu_count() -> usize {
         })
         .unwrap_or(0)
         .max(std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
 }
 
 fn mem_total_mib() -> u64 {

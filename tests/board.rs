@@ -49,6 +49,27 @@ async fn room() -> Room {
     }
 }
 
+/// The facilitator connected, with the phase «raccolta» open.
+async fn facilitator_collecting(r: &Room) -> Client {
+    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    f
+}
+
+/// `GET /api/v1/meetings/{id}/presence` as the person with `token`, if any.
+async fn presence_of(r: &Room, token: Option<&str>) -> reqwest::Response {
+    let url = r
+        .app
+        .url(&format!("/api/v1/meetings/{}/presence", r.meeting));
+    let req = r.app.client.get(&url);
+    let req = match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
+    };
+    req.send().await.unwrap()
+}
+
 fn need(id: &str, text: &str) -> Value {
     json!({"kind": "add_card", "card_id": id, "card_type": "bisogno", "text": text, "policy_area": "Anziani"})
 }
@@ -224,9 +245,7 @@ async fn blind_cards_stay_hidden_until_revealed_and_merge_keeps_one() {
 #[tokio::test]
 async fn the_same_op_id_twice_gives_one_event_and_the_same_seq() {
     let r = room().await;
-    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
-    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
-        .await;
+    let _f = facilitator_collecting(&r).await;
     let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
     maria
         .op_with_id("op-unico", need("c1", "Una volta sola"))
@@ -256,9 +275,7 @@ async fn the_same_op_id_twice_gives_one_event_and_the_same_seq() {
 async fn a_reconnect_with_last_seq_receives_exactly_the_missed_events() {
     let r = room().await;
     let base = &r.app.base;
-    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
-    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
-        .await;
+    let _f = facilitator_collecting(&r).await;
     let luca = Client::connect(base, r.meeting, &r.luca, "luca").await;
     let seen = luca.last_seq;
     drop(luca);
@@ -289,9 +306,7 @@ async fn a_reconnect_with_last_seq_receives_exactly_the_missed_events() {
 #[tokio::test]
 async fn a_server_restart_loses_no_acknowledged_operation() {
     let r = room().await;
-    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
-    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
-        .await;
+    let f = facilitator_collecting(&r).await;
     let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
     let mut acked = Vec::new();
     for i in 0..20 {
@@ -593,23 +608,13 @@ async fn presence_names_people_to_facilitators_and_counts_them_for_participants(
     );
 
     // Participants read the list when they open it; nobody else may.
-    let url = r
-        .app
-        .url(&format!("/api/v1/meetings/{}/presence", r.meeting));
-    let res = r
-        .app
-        .client
-        .get(&url)
-        .bearer_auth(&r.maria)
-        .send()
-        .await
-        .unwrap();
+    let res = presence_of(&r, Some(&r.maria)).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["count"], 3);
     assert_eq!(names(&body).len(), 3);
     assert!(names(&body).contains(&"Persona 2".to_string()));
-    let res = r.app.client.get(&url).send().await.unwrap();
+    let res = presence_of(&r, None).await;
     assert_eq!(res.status(), 401);
 }
 
@@ -617,9 +622,7 @@ async fn presence_names_people_to_facilitators_and_counts_them_for_participants(
 async fn each_welcome_shows_the_board_as_that_person_may_see_it() {
     let r = room().await;
     let base = &r.app.base;
-    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
-    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
-        .await;
+    let mut f = facilitator_collecting(&r).await;
     f.ok(json!({"kind": "set_guest_code", "enabled": true}))
         .await;
     let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
@@ -665,9 +668,7 @@ async fn each_welcome_shows_the_board_as_that_person_may_see_it() {
 async fn a_failed_commit_writes_nothing_and_the_board_goes_on() {
     let r = room().await;
     let base = &r.app.base;
-    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
-    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
-        .await;
+    let mut f = facilitator_collecting(&r).await;
     let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
     let first = maria.ok(need("c1", "Prima")).await;
 
@@ -716,9 +717,7 @@ async fn a_failed_commit_writes_nothing_and_the_board_goes_on() {
 async fn a_connection_that_stops_reading_is_dropped_and_catches_up_on_return() {
     let r = room().await;
     let base = &r.app.base;
-    let mut f = Client::connect(base, r.meeting, &r.facilitator, "f").await;
-    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
-        .await;
+    let mut f = facilitator_collecting(&r).await;
     let mut maria = Client::connect(base, r.meeting, &r.maria, "maria").await;
 
     // Luca's phone: a tiny receive buffer, reads its welcome and then nothing more.
@@ -754,21 +753,8 @@ async fn a_connection_that_stops_reading_is_dropped_and_catches_up_on_return() {
 
     // The others keep writing long cards until the server gives up on Luca's socket: his
     // presence goes (the server closed it) within the send timeout, and nothing else stops.
-    let presence = r
-        .app
-        .url(&format!("/api/v1/meetings/{}/presence", r.meeting));
     let luca_present = || async {
-        let body: Value = r
-            .app
-            .client
-            .get(&presence)
-            .bearer_auth(&r.maria)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value = presence_of(&r, Some(&r.maria)).await.json().await.unwrap();
         names(&body).contains(&"Persona 2".to_string())
     };
     assert!(luca_present().await);
@@ -808,9 +794,7 @@ async fn a_connection_that_stops_reading_is_dropped_and_catches_up_on_return() {
 #[tokio::test]
 async fn a_graceful_shutdown_tells_every_board_to_reconnect() {
     let mut r = room().await;
-    let mut f = Client::connect(&r.app.base, r.meeting, &r.facilitator, "f").await;
-    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
-        .await;
+    let mut f = facilitator_collecting(&r).await;
     let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
     let started = std::time::Instant::now();
     r.app.state.shutdown.cancel();

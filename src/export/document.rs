@@ -658,6 +658,27 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
     }
 
     /// The indicator table (one row each) and one sheet per indicator.
+    /// A section of the governance proposals, by theme, most voted first.
+    fn proposals_section(&mut self, key: &str, proposals: &[usize]) {
+        if self.section(
+            key,
+            Some(count_word(proposals.len(), "proposta", "proposte")),
+        ) {
+            if proposals.is_empty() {
+                self.empty();
+            }
+            self.cards_by_theme(proposals, true, false);
+        }
+    }
+
+    /// A section of the monitoring indicators, each with its sheet.
+    fn indicators_section(&mut self, key: &str, o: &Outline) {
+        let n = o.of_kind(Kind::Indicator).len();
+        if self.section(key, Some(count_word(n, "indicatore", "indicatori"))) {
+            self.indicators();
+        }
+    }
+
     fn indicators(&mut self) {
         let ids = self.o.of_kind(Kind::Indicator);
         if ids.is_empty() {
@@ -892,22 +913,8 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             }
         }
         let proposals = o.proposals_by_votes();
-        if self.section(
-            "governance",
-            Some(count_word(proposals.len(), "proposta", "proposte")),
-        ) {
-            if proposals.is_empty() {
-                self.empty();
-            }
-            self.cards_by_theme(&proposals, true, false);
-        }
-        let n = o.of_kind(Kind::Indicator).len();
-        if self.section(
-            "indicatori",
-            Some(count_word(n, "indicatore", "indicatori")),
-        ) {
-            self.indicators();
-        }
+        self.proposals_section("governance", &proposals);
+        self.indicators_section("indicatori", o);
         let questions = o.of_kind(Kind::OpenQuestion);
         if self.section(
             "questioni",
@@ -982,22 +989,8 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 );
             }
         }
-        if self.section(
-            "collaborazione",
-            Some(count_word(proposals.len(), "proposta", "proposte")),
-        ) {
-            if proposals.is_empty() {
-                self.empty();
-            }
-            self.cards_by_theme(&proposals, true, false);
-        }
-        let n = o.of_kind(Kind::Indicator).len();
-        if self.section(
-            "monitoraggio",
-            Some(count_word(n, "indicatore", "indicatori")),
-        ) {
-            self.indicators();
-        }
+        self.proposals_section("collaborazione", &proposals);
+        self.indicators_section("monitoraggio", o);
         self.section("adesioni", None);
     }
 

@@ -272,6 +272,36 @@ pub async fn export(
     scope: Scope,
     format: Format,
 ) -> Result<ExportFile, ExportError> {
+    off_the_workers(store, entry, scope, move |entry, sessions, scope| {
+        render(entry, sessions, scope, format, &templates, Utc::now())
+    })
+    .await
+}
+
+/// The outline of a Word document as headings, for the export page's preview.
+pub async fn preview(
+    store: Store,
+    entry: Arc<Entry>,
+    templates: Arc<Templates>,
+    scope: Scope,
+    doc: DocType,
+) -> Result<Vec<document::PreviewEntry>, ExportError> {
+    off_the_workers(store, entry, scope, move |entry, sessions, scope| {
+        let outline = Outline::build(&entry.workshop, sessions, scope, Utc::now());
+        let prose = prose::Prose::render(&templates, doc, &outline)?;
+        Ok(document::build(&outline, &prose, doc).preview())
+    })
+    .await
+}
+
+/// Loads the sessions of `scope` and runs `work` on them, on a blocking thread and holding an
+/// export slot.
+async fn off_the_workers<T: Send + 'static>(
+    store: Store,
+    entry: Arc<Entry>,
+    scope: Scope,
+    work: impl FnOnce(&Entry, &[Session], &Scope) -> Result<T, ExportError> + Send + 'static,
+) -> Result<T, ExportError> {
     let slot = EXPORT_SLOTS
         .acquire()
         .await
@@ -283,31 +313,7 @@ pub async fn export(
         // Reading the events is I/O: it is awaited here, on this blocking thread, so that
         // decoding and folding thousands of events do not run on the async workers either.
         let sessions = handle.block_on(load(&store, &entry, &scope))?;
-        render(&entry, &sessions, &scope, format, &templates, Utc::now())
-    })
-    .await
-    .map_err(|_| ExportError::Interrupted)?
-}
-
-/// The outline of a Word document as headings, for the export page's preview.
-pub async fn preview(
-    store: Store,
-    entry: Arc<Entry>,
-    templates: Arc<Templates>,
-    scope: Scope,
-    doc: DocType,
-) -> Result<Vec<document::PreviewEntry>, ExportError> {
-    let slot = EXPORT_SLOTS
-        .acquire()
-        .await
-        .map_err(|_| ExportError::Interrupted)?;
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        let sessions = handle.block_on(load(&store, &entry, &scope))?;
-        let outline = Outline::build(&entry.workshop, &sessions, &scope, Utc::now());
-        let prose = prose::Prose::render(&templates, doc, &outline)?;
-        Ok(document::build(&outline, &prose, doc).preview())
+        work(&entry, &sessions, &scope)
     })
     .await
     .map_err(|_| ExportError::Interrupted)?

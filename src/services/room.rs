@@ -208,7 +208,7 @@ impl Rooms {
             .cloned()
             .unwrap_or_else(crate::catalog::default_board_template);
         let policy_areas = m.entry.workshop.policy_areas.clone();
-        let (state, ops) = load(&self.inner.store, meeting_id, template).await?;
+        let (state, ops) = load(&self.inner.store, meeting_id, template, i64::MAX).await?;
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|p| p.into_inner());
         // Another request may have started it while we replayed.
         if let Some(h) = rooms.get(&meeting_id) {
@@ -279,19 +279,21 @@ pub async fn replay(
     meeting_id: i64,
     template: BoardTemplate,
 ) -> Result<BoardState, store::DbError> {
-    Ok(load(store, meeting_id, template).await?.0)
+    Ok(load(store, meeting_id, template, i64::MAX).await?.0)
 }
 
-/// The board replayed from its events, and every `op_id` in them with its `seq` (an operation
-/// resent after a restart must not be written twice).
+/// The board replayed from its events up to `up_to_seq`, and every `op_id` in them with its
+/// `seq` (an operation resent after a restart must not be written twice).
 async fn load(
     store: &Store,
     meeting_id: i64,
     template: BoardTemplate,
+    up_to_seq: i64,
 ) -> Result<(BoardState, HashMap<String, i64>), store::DbError> {
     let mut state = BoardState::new(meeting_id, template);
     let mut ops = HashMap::new();
-    for rec in store::board::events_after(store, meeting_id, 0).await? {
+    let events = store::board::events_after(store, meeting_id, 0).await?;
+    for rec in events.into_iter().take_while(|r| r.seq <= up_to_seq) {
         apply(&mut state, &rec);
         ops.insert(rec.op_id, rec.seq);
     }
@@ -692,12 +694,8 @@ impl Room {
     /// clients, whose sockets close, reconnect and resend what was not acknowledged.
     async fn restore(&mut self, seq: i64) -> bool {
         let template = self.state.template.clone();
-        let mut state = BoardState::new(self.state.meeting_id, template);
-        match store::board::events_after(&self.store, self.state.meeting_id, 0).await {
-            Ok(events) => {
-                for rec in events.iter().take_while(|r| r.seq <= seq) {
-                    apply(&mut state, rec);
-                }
+        match load(&self.store, self.state.meeting_id, template, seq).await {
+            Ok((state, _)) => {
                 self.state = state;
                 true
             }

@@ -693,15 +693,16 @@ async fn serve_connection(
     stop: tokio_util::sync::CancellationToken,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
+    // This connection's token is cancelled when it ends, so that the session's list of sockets
+    // (and the shutdown token's children) forget it instead of growing with every reconnect.
+    let _forget = stop.clone().drop_guard();
     let (mut sink, mut stream) = socket.split();
     // The first frame must be hello.
     let last_seq = match tokio::time::timeout(Duration::from_secs(15), stream.next()).await {
         Ok(Some(Ok(Message::Text(t)))) => match serde_json::from_str::<ClientFrame>(&t) {
             Ok(ClientFrame::Hello { last_seq }) => last_seq,
             _ => {
-                let _ = sink
-                    .send(close(1008, "primo messaggio atteso: hello"))
-                    .await;
+                let _ = send(&mut sink, close(1008, "primo messaggio atteso: hello")).await;
                 return;
             }
         },
