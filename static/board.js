@@ -170,11 +170,11 @@
   //    public variants participants receive (redacted, card_removed, cards_revealed).
   // ==========================================================================
 
-  function setCardState(state, cardId, newState) {
+  function setCardState(state, cardId, newState, at) {
     const c = state.cards[cardId];
     if (c) {
       c.state = newState;
-      c.updated_at = Math.max(c.updated_at || 0, 0);
+      c.updated_at = at;
     }
     if (state.spotlight === cardId) state.spotlight = null;
   }
@@ -266,7 +266,7 @@
         return;
       }
       case "card_withdrawn":
-        setCardState(state, ev.card_id, { state: "withdrawn" });
+        setCardState(state, ev.card_id, { state: "withdrawn" }, at);
         return;
       case "voted": {
         const c = state.cards[ev.card_id];
@@ -313,10 +313,10 @@
         state.locked = !!ev.locked;
         return;
       case "card_hidden":
-        setCardState(state, ev.card_id, { state: "hidden", reason: ev.reason, by: actor.name });
+        setCardState(state, ev.card_id, { state: "hidden", reason: ev.reason, by: actor.name }, at);
         return;
       case "card_restored":
-        setCardState(state, ev.card_id, { state: "active" });
+        setCardState(state, ev.card_id, { state: "active" }, at);
         return;
       case "cards_merged": {
         const movedVotes = {};

@@ -1066,7 +1066,9 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                 c.updated_at = at;
             }
         }
-        Event::CardWithdrawn { card_id } => set_card_state(state, card_id, CardState::Withdrawn),
+        Event::CardWithdrawn { card_id } => {
+            set_card_state(state, card_id, CardState::Withdrawn, at)
+        }
         Event::Voted { card_id, phase } => {
             if let Some(c) = state.cards.get_mut(card_id) {
                 *c.votes.entry(rec.actor.id.clone()).or_default() += 1;
@@ -1125,8 +1127,9 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                 reason: reason.clone(),
                 by: rec.actor.name.clone(),
             },
+            at,
         ),
-        Event::CardRestored { card_id } => set_card_state(state, card_id, CardState::Active),
+        Event::CardRestored { card_id } => set_card_state(state, card_id, CardState::Active, at),
         Event::CardsMerged { into, cards } => {
             let mut moved_votes: BTreeMap<String, u32> = BTreeMap::new();
             let mut moved_comments = Vec::new();
@@ -1232,10 +1235,11 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
     }
 }
 
-fn set_card_state(state: &mut BoardState, card_id: &str, new: CardState) {
+/// A card's state changed (withdrawn, hidden, restored): that is an update of the card.
+fn set_card_state(state: &mut BoardState, card_id: &str, new: CardState, at: i64) {
     if let Some(c) = state.cards.get_mut(card_id) {
         c.state = new;
-        c.updated_at = c.updated_at.max(0);
+        c.updated_at = at;
     }
     if state.spotlight.as_deref() == Some(card_id) {
         state.spotlight = None;
@@ -1359,23 +1363,26 @@ mod tests {
 
     struct Board {
         state: BoardState,
+        /// The clock of the next operation.
+        now: i64,
     }
 
     impl Board {
         fn new() -> Board {
             Board {
                 state: BoardState::new(1, template()),
+                now: 1000,
             }
         }
 
         fn op(&mut self, actor: &Actor, json: &str) -> Result<(), Refusal> {
             let op: Op = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
-            let event = decide(&self.state, actor, op, &[], || "ABC123".into(), 1000)?;
+            let event = decide(&self.state, actor, op, &[], || "ABC123".into(), self.now)?;
             let rec = EventRecord {
                 seq: self.state.seq + 1,
                 op_id: format!("op{}", self.state.seq + 1),
                 actor: actor.clone(),
-                at: 1000,
+                at: self.now,
                 event,
             };
             // Events survive a round trip through their stored form.
@@ -1590,6 +1597,40 @@ mod tests {
                 .code,
             "invalid"
         );
+    }
+
+    #[test]
+    fn withdrawing_hiding_and_restoring_update_the_card() {
+        let mut b = Board::new();
+        let maria = person("e:1");
+        let f = conductor();
+        b.op(&f, r#"{"kind":"set_phase","phase":"raccolta"}"#)
+            .unwrap();
+        b.op(
+            &maria,
+            r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"a"}"#,
+        )
+        .unwrap();
+        b.op(
+            &maria,
+            r#"{"kind":"add_card","card_id":"c2","card_type":"bisogno","text":"b"}"#,
+        )
+        .unwrap();
+        b.now = 2000;
+        b.op(
+            &f,
+            r#"{"kind":"hide","card_id":"c1","reason":"dati personali"}"#,
+        )
+        .unwrap();
+        assert_eq!(b.state.cards["c1"].updated_at, 2000);
+        b.now = 3000;
+        b.op(&f, r#"{"kind":"restore","card_id":"c1"}"#).unwrap();
+        assert_eq!(b.state.cards["c1"].updated_at, 3000);
+        b.now = 4000;
+        b.op(&maria, r#"{"kind":"withdraw_card","card_id":"c2"}"#)
+            .unwrap();
+        assert_eq!(b.state.cards["c2"].updated_at, 4000);
+        assert_eq!(b.state.cards["c2"].created_at, 1000);
     }
 
     #[test]
