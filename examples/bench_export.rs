@@ -33,7 +33,9 @@ use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tavolo::domain::board::{self, Actor, ActorKind, BoardState, CarriedCard, Event, EventRecord};
+use tavolo::domain::board::{
+    self, Actor, ActorId, ActorKind, BoardState, CarriedCard, Event, EventRecord,
+};
 use tavolo::domain::cards::{CardContent, Indicator, Need, Plain, Proposal};
 use tavolo::export::outline::{Attendee, Outline, Session};
 use tavolo::export::prose::Prose;
@@ -194,7 +196,7 @@ impl Builder {
 
 fn person(n: u64) -> Actor {
     Actor {
-        id: format!("e:{n}"),
+        id: ActorId::Enrollment(n as i64),
         kind: ActorKind::Participant,
         name: format!("Persona {n}"),
         organisation: Some(format!("Comune di Esempio {}", n % 97)),
@@ -256,7 +258,7 @@ fn boards(entry: &Entry, n: usize) -> Vec<Session> {
     let w = &entry.workshop;
     let mut rng = Lcg(n as u64);
     let facilitator = Actor {
-        id: "a:1".into(),
+        id: ActorId::Account(1),
         kind: ActorKind::Facilitator,
         name: "Silvia De Aloe".into(),
         organisation: None,

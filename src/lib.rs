@@ -124,7 +124,7 @@ impl Tavolo {
         }
         let rooms = services::room::Rooms::new(store.clone(), catalogue.clone(), shutdown.clone());
         if store.backend == store::Backend::Postgres {
-            tasks.spawn(services::room::listen(
+            tasks.spawn(services::room::follow_other_instances(
                 config.database_url.clone(),
                 rooms.clone(),
                 shutdown.clone(),

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use common::{Browser, TestApp, WorkshopSpec};
 use serde_json::{Value, json};
-use tavolo::domain::board::{Actor, ActorKind, BoardState, Event, EventRecord};
+use tavolo::domain::board::{Actor, ActorId, ActorKind, BoardState, Event, EventRecord};
 use tavolo::domain::cards::{CardContent, Indicator, Need, Proposal};
 use tavolo::export::outline::{Attendee, Session};
 use tavolo::export::{DocType, Extent, Format, HiddenCards, Scope};
@@ -182,7 +182,7 @@ async fn fixture() -> Fixture {
 /// as events of the second meeting, as an old database or an import could hold them.
 async fn hostile_cards(fx: &Fixture) {
     let author = Actor {
-        id: "e:99".into(),
+        id: ActorId::Enrollment(99),
         kind: ActorKind::Participant,
         name: MARKUP.into(),
         organisation: Some(format!("Ente {ILLEGAL}")),
@@ -262,8 +262,7 @@ async fn hostile_cards(fx: &Fixture) {
             group_id: Some("g".into()),
         },
     });
-    let mut conn = fx.app.state.store.pool.acquire().await.unwrap();
-    tavolo::store::board::insert(&mut conn, fx.second, &events)
+    tavolo::store::board::append(&fx.app.state.store, fx.second, &events)
         .await
         .unwrap();
 }
@@ -826,14 +825,14 @@ fn snapshot_of_the_minutes_of_a_small_board() {
     ));
     let (module, meeting) = entry.workshop.meetings().next().unwrap();
     let maria = Actor {
-        id: "e:1".into(),
+        id: ActorId::Enrollment(1),
         kind: ActorKind::Participant,
         name: "Maria Rossi".into(),
         organisation: Some("Comune di Bergamo".into()),
         ambito: Some("Ambito di Bergamo".into()),
     };
     let silvia = Actor {
-        id: "a:1".into(),
+        id: ActorId::Account(1),
         kind: ActorKind::Facilitator,
         name: "Silvia De Aloe".into(),
         organisation: None,

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::Scope;
-use crate::domain::board::{self, Actor, ActorKind, BoardState, Card, CardState, Comment};
+use crate::domain::board::{self, Actor, ActorId, ActorKind, BoardState, Card, CardState, Comment};
 use crate::domain::cards::{CardContent, INDICATOR_TYPES};
 use crate::domain::dates;
 use crate::domain::workshop::{Meeting, Workshop};
@@ -578,7 +578,7 @@ fn participation(sessions: &[Session], ambito: Option<&str>) -> Participation {
     let mut roles: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     let mut people: Vec<i64> = Vec::new();
     let mut presences = 0;
-    let mut guests: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut guests: BTreeMap<String, Vec<ActorId>> = BTreeMap::new();
     for s in sessions {
         for a in &s.attendance {
             if let Some(f) = ambito {
@@ -616,8 +616,8 @@ fn participation(sessions: &[Session], ambito: Option<&str>) -> Participation {
                         .clone()
                         .unwrap_or_else(|| "Organizzazione non indicata".into());
                     let g = guests.entry(org).or_default();
-                    if !g.contains(&actor.id.as_str()) {
-                        g.push(actor.id.as_str());
+                    if !g.contains(&actor.id) {
+                        g.push(actor.id);
                     }
                 }
             }
@@ -696,7 +696,7 @@ topics = ["Governance"]
 
     pub fn person(n: i64, ambito: &str) -> Actor {
         Actor {
-            id: format!("e:{n}"),
+            id: ActorId::Enrollment(n),
             kind: ActorKind::Participant,
             name: format!("Persona {n}"),
             organisation: Some(format!("Comune {n}")),
@@ -706,7 +706,7 @@ topics = ["Governance"]
 
     pub fn facilitator() -> Actor {
         Actor {
-            id: "a:1".into(),
+            id: ActorId::Account(1),
             kind: ActorKind::Facilitator,
             name: "Silvia De Aloe".into(),
             organisation: None,

@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{DbError, Store};
+use super::{Backend, DbError, Store};
 use crate::domain::board::{Actor, EventRecord};
 
 /// Reads a meeting's events after `after_seq`, in order.
@@ -41,13 +41,78 @@ pub async fn events_after(
     Ok(out)
 }
 
+/// The PostgreSQL channel on which instances announce board writes to each other.
+const WRITES_CHANNEL: &str = "tavolo_board";
+
+/// Appends a batch of events as one transaction and, on PostgreSQL, tells the other instances
+/// in the same transaction (`NOTIFY`, payload `meeting:last_seq`; the events themselves are read
+/// from the table). Fails with a unique violation ([`is_conflict`]) if another instance took
+/// one of their `seq`s; then nothing was written.
+pub async fn append(store: &Store, meeting_id: i64, events: &[EventRecord]) -> Result<(), DbError> {
+    if store.backend == Backend::Sqlite && events.len() <= ROWS_PER_INSERT {
+        // One statement is one (implicit) transaction: a single round trip to the database
+        // thread instead of four (BEGIN, INSERT, COMMIT). Under load each round trip waited
+        // behind the fan-out of the previous event.
+        let mut conn = store.pool.acquire().await?;
+        return insert(&mut conn, meeting_id, events).await;
+    }
+    let mut tx = store.begin().await?;
+    insert(&mut tx, meeting_id, events).await?;
+    if store.backend == Backend::Postgres {
+        let last = events.last().map_or(0, |r| r.seq);
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(WRITES_CHANNEL)
+            .bind(format!("{meeting_id}:{last}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+/// Notices of board writes by other instances (PostgreSQL `LISTEN`).
+pub struct WriteNotices(sqlx::postgres::PgListener);
+
+/// What another instance did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteNotice {
+    /// It wrote events of this meeting.
+    Written { meeting_id: i64 },
+    /// The listening connection was lost and restored: notices sent meanwhile are lost (a known
+    /// property of `PgListener`), so anything may have been written.
+    MaybeMissed,
+}
+
+impl WriteNotices {
+    pub async fn connect(database_url: &str) -> Result<WriteNotices, DbError> {
+        let mut listener = sqlx::postgres::PgListener::connect(database_url).await?;
+        listener.listen(WRITES_CHANNEL).await?;
+        Ok(WriteNotices(listener))
+    }
+
+    /// The next notice (reconnects by itself after a lost connection).
+    pub async fn next(&mut self) -> Result<WriteNotice, DbError> {
+        loop {
+            match self.0.try_recv().await? {
+                None => return Ok(WriteNotice::MaybeMissed),
+                Some(n) => {
+                    let meeting = n.payload().split(':').next().and_then(|s| s.parse().ok());
+                    if let Some(meeting_id) = meeting {
+                        return Ok(WriteNotice::Written { meeting_id });
+                    }
+                    // Not one of ours: nothing to catch up with.
+                }
+            }
+        }
+    }
+}
+
 /// Rows per `INSERT`: a batch of 512 operations is a few statements, and the statement cache
 /// holds at most this many shapes.
-pub const ROWS_PER_INSERT: usize = 64;
+const ROWS_PER_INSERT: usize = 64;
 
 /// Appends events, several rows per statement; fails with a unique violation if another
 /// instance took one of their `seq`s.
-pub async fn insert(
+async fn insert(
     conn: &mut AnyConnection,
     meeting_id: i64,
     events: &[EventRecord],

@@ -140,6 +140,12 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Enrollmen
     .await
 }
 
+/// An enrollment by id, outside any transaction.
+pub async fn find(store: &Store, id: i64) -> Result<Option<EnrollmentRow>, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    by_id(&mut conn, id).await
+}
+
 /// Adds a private link (its hash) to an enrollment.
 pub async fn add_link(
     conn: &mut AnyConnection,

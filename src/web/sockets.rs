@@ -6,19 +6,21 @@ use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
+use crate::domain::board::ActorId;
+
 /// Most simultaneous connections of one person to one meeting (phone + laptop + spare tabs).
 pub const MAX_PER_PERSON: usize = 5;
 
 #[derive(Default)]
 pub struct Sockets {
     by_session: Mutex<HashMap<String, Vec<CancellationToken>>>,
-    per_person: Mutex<HashMap<(i64, String), usize>>,
+    per_person: Mutex<HashMap<(i64, ActorId), usize>>,
 }
 
 /// Held by a connection; releases its slot when dropped.
 pub struct Slot {
     sockets: Arc<Sockets>,
-    key: (i64, String),
+    key: (i64, ActorId),
 }
 
 impl Drop for Slot {
@@ -39,8 +41,8 @@ impl Drop for Slot {
 
 impl Sockets {
     /// Takes a connection slot for a person in a meeting, if under the cap.
-    pub fn take_slot(self: &Arc<Self>, meeting_id: i64, actor_id: &str) -> Option<Slot> {
-        let key = (meeting_id, actor_id.to_string());
+    pub fn take_slot(self: &Arc<Self>, meeting_id: i64, actor_id: ActorId) -> Option<Slot> {
+        let key = (meeting_id, actor_id);
         let mut m = self.per_person.lock().unwrap_or_else(|p| p.into_inner());
         let n = m.entry(key.clone()).or_default();
         if *n >= MAX_PER_PERSON {

@@ -1,0 +1,195 @@
+//! What participants do on the board — add, edit and withdraw their cards, comment, vote —
+//! within what the phase allows. Facilitators may do all of it at any time.
+
+use super::{Ctx, Refusal, check_id};
+use crate::domain::board::events::Event;
+use crate::domain::board::model::OnBehalf;
+use crate::domain::board::phases::Permission;
+use crate::domain::board::visibility::visible_to;
+use crate::domain::cards::CardContent;
+
+/// The longest comment, in characters.
+const MAX_COMMENT: usize = 2000;
+/// The longest name of a person a facilitator writes for.
+const MAX_ON_BEHALF_NAME: usize = 120;
+
+pub(super) fn add_card(
+    ctx: &Ctx,
+    card_id: String,
+    column: Option<String>,
+    anonymous: bool,
+    on_behalf_of: Option<OnBehalf>,
+    content: CardContent,
+) -> Result<Event, Refusal> {
+    let (state, actor) = (ctx.state, ctx.actor);
+    check_id(&card_id)?;
+    if state.cards.contains_key(&card_id) {
+        return Err(Refusal::new(
+            "duplicate_id",
+            "Esiste già un contributo con questo identificativo.",
+        ));
+    }
+    ctx.participant_may(Permission::AddCard)?;
+    let column = column.unwrap_or_else(|| content.card_type().to_string());
+    ctx.column_exists(&column)?;
+    if !state
+        .template
+        .columns
+        .iter()
+        .any(|c| c.card_type == content.card_type())
+    {
+        return Err(Refusal::new(
+            "invalid_type",
+            "Tipo di contributo non previsto in questa lavagna.",
+        ));
+    }
+    if anonymous && !state.anonymous_allowed && !actor.is_facilitator() {
+        return Err(Refusal::new(
+            "anonymous_off",
+            "Il conduttore non ha abilitato i contributi anonimi.",
+        ));
+    }
+    if on_behalf_of.is_some() {
+        ctx.facilitator_only()?;
+    }
+    let on_behalf_of = match on_behalf_of {
+        Some(mut o) => {
+            o.name = o.name.trim().to_string();
+            o.organisation = o
+                .organisation
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            if o.name.is_empty() || o.name.chars().count() > MAX_ON_BEHALF_NAME {
+                return Err(Refusal::new(
+                    "invalid",
+                    "Indica il nome della persona per cui scrivi.",
+                ));
+            }
+            Some(o)
+        }
+        None => None,
+    };
+    Ok(Event::CardAdded {
+        card_id,
+        column,
+        anonymous,
+        on_behalf_of,
+        revealed: !state.blind,
+        content: ctx.validate(content)?,
+    })
+}
+
+pub(super) fn edit_card(
+    ctx: &Ctx,
+    card_id: String,
+    content: CardContent,
+) -> Result<Event, Refusal> {
+    let card = ctx.active_card(&card_id)?;
+    if card.author.id != ctx.actor.id && !ctx.actor.is_facilitator() {
+        return Err(Refusal::new(
+            "not_author",
+            "Puoi modificare solo i tuoi contributi.",
+        ));
+    }
+    ctx.participant_may(Permission::EditOwnCard)?;
+    if content.card_type() != card.content.card_type() {
+        return Err(Refusal::new(
+            "invalid_type",
+            "Non si può cambiare il tipo di un contributo.",
+        ));
+    }
+    Ok(Event::CardEdited {
+        card_id,
+        content: ctx.validate(content)?,
+    })
+}
+
+pub(super) fn withdraw_card(ctx: &Ctx, card_id: String) -> Result<Event, Refusal> {
+    let card = ctx.active_card(&card_id)?;
+    if card.author.id != ctx.actor.id && !ctx.actor.is_facilitator() {
+        return Err(Refusal::new(
+            "not_author",
+            "Puoi ritirare solo i tuoi contributi.",
+        ));
+    }
+    ctx.participant_may(Permission::EditOwnCard)?;
+    Ok(Event::CardWithdrawn { card_id })
+}
+
+pub(super) fn vote(ctx: &Ctx, card_id: String) -> Result<Event, Refusal> {
+    let (state, actor) = (ctx.state, ctx.actor);
+    let card = ctx.active_card(&card_id)?;
+    if !visible_to(card, actor) {
+        return Err(Refusal::new("not_found", "Contributo non trovato."));
+    }
+    ctx.participant_may(Permission::Vote)?;
+    let budget = state.vote_budget(&state.phase);
+    if budget == 0 {
+        return Err(Refusal::new("phase", "In questa fase non si vota."));
+    }
+    if state.votes_spent(&state.phase, actor.id) >= budget {
+        return Err(Refusal::new(
+            "budget",
+            format!(
+                "Hai già usato tutti i tuoi {budget} voti di questa fase: togline uno per votare altro."
+            ),
+        ));
+    }
+    Ok(Event::Voted {
+        card_id,
+        phase: state.phase.clone(),
+    })
+}
+
+pub(super) fn unvote(ctx: &Ctx, card_id: String) -> Result<Event, Refusal> {
+    let (state, actor) = (ctx.state, ctx.actor);
+    let card = ctx.active_card(&card_id)?;
+    ctx.participant_may(Permission::Vote)?;
+    let mine = card.votes.get(&actor.id).copied().unwrap_or(0);
+    if mine == 0 || state.votes_spent(&state.phase, actor.id) == 0 {
+        return Err(Refusal::new(
+            "no_vote",
+            "Non hai voti da togliere da questo contributo in questa fase.",
+        ));
+    }
+    Ok(Event::Unvoted {
+        card_id,
+        phase: state.phase.clone(),
+    })
+}
+
+pub(super) fn comment(
+    ctx: &Ctx,
+    card_id: String,
+    comment_id: String,
+    text: String,
+) -> Result<Event, Refusal> {
+    check_id(&comment_id)?;
+    let card = ctx.active_card(&card_id)?;
+    if !visible_to(card, ctx.actor) {
+        return Err(Refusal::new("not_found", "Contributo non trovato."));
+    }
+    ctx.participant_may(Permission::Comment)?;
+    if card.comments.iter().any(|c| c.id == comment_id) {
+        return Err(Refusal::new("duplicate_id", "Commento già presente."));
+    }
+    let text: String = text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect();
+    if text.is_empty() {
+        return Err(Refusal::new("invalid", "Scrivi il testo del commento."));
+    }
+    if text.chars().count() > MAX_COMMENT {
+        return Err(Refusal::new(
+            "invalid",
+            "Commento troppo lungo (al massimo 2000 caratteri).",
+        ));
+    }
+    Ok(Event::Commented {
+        card_id,
+        comment_id,
+        text,
+    })
+}

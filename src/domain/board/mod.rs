@@ -1,0 +1,35 @@
+//! The board's event model, in one place.
+//!
+//! A board is the fold of its events: [`apply`] is the only way state changes, and the live
+//! room, the replay after a restart, the history page and the export all call it, so what the
+//! room saw is what the document says. A client sends an [`Op`]; [`decide`] checks it against
+//! the current state and the actor's rights and turns it into an [`Event`] (or refuses it with
+//! an Italian message); the room stores the event, then applies it. What each person may see
+//! of the state and of each event is decided in [`visibility`].
+//!
+//! - `actor.rs` — who acts ([`Actor`], [`ActorId`]);
+//! - `model.rs` — the state ([`BoardState`], [`Card`], themes, timer);
+//! - `phases.rs` — what each phase allows participants to do;
+//! - `ops.rs` — what clients ask ([`Op`]);
+//! - `decide/` — the rules that turn an operation into an event or a [`Refusal`];
+//! - `events.rs` — what happened ([`Event`]) and [`apply`];
+//! - `visibility.rs` — who sees what.
+
+mod actor;
+mod decide;
+mod events;
+mod model;
+mod ops;
+mod phases;
+pub mod visibility;
+
+pub use actor::{Actor, ActorId, ActorKind, NotAnActorId, anonymous_actor, nobody};
+pub use decide::{Refusal, decide};
+pub use events::{Event, EventRecord, apply};
+pub use model::{BoardState, Card, CardState, Comment, Group, OnBehalf, PhaseChange, Timer};
+pub use ops::{CarriedCard, Op, TimerAction};
+pub use phases::{Permission, phase_label, phase_rules};
+pub use visibility::view_for;
+
+#[cfg(test)]
+mod tests;

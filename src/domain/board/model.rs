@@ -1,0 +1,186 @@
+//! The board's state: cards, themes, votes, timer, phase — what the fold of the events
+//! ([`super::apply`]) produces and every screen and document shows.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::actor::{Actor, ActorId};
+use super::phases::phase_rules;
+use crate::domain::cards::CardContent;
+use crate::domain::workshop::BoardTemplate;
+
+/// Why a card is not shown on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CardState {
+    Active,
+    /// Withdrawn by its author.
+    Withdrawn,
+    /// Hidden by a facilitator, with the reason.
+    Hidden {
+        reason: String,
+        by: String,
+    },
+    /// Merged into another card (a duplicate).
+    Merged {
+        into: String,
+    },
+}
+
+/// A card on the board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: String,
+    /// Column (card kind) it currently sits in.
+    pub column: String,
+    pub content: CardContent,
+    pub author: Actor,
+    /// Entered by a facilitator for someone without a device: that person's name and body.
+    pub on_behalf_of: Option<OnBehalf>,
+    pub anonymous: bool,
+    pub state: CardState,
+    pub group: Option<String>,
+    /// Votes by voter id.
+    pub votes: BTreeMap<ActorId, u32>,
+    pub comments: Vec<Comment>,
+    /// False while the phase keeps new cards hidden until the facilitator reveals them.
+    pub revealed: bool,
+    pub created_seq: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Carried over from an earlier meeting: (meeting id, card id).
+    pub carried_from: Option<(i64, String)>,
+    /// Ids of the cards merged into this one.
+    pub merged: Vec<String>,
+}
+
+impl Card {
+    pub fn total_votes(&self) -> u32 {
+        self.votes.values().sum()
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.state == CardState::Active
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnBehalf {
+    pub name: String,
+    #[serde(default)]
+    pub organisation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: String,
+    pub author: Actor,
+    pub text: String,
+    pub at: i64,
+}
+
+/// A named theme grouping cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub title: String,
+    pub column: String,
+}
+
+/// The shared timer: every screen shows the same countdown from `ends_at` (server time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Timer {
+    Running { ends_at: i64, duration_ms: i64 },
+    Paused { remaining_ms: i64, duration_ms: i64 },
+}
+
+/// The whole board of one meeting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardState {
+    pub meeting_id: i64,
+    /// Last applied event.
+    pub seq: i64,
+    pub template: BoardTemplate,
+    pub phase: String,
+    pub locked: bool,
+    /// Whether participants may post anonymous cards.
+    pub anonymous_allowed: bool,
+    /// New cards stay hidden from other participants until revealed.
+    pub blind: bool,
+    /// Vote budget per person per phase, when a facilitator changed the default.
+    pub vote_budgets: BTreeMap<String, u32>,
+    /// Votes spent: phase → voter → count.
+    pub spent: BTreeMap<String, BTreeMap<ActorId, u32>>,
+    pub cards: BTreeMap<String, Card>,
+    pub card_order: Vec<String>,
+    pub groups: BTreeMap<String, Group>,
+    pub timer: Option<Timer>,
+    pub spotlight: Option<String>,
+    /// Guest join code, when a facilitator enabled one.
+    pub guest_code: Option<String>,
+    /// Phases that have been visited, in order (for the minutes).
+    pub history: Vec<PhaseChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseChange {
+    pub phase: String,
+    pub at: i64,
+    pub by: String,
+}
+
+impl BoardState {
+    /// An empty board for a meeting, from its template.
+    pub fn new(meeting_id: i64, template: BoardTemplate) -> BoardState {
+        let phase = template
+            .phases
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "raccolta".into());
+        BoardState {
+            meeting_id,
+            seq: 0,
+            template,
+            phase,
+            locked: false,
+            anonymous_allowed: false,
+            blind: false,
+            vote_budgets: BTreeMap::new(),
+            spent: BTreeMap::new(),
+            cards: BTreeMap::new(),
+            card_order: Vec::new(),
+            groups: BTreeMap::new(),
+            timer: None,
+            spotlight: None,
+            guest_code: None,
+            history: Vec::new(),
+        }
+    }
+
+    /// The vote budget per person in a phase.
+    pub fn vote_budget(&self, phase: &str) -> u32 {
+        self.vote_budgets
+            .get(phase)
+            .copied()
+            .unwrap_or(phase_rules(phase).1)
+    }
+
+    /// The votes a person has cast in a phase.
+    pub fn votes_spent(&self, phase: &str, voter: ActorId) -> u32 {
+        self.spent
+            .get(phase)
+            .and_then(|m| m.get(&voter))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The cards on the board that are shown (for counts and exports), in board order.
+    pub fn active_cards(&self) -> impl Iterator<Item = &Card> {
+        self.card_order
+            .iter()
+            .filter_map(|id| self.cards.get(id))
+            .filter(|c| c.is_active())
+    }
+}

@@ -1,0 +1,320 @@
+//! The event model end to end: operations decided and applied, as the room does.
+
+use super::*;
+use crate::domain::cards::CardContent;
+use crate::domain::workshop::BoardTemplate;
+
+fn template() -> BoardTemplate {
+    crate::catalog::default_board_template()
+}
+
+/// Enrolled participant number `n`, named after their id.
+fn person(n: i64) -> Actor {
+    Actor {
+        id: ActorId::Enrollment(n),
+        kind: ActorKind::Participant,
+        name: format!("e:{n}"),
+        organisation: Some("Comune di Lecco".into()),
+        ambito: None,
+    }
+}
+
+fn conductor() -> Actor {
+    Actor {
+        id: ActorId::Account(1),
+        kind: ActorKind::Facilitator,
+        name: "Silvia".into(),
+        organisation: None,
+        ambito: None,
+    }
+}
+
+struct Board {
+    state: BoardState,
+    /// The clock of the next operation.
+    now: i64,
+}
+
+impl Board {
+    fn new() -> Board {
+        Board {
+            state: BoardState::new(1, template()),
+            now: 1000,
+        }
+    }
+
+    fn op(&mut self, actor: &Actor, json: &str) -> Result<(), Refusal> {
+        let op: Op = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        let event = decide(&self.state, actor, op, &[], || "ABC123".into(), self.now)?;
+        let rec = EventRecord {
+            seq: self.state.seq + 1,
+            op_id: format!("op{}", self.state.seq + 1),
+            actor: actor.clone(),
+            at: self.now,
+            event,
+        };
+        // Events survive a round trip through their stored form.
+        let stored = serde_json::to_string(&rec).unwrap();
+        apply(&mut self.state, &serde_json::from_str(&stored).unwrap());
+        Ok(())
+    }
+}
+
+#[test]
+fn ops_use_the_flat_wire_format() {
+    let op: Op = serde_json::from_str(r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"Solitudine degli anziani","policy_area":"Anziani"}"#).unwrap();
+    let Op::AddCard {
+        content: CardContent::Bisogno(n),
+        ..
+    } = op
+    else {
+        panic!("{op:?}")
+    };
+    assert_eq!(n.policy_area.as_deref(), Some("Anziani"));
+    let op: Op = serde_json::from_str(r#"{"kind":"add_card","card_id":"c2","card_type":"indicatore","name":"Utenti SAD","baseline_value":"3","baseline_date":"2021-12-31"}"#).unwrap();
+    assert!(matches!(
+        op,
+        Op::AddCard {
+            content: CardContent::Indicatore(_),
+            ..
+        }
+    ));
+    assert!(serde_json::from_str::<Op>(r#"{"kind":"teleport"}"#).is_err());
+}
+
+#[test]
+fn phases_say_what_participants_may_do() {
+    let mut b = Board::new();
+    let maria = person(1);
+    let err = b
+        .op(
+            &maria,
+            r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"x"}"#,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "phase");
+    assert!(err.message.contains("Preparazione"));
+    assert_eq!(
+        b.op(&maria, r#"{"kind":"set_phase","phase":"raccolta"}"#)
+            .unwrap_err()
+            .code,
+        "forbidden"
+    );
+    b.op(&conductor(), r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    b.op(
+        &maria,
+        r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"Solitudine"}"#,
+    )
+    .unwrap();
+    b.op(&conductor(), r#"{"kind":"lock","locked":true}"#)
+        .unwrap();
+    assert_eq!(
+        b.op(
+            &maria,
+            r#"{"kind":"add_card","card_id":"c2","card_type":"bisogno","text":"y"}"#
+        )
+        .unwrap_err()
+        .code,
+        "locked"
+    );
+    b.op(&conductor(), r#"{"kind":"lock","locked":false}"#)
+        .unwrap();
+    // Only the author edits a card.
+    let luca = person(2);
+    assert_eq!(
+        b.op(
+            &luca,
+            r#"{"kind":"edit_card","card_id":"c1","card_type":"bisogno","text":"z"}"#
+        )
+        .unwrap_err()
+        .code,
+        "not_author"
+    );
+    b.op(&maria, r#"{"kind":"edit_card","card_id":"c1","card_type":"bisogno","text":"Solitudine degli anziani soli"}"#).unwrap();
+    assert_eq!(
+        b.state.cards["c1"].content.title(),
+        "Solitudine degli anziani soli"
+    );
+}
+
+#[test]
+fn votes_stay_within_the_budget_of_the_phase() {
+    let mut b = Board::new();
+    let maria = person(1);
+    b.op(&conductor(), r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    b.op(
+        &maria,
+        r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"a"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        b.op(&maria, r#"{"kind":"vote","card_id":"c1"}"#)
+            .unwrap_err()
+            .code,
+        "phase"
+    );
+    b.op(&conductor(), r#"{"kind":"set_phase","phase":"voto"}"#)
+        .unwrap();
+    b.op(
+        &conductor(),
+        r#"{"kind":"set_vote_budget","phase":"voto","budget":2}"#,
+    )
+    .unwrap();
+    b.op(&maria, r#"{"kind":"vote","card_id":"c1"}"#).unwrap();
+    b.op(&maria, r#"{"kind":"vote","card_id":"c1"}"#).unwrap();
+    let err = b
+        .op(&maria, r#"{"kind":"vote","card_id":"c1"}"#)
+        .unwrap_err();
+    assert_eq!(err.code, "budget");
+    b.op(&maria, r#"{"kind":"unvote","card_id":"c1"}"#).unwrap();
+    b.op(&maria, r#"{"kind":"vote","card_id":"c1"}"#).unwrap();
+    assert_eq!(b.state.cards["c1"].total_votes(), 2);
+}
+
+#[test]
+fn blind_cards_are_seen_by_their_author_and_facilitators_until_revealed() {
+    let mut b = Board::new();
+    let (maria, luca) = (person(1), person(2));
+    b.op(&conductor(), r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    b.op(&conductor(), r#"{"kind":"set_blind","blind":true}"#)
+        .unwrap();
+    b.op(
+        &maria,
+        r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"segreto"}"#,
+    )
+    .unwrap();
+    assert!(view_for(&b.state, &maria).cards.contains_key("c1"));
+    assert!(!view_for(&b.state, &luca).cards.contains_key("c1"));
+    assert!(view_for(&b.state, &conductor()).cards.contains_key("c1"));
+    b.op(&conductor(), r#"{"kind":"reveal"}"#).unwrap();
+    assert!(view_for(&b.state, &luca).cards.contains_key("c1"));
+}
+
+#[test]
+fn hide_merge_group_move_spotlight_and_timer() {
+    let mut b = Board::new();
+    let maria = person(1);
+    let f = conductor();
+    b.op(&f, r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    for id in ["c1", "c2", "c3"] {
+        b.op(
+            &maria,
+            &format!(
+                r#"{{"kind":"add_card","card_id":"{id}","card_type":"bisogno","text":"{id}"}}"#
+            ),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        b.op(
+            &maria,
+            r#"{"kind":"hide","card_id":"c3","reason":"fuori tema"}"#
+        )
+        .unwrap_err()
+        .code,
+        "forbidden"
+    );
+    b.op(
+        &f,
+        r#"{"kind":"hide","card_id":"c3","reason":"fuori tema"}"#,
+    )
+    .unwrap();
+    assert!(!view_for(&b.state, &maria).cards.contains_key("c3"));
+    b.op(&f, r#"{"kind":"restore","card_id":"c3"}"#).unwrap();
+    b.op(&f, r#"{"kind":"merge","into":"c1","cards":["c2"]}"#)
+        .unwrap();
+    assert_eq!(
+        b.state.cards["c2"].state,
+        CardState::Merged { into: "c1".into() }
+    );
+    assert_eq!(b.state.active_cards().count(), 2);
+    b.op(
+        &f,
+        r#"{"kind":"create_group","group_id":"g1","title":"Anziani soli","column":"bisogno"}"#,
+    )
+    .unwrap();
+    b.op(&f, r#"{"kind":"group","card_id":"c1","group_id":"g1"}"#)
+        .unwrap();
+    assert_eq!(b.state.cards["c1"].group.as_deref(), Some("g1"));
+    b.op(&f, r#"{"kind":"move","card_id":"c1","column":"proposta"}"#)
+        .unwrap();
+    assert_eq!(
+        b.state.cards["c1"].group, None,
+        "moving leaves the theme of the old column"
+    );
+    b.op(&f, r#"{"kind":"spotlight","card_id":"c3"}"#).unwrap();
+    assert_eq!(b.state.spotlight.as_deref(), Some("c3"));
+    b.op(&f, r#"{"kind":"timer","action":"start","seconds":300}"#)
+        .unwrap();
+    assert_eq!(
+        b.state.timer,
+        Some(Timer::Running {
+            ends_at: 301_000,
+            duration_ms: 300_000
+        })
+    );
+    b.op(&f, r#"{"kind":"timer","action":"pause"}"#).unwrap();
+    assert!(matches!(b.state.timer, Some(Timer::Paused { .. })));
+    assert_eq!(
+        b.op(&f, r#"{"kind":"timer","action":"start","seconds":0}"#)
+            .unwrap_err()
+            .code,
+        "invalid"
+    );
+}
+
+#[test]
+fn withdrawing_hiding_and_restoring_update_the_card() {
+    let mut b = Board::new();
+    let maria = person(1);
+    let f = conductor();
+    b.op(&f, r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    b.op(
+        &maria,
+        r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"a"}"#,
+    )
+    .unwrap();
+    b.op(
+        &maria,
+        r#"{"kind":"add_card","card_id":"c2","card_type":"bisogno","text":"b"}"#,
+    )
+    .unwrap();
+    b.now = 2000;
+    b.op(
+        &f,
+        r#"{"kind":"hide","card_id":"c1","reason":"dati personali"}"#,
+    )
+    .unwrap();
+    assert_eq!(b.state.cards["c1"].updated_at, 2000);
+    b.now = 3000;
+    b.op(&f, r#"{"kind":"restore","card_id":"c1"}"#).unwrap();
+    assert_eq!(b.state.cards["c1"].updated_at, 3000);
+    b.now = 4000;
+    b.op(&maria, r#"{"kind":"withdraw_card","card_id":"c2"}"#)
+        .unwrap();
+    assert_eq!(b.state.cards["c2"].updated_at, 4000);
+    assert_eq!(b.state.cards["c2"].created_at, 1000);
+}
+
+#[test]
+fn anonymous_cards_hide_their_author_from_others() {
+    let mut b = Board::new();
+    let (maria, luca) = (person(1), person(2));
+    b.op(&conductor(), r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    assert_eq!(b.op(&maria, r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"a","anonymous":true}"#).unwrap_err().code, "anonymous_off");
+    b.op(&conductor(), r#"{"kind":"set_anonymous","allowed":true}"#)
+        .unwrap();
+    b.op(
+        &maria,
+        r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"a","anonymous":true}"#,
+    )
+    .unwrap();
+    assert_eq!(view_for(&b.state, &luca).cards["c1"].author.name, "Anonimo");
+    assert_eq!(view_for(&b.state, &maria).cards["c1"].author.name, "e:1");
+}

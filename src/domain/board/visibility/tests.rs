@@ -1,0 +1,460 @@
+//! Who sees what, as tables: viewer kind × event kind × the card's flags (blind, anonymous,
+//! hidden), for the live events and for the board a viewer loads.
+
+use super::*;
+use crate::domain::board::{Op, apply, decide};
+
+fn actor(id: ActorId, kind: ActorKind, name: &str) -> Actor {
+    Actor {
+        id,
+        kind,
+        name: name.into(),
+        organisation: Some("Comune di Lecco".into()),
+        ambito: None,
+    }
+}
+
+/// The four kinds of viewer, the author always being `maria`.
+struct People {
+    facilitator: Actor,
+    maria: Actor,
+    luca: Actor,
+    guest: Actor,
+}
+
+fn people() -> People {
+    People {
+        facilitator: actor(ActorId::Account(1), ActorKind::Facilitator, "Silvia"),
+        maria: actor(ActorId::Enrollment(1), ActorKind::Participant, "Maria"),
+        luca: actor(ActorId::Enrollment(2), ActorKind::Participant, "Luca"),
+        guest: actor(ActorId::Guest(1), ActorKind::Guest, "Ospite"),
+    }
+}
+
+/// A board with a running session, ready for cards.
+struct Board {
+    state: BoardState,
+}
+
+impl Board {
+    fn new() -> Board {
+        let template = crate::catalog::default_board_template();
+        let mut b = Board {
+            state: BoardState::new(1, template),
+        };
+        let f = people().facilitator;
+        b.op(&f, r#"{"kind":"set_phase","phase":"raccolta"}"#);
+        b
+    }
+
+    /// Decides and applies an operation; returns the record and what the public could see of
+    /// the touched card before it.
+    fn op(&mut self, actor: &Actor, json: &str) -> (EventRecord, Option<bool>) {
+        let op: Op = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        let event = decide(&self.state, actor, op, &[], || "ABC234".into(), 1000)
+            .unwrap_or_else(|r| panic!("{json}: {r:?}"));
+        let rec = EventRecord {
+            seq: self.state.seq + 1,
+            op_id: format!("op{}", self.state.seq + 1),
+            actor: actor.clone(),
+            at: 1000,
+            event,
+        };
+        let before = card_was_public(&self.state, &rec.event);
+        apply(&mut self.state, &rec);
+        (rec, before)
+    }
+
+    fn add(&mut self, author: &Actor, id: &str, extra: &str) {
+        self.op(
+            author,
+            &format!(
+                r#"{{"kind":"add_card","card_id":"{id}","card_type":"bisogno","text":"Bisogno {id}"{extra}}}"#
+            ),
+        );
+    }
+}
+
+/// What one viewer receives of one event.
+#[derive(Debug, PartialEq)]
+enum Got {
+    Full,
+    AsIs,
+    Anonymised,
+    VoteCounted,
+    Redacted,
+    Removed,
+    /// Cards revealed: how many.
+    Revealed(usize),
+}
+
+fn received(after: &BoardState, rec: &EventRecord, before: Option<bool>, viewer: &Actor) -> Got {
+    if FullAudience::of(after, rec, before).includes(viewer) {
+        return Got::Full;
+    }
+    match public_event(after, rec, before) {
+        PublicEvent::AsIs => Got::AsIs,
+        PublicEvent::Anonymised => Got::Anonymised,
+        PublicEvent::VoteCounted => Got::VoteCounted,
+        PublicEvent::Redacted => Got::Redacted,
+        PublicEvent::CardRemoved { .. } => Got::Removed,
+        PublicEvent::CardsRevealed { cards } => Got::Revealed(cards.len()),
+    }
+}
+
+/// One row: a board prepared by `setup`, an operation by `who`, what each viewer receives
+/// (facilitator, the author Maria, another participant Luca, a guest).
+struct Row {
+    case: &'static str,
+    setup: fn(&mut Board, &People),
+    who: fn(&People) -> &Actor,
+    op: &'static str,
+    expect: [Got; 4],
+}
+
+fn by_facilitator(p: &People) -> &Actor {
+    &p.facilitator
+}
+fn by_maria(p: &People) -> &Actor {
+    &p.maria
+}
+fn by_luca(p: &People) -> &Actor {
+    &p.luca
+}
+fn nothing(_: &mut Board, _: &People) {}
+fn card(b: &mut Board, p: &People) {
+    b.add(&p.maria, "c1", "");
+}
+fn blind_card(b: &mut Board, p: &People) {
+    b.op(&p.facilitator, r#"{"kind":"set_blind","blind":true}"#);
+    b.add(&p.maria, "c1", "");
+}
+fn anonymous_card(b: &mut Board, p: &People) {
+    b.op(&p.facilitator, r#"{"kind":"set_anonymous","allowed":true}"#);
+    b.add(&p.maria, "c1", r#","anonymous":true"#);
+}
+fn hidden_card(b: &mut Board, p: &People) {
+    card(b, p);
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"hide","card_id":"c1","reason":"dati personali"}"#,
+    );
+}
+fn voting(b: &mut Board, p: &People) {
+    card(b, p);
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"voto"}"#);
+}
+fn allow_anonymous(b: &mut Board, p: &People) {
+    b.op(&p.facilitator, r#"{"kind":"set_anonymous","allowed":true}"#);
+}
+fn blind(b: &mut Board, p: &People) {
+    b.op(&p.facilitator, r#"{"kind":"set_blind","blind":true}"#);
+}
+
+#[test]
+fn each_viewer_receives_what_the_rules_allow_of_each_event() {
+    use Got::*;
+    let add = r#"{"kind":"add_card","card_id":"c9","card_type":"bisogno","text":"Nuovo"}"#;
+    let add_anonymous = r#"{"kind":"add_card","card_id":"c9","card_type":"bisogno","text":"Nuovo","anonymous":true}"#;
+    let edit = r#"{"kind":"edit_card","card_id":"c1","card_type":"bisogno","text":"Modificato"}"#;
+    let comment = r#"{"kind":"comment","card_id":"c1","comment_id":"k1","text":"Sono d'accordo"}"#;
+    let hide = r#"{"kind":"hide","card_id":"c1","reason":"dati personali"}"#;
+    let rows = [
+        Row {
+            case: "a card added",
+            setup: nothing,
+            who: by_maria,
+            op: add,
+            expect: [Full, Full, AsIs, AsIs],
+        },
+        Row {
+            case: "a card added while blind",
+            setup: blind,
+            who: by_maria,
+            op: add,
+            expect: [Full, Full, Redacted, Redacted],
+        },
+        Row {
+            case: "an anonymous card added",
+            setup: allow_anonymous,
+            who: by_maria,
+            op: add_anonymous,
+            expect: [Full, Full, Anonymised, Anonymised],
+        },
+        Row {
+            case: "a visible card edited",
+            setup: card,
+            who: by_maria,
+            op: edit,
+            expect: [Full, Full, AsIs, AsIs],
+        },
+        Row {
+            case: "an anonymous card edited",
+            setup: anonymous_card,
+            who: by_maria,
+            op: edit,
+            expect: [Full, Full, Anonymised, Anonymised],
+        },
+        Row {
+            case: "a blind card edited by its author",
+            setup: blind_card,
+            who: by_maria,
+            op: edit,
+            expect: [Full, Full, Redacted, Redacted],
+        },
+        Row {
+            case: "a visible card withdrawn",
+            setup: card,
+            who: by_maria,
+            op: r#"{"kind":"withdraw_card","card_id":"c1"}"#,
+            expect: [Full, Full, AsIs, AsIs],
+        },
+        Row {
+            case: "a comment on a visible card",
+            setup: card,
+            who: by_luca,
+            op: comment,
+            expect: [Full, AsIs, Full, AsIs],
+        },
+        Row {
+            case: "a comment by a facilitator on a blind card",
+            setup: blind_card,
+            who: by_facilitator,
+            op: comment,
+            expect: [Full, Full, Redacted, Redacted],
+        },
+        Row {
+            case: "a vote",
+            setup: voting,
+            who: by_luca,
+            op: r#"{"kind":"vote","card_id":"c1"}"#,
+            expect: [Full, VoteCounted, Full, VoteCounted],
+        },
+        Row {
+            case: "a visible card hidden",
+            setup: card,
+            who: by_facilitator,
+            op: hide,
+            expect: [Full, Removed, Removed, Removed],
+        },
+        Row {
+            case: "a blind card hidden",
+            setup: blind_card,
+            who: by_facilitator,
+            op: hide,
+            expect: [Full, Full, Redacted, Redacted],
+        },
+        Row {
+            case: "a hidden card restored",
+            setup: hidden_card,
+            who: by_facilitator,
+            op: r#"{"kind":"restore","card_id":"c1"}"#,
+            expect: [Full, Full, Revealed(1), Revealed(1)],
+        },
+        Row {
+            case: "blind cards revealed",
+            setup: blind_card,
+            who: by_facilitator,
+            op: r#"{"kind":"reveal"}"#,
+            expect: [Full, Revealed(1), Revealed(1), Revealed(1)],
+        },
+        Row {
+            case: "a visible card spotlighted",
+            setup: card,
+            who: by_facilitator,
+            op: r#"{"kind":"spotlight","card_id":"c1"}"#,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "a blind card spotlighted",
+            setup: blind_card,
+            who: by_facilitator,
+            op: r#"{"kind":"spotlight","card_id":"c1"}"#,
+            expect: [Full, Full, Redacted, Redacted],
+        },
+        Row {
+            case: "a guest code enabled",
+            setup: nothing,
+            who: by_facilitator,
+            op: r#"{"kind":"set_guest_code","enabled":true}"#,
+            expect: [Full, Redacted, Redacted, Redacted],
+        },
+        Row {
+            case: "a phase opened",
+            setup: nothing,
+            who: by_facilitator,
+            op: r#"{"kind":"set_phase","phase":"voto"}"#,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+    ];
+    for row in rows {
+        let p = people();
+        let mut b = Board::new();
+        (row.setup)(&mut b, &p);
+        let (rec, before) = b.op((row.who)(&p), row.op);
+        let viewers = [&p.facilitator, &p.maria, &p.luca, &p.guest];
+        let got: Vec<Got> = viewers
+            .iter()
+            .map(|v| received(&b.state, &rec, before, v))
+            .collect();
+        assert_eq!(got, row.expect, "{}", row.case);
+    }
+}
+
+#[test]
+fn public_frames_name_nobody_they_should_not() {
+    let p = people();
+    let mut b = Board::new();
+    anonymous_card(&mut b, &p);
+    let (rec, before) = b.op(
+        &p.maria,
+        r#"{"kind":"edit_card","card_id":"c1","card_type":"bisogno","text":"Di nuovo"}"#,
+    );
+    let public = public_event(&b.state, &rec, before);
+    let (actor, event) = public.shown(&rec);
+    let actor = serde_json::to_value(&actor).unwrap();
+    assert_eq!(actor["id"], "anonimo");
+    assert_eq!(actor["name"], "Anonimo");
+    assert_eq!(serde_json::to_value(&event).unwrap()["kind"], "card_edited");
+
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"voto"}"#);
+    let (rec, before) = b.op(&p.luca, r#"{"kind":"vote","card_id":"c1"}"#);
+    let public = public_event(&b.state, &rec, before);
+    let actor = serde_json::to_value(public.shown(&rec).0).unwrap();
+    assert_eq!(
+        actor,
+        serde_json::json!({"id": "*", "kind": "participant", "name": ""})
+    );
+
+    let (rec, before) = b.op(
+        &p.facilitator,
+        r#"{"kind":"hide","card_id":"c1","reason":"dati personali di un utente"}"#,
+    );
+    let public = public_event(&b.state, &rec, before);
+    let (actor, event) = public.shown(&rec);
+    assert_eq!(
+        serde_json::to_value(&actor).unwrap(),
+        serde_json::json!({"id": "*"})
+    );
+    let event = serde_json::to_value(&event).unwrap();
+    assert_eq!(
+        event,
+        serde_json::json!({"kind": "card_removed", "card_id": "c1"}),
+        "the reason stays with the facilitators"
+    );
+}
+
+#[test]
+fn revealed_cards_reach_the_public_as_the_public_sees_them() {
+    let p = people();
+    let mut b = Board::new();
+    b.op(&p.facilitator, r#"{"kind":"set_blind","blind":true}"#);
+    b.op(&p.facilitator, r#"{"kind":"set_anonymous","allowed":true}"#);
+    b.add(&p.maria, "c1", r#","anonymous":true"#);
+    let (rec, before) = b.op(&p.facilitator, r#"{"kind":"reveal"}"#);
+    let PublicEvent::CardsRevealed { cards } = public_event(&b.state, &rec, before) else {
+        panic!("a reveal is sent as the cards revealed")
+    };
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0].author.id, ActorId::Anonymous);
+    assert_eq!(cards[0].author.name, "Anonimo");
+}
+
+/// The state a viewer loads: which cards, under which author, with which votes.
+#[test]
+fn each_viewer_loads_the_board_the_rules_allow() {
+    let p = people();
+    let mut b = Board::new();
+    b.op(&p.facilitator, r#"{"kind":"set_anonymous","allowed":true}"#);
+    b.add(&p.maria, "visible", "");
+    b.add(&p.maria, "anonymous", r#","anonymous":true"#);
+    b.add(&p.maria, "hidden", "");
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"hide","card_id":"hidden","reason":"fuori tema"}"#,
+    );
+    b.add(&p.maria, "withdrawn", "");
+    b.op(
+        &p.maria,
+        r#"{"kind":"withdraw_card","card_id":"withdrawn"}"#,
+    );
+    b.add(&p.maria, "merged", "");
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"merge","into":"visible","cards":["merged"]}"#,
+    );
+    b.op(&p.facilitator, r#"{"kind":"set_blind","blind":true}"#);
+    b.add(&p.maria, "blind", "");
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"voto"}"#);
+    b.op(&p.luca, r#"{"kind":"vote","card_id":"visible"}"#);
+    b.op(&p.maria, r#"{"kind":"vote","card_id":"visible"}"#);
+    b.op(&p.maria, r#"{"kind":"vote","card_id":"visible"}"#);
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"set_guest_code","enabled":true}"#,
+    );
+
+    // (card, facilitator, maria = author, luca, guest): visible?
+    let table = [
+        ("visible", [true, true, true, true]),
+        ("anonymous", [true, true, true, true]),
+        ("hidden", [true, false, false, false]),
+        ("withdrawn", [true, false, false, false]),
+        ("merged", [true, false, false, false]),
+        ("blind", [true, true, false, false]),
+    ];
+    let viewers = [&p.facilitator, &p.maria, &p.luca, &p.guest];
+    for (card, expected) in table {
+        for (viewer, visible) in viewers.iter().zip(expected) {
+            let view = view_for(&b.state, viewer);
+            assert_eq!(
+                view.cards.contains_key(card),
+                visible,
+                "{card} seen by {}",
+                viewer.name
+            );
+            assert_eq!(
+                view.card_order.iter().any(|c| c == card),
+                visible,
+                "{card} in the order of {}",
+                viewer.name
+            );
+        }
+    }
+
+    // Anonymous authors: named to facilitators and to themselves only.
+    let author_seen_by = |v: &Actor| view_for(&b.state, v).cards["anonymous"].author.name.clone();
+    assert_eq!(author_seen_by(&p.facilitator), "Maria");
+    assert_eq!(author_seen_by(&p.maria), "Maria");
+    assert_eq!(author_seen_by(&p.luca), "Anonimo");
+    assert_eq!(author_seen_by(&p.guest), "Anonimo");
+
+    // Votes: named to facilitators, one's own by id, the others' counted under `*`.
+    let votes_seen_by = |v: &Actor| view_for(&b.state, v).cards["visible"].votes.clone();
+    assert_eq!(votes_seen_by(&p.facilitator).len(), 2);
+    let maria = votes_seen_by(&p.maria);
+    assert_eq!(maria[&ActorId::Enrollment(1)], 2);
+    assert_eq!(maria[&ActorId::Others], 1);
+    let guest = votes_seen_by(&p.guest);
+    assert_eq!(guest.len(), 1);
+    assert_eq!(guest[&ActorId::Others], 3);
+    assert_eq!(
+        view_for(&b.state, &p.luca).spent["voto"].len(),
+        1,
+        "one sees only one's own spent votes"
+    );
+
+    // The guest code: staff only.
+    assert!(view_for(&b.state, &p.facilitator).guest_code.is_some());
+    for v in [&p.maria, &p.luca, &p.guest] {
+        assert!(view_for(&b.state, v).guest_code.is_none());
+    }
+
+    // Whose view is their own.
+    assert!(has_own(&b.state, p.maria.id));
+    assert!(
+        has_own(&b.state, p.luca.id),
+        "a vote is something of one's own"
+    );
+    assert!(!has_own(&b.state, p.guest.id));
+}

@@ -1,0 +1,236 @@
+//! The board's use cases outside the live room: who joins a meeting's board as whom, guests
+//! joining with the meeting's code, carrying cards over from an earlier meeting, the history.
+
+use crate::domain::access::{AccountRole, Action, Principal};
+use crate::domain::board::{Actor, ActorId, ActorKind, CarriedCard, EventRecord, Op, Refusal};
+use crate::domain::enrollment::Status;
+use crate::services::accounts;
+use crate::services::catalogue::{Catalogue, MeetingRef};
+use crate::services::room::{OpError, Rooms};
+use crate::store::{self, DbError, Store};
+
+/// Why someone may not join a board.
+#[derive(Debug)]
+pub enum Denied {
+    /// Nobody is signed in, or their enrollment no longer exists.
+    NotSignedIn,
+    /// Signed in, but not for this board: the Italian reason.
+    Forbidden(&'static str),
+    Store(DbError),
+}
+
+impl From<DbError> for Denied {
+    fn from(e: DbError) -> Denied {
+        Denied::Store(e)
+    }
+}
+
+/// Who is asking, as the session knows them.
+pub struct Asking<'a> {
+    pub principal: &'a Principal,
+    /// The name of a staff account or a guest.
+    pub name: Option<&'a str>,
+    /// The body a guest declared.
+    pub organisation: Option<&'a str>,
+}
+
+/// The board identity of whoever asks, for one meeting: a confirmed participant of its
+/// workshop, a guest of this meeting, or staff who run the workshop. Anyone else is refused.
+pub async fn actor_for(
+    store: &Store,
+    asking: Asking<'_>,
+    m: &MeetingRef<'_>,
+) -> Result<Actor, Denied> {
+    match asking.principal {
+        Principal::Anonymous => Err(Denied::NotSignedIn),
+        Principal::Participant {
+            enrollment_id,
+            workshop_id,
+        } => {
+            if *workshop_id != m.entry.id {
+                return Err(Denied::Forbidden(
+                    "Questa lavagna è di un altro laboratorio.",
+                ));
+            }
+            let row = store::enrollments::find(store, *enrollment_id)
+                .await?
+                .ok_or(Denied::NotSignedIn)?;
+            if row.status() != Status::Confirmed {
+                return Err(Denied::Forbidden(
+                    "La lavagna è riservata a chi ha l'iscrizione confermata.",
+                ));
+            }
+            Ok(Actor {
+                id: ActorId::Enrollment(*enrollment_id),
+                kind: ActorKind::Participant,
+                name: row.name,
+                organisation: Some(row.ente),
+                ambito: row.ambito,
+            })
+        }
+        Principal::Guest {
+            guest_id,
+            meeting_id,
+        } => {
+            if *meeting_id != m.entry.meeting_id(&m.meeting.key) {
+                return Err(Denied::Forbidden(
+                    "Il codice ospite vale solo per il suo incontro.",
+                ));
+            }
+            Ok(Actor {
+                id: ActorId::Guest(*guest_id),
+                kind: ActorKind::Guest,
+                name: asking.name.unwrap_or_default().to_string(),
+                organisation: asking.organisation.map(str::to_string),
+                ambito: None,
+            })
+        }
+        Principal::Account { id, role, .. } => {
+            if !asking.principal.may(Action::RunMeeting(m.entry.id)) {
+                return Err(Denied::Forbidden("Non conduci questo laboratorio."));
+            }
+            Ok(Actor {
+                id: ActorId::Account(*id),
+                kind: match role {
+                    AccountRole::Organiser => ActorKind::Organiser,
+                    AccountRole::Facilitator => ActorKind::Facilitator,
+                },
+                name: asking.name.unwrap_or_default().to_string(),
+                organisation: None,
+                ambito: None,
+            })
+        }
+    }
+}
+
+/// Why a guest could not join.
+#[derive(Debug)]
+pub enum GuestRefused {
+    /// No code is active for this meeting.
+    NoCode,
+    /// The code typed is not the meeting's.
+    WrongCode,
+    Store(DbError),
+    /// The meeting's board could not be opened.
+    Unavailable,
+}
+
+/// A guest joins a meeting with the code shown in the room: checks the code, records the guest
+/// and opens a session for them. Returns the raw session token (for the cookie).
+pub async fn join_as_guest(
+    store: &Store,
+    rooms: &Rooms,
+    meeting_id: i64,
+    code: &str,
+    name: &str,
+    organisation: &str,
+) -> Result<String, GuestRefused> {
+    check_guest_code(rooms, meeting_id, code).await?;
+    let guest_id = store::board::create_guest(store, meeting_id, name, Some(organisation))
+        .await
+        .map_err(GuestRefused::Store)?;
+    let (raw, hash) = crate::secret::new_token();
+    store::accounts::create_guest_session(store, &hash, guest_id, accounts::SESSION_TTL_MS)
+        .await
+        .map_err(GuestRefused::Store)?;
+    Ok(raw)
+}
+
+/// Whether `typed` is the meeting's active guest code (compared in constant time).
+pub async fn check_guest_code(
+    rooms: &Rooms,
+    meeting_id: i64,
+    typed: &str,
+) -> Result<(), GuestRefused> {
+    let room = rooms
+        .get(meeting_id)
+        .await
+        .map_err(|_| GuestRefused::Unavailable)?;
+    let current = room.state().await.and_then(|s| s.guest_code);
+    let typed = typed.trim().to_uppercase();
+    match &current {
+        None => Err(GuestRefused::NoCode),
+        Some(code) if !crate::secret::same(code, &typed) => Err(GuestRefused::WrongCode),
+        _ => Ok(()),
+    }
+}
+
+/// Turns a carry-over by card ids into the cards themselves, read from the earlier meeting's
+/// board: only cards still on that board, only from an earlier meeting of the same workshop.
+/// The server fills in content and authors, so a client cannot invent them. Other operations
+/// pass through.
+pub async fn resolve_carry_over(
+    catalogue: &Catalogue,
+    rooms: &Rooms,
+    meeting_id: i64,
+    op: Op,
+) -> Result<Op, OpError> {
+    let Op::CarryOver {
+        from_meeting,
+        cards,
+    } = op
+    else {
+        return Ok(op);
+    };
+    let refuse = |m: &str| OpError::Refused(Refusal::new("invalid", m));
+    let (Some(here), Some(there)) = (
+        catalogue.meeting(meeting_id),
+        catalogue.meeting(from_meeting),
+    ) else {
+        return Err(refuse("Incontro di provenienza non trovato."));
+    };
+    if here.entry.id != there.entry.id
+        || from_meeting == meeting_id
+        || there.meeting.date > here.meeting.date
+    {
+        return Err(refuse(
+            "Si possono riportare solo contributi di un incontro precedente dello stesso laboratorio.",
+        ));
+    }
+    let source = rooms
+        .get(from_meeting)
+        .await
+        .map_err(|_| OpError::Unavailable)?;
+    let source = source.state().await.ok_or(OpError::Unavailable)?;
+    let columns = here
+        .entry
+        .workshop
+        .board_template(here.meeting)
+        .map(|t| t.columns.clone())
+        .unwrap_or_default();
+    let mut carried = Vec::new();
+    for id in cards {
+        let card = source
+            .cards
+            .get(&id)
+            .filter(|c| c.is_active())
+            .ok_or_else(|| {
+                refuse(&format!(
+                    "Il contributo {id} non è sulla lavagna di quell'incontro."
+                ))
+            })?;
+        // A card whose column this board lacks goes to the column of its kind.
+        let column = if columns.iter().any(|c| c.card_type == card.column) {
+            card.column.clone()
+        } else {
+            card.content.card_type().to_string()
+        };
+        carried.push(CarriedCard {
+            from_card: id.clone(),
+            card_id: format!("m{from_meeting}-{id}").chars().take(64).collect(),
+            column,
+            content: card.content.clone(),
+            author: card.author.clone(),
+            anonymous: card.anonymous,
+        });
+    }
+    Ok(Op::CarryOverCards {
+        from_meeting,
+        cards: carried,
+    })
+}
+
+/// Every event of a meeting's board, in order (for the history page).
+pub async fn events(store: &Store, meeting_id: i64) -> Result<Vec<EventRecord>, DbError> {
+    store::board::events_after(store, meeting_id, 0).await
+}

@@ -1,0 +1,322 @@
+//! Live rooms: one task per active meeting owns the board's state, decides operations in
+//! arrival order, writes them as events (several operations per transaction under load),
+//! commits, then acks and broadcasts. Each event is serialised once per audience (full for
+//! facilitators and whoever may see it whole, public for everyone else: the rules are in
+//! [`crate::domain::board::visibility`]) and the same bytes fan out to every connection through
+//! a broadcast channel; a connection that falls behind is told to resync.
+//!
+//! - `mod.rs` — the rooms of this instance and the handle on one room;
+//! - `task.rs` — the room itself: its loop, batches, commits, catch-up with other instances;
+//! - `frames.rs` — what leaves a room: event, welcome and presence frames.
+
+mod frames;
+mod task;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+pub use frames::{Broadcast, Frame};
+
+use crate::domain::board::{Actor, BoardState, Op, Refusal, apply};
+use crate::domain::workshop::BoardTemplate;
+use crate::services::catalogue::Catalogue;
+use crate::store::{self, Store};
+
+/// Frames buffered per connection before it is told to resync.
+pub const CONNECTION_BUFFER: usize = 4096;
+
+/// A connection as the room knows it.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub id: u64,
+    pub actor: Actor,
+    /// Projector: sees everything a facilitator sees, sends nothing, not in presence.
+    pub read_only: bool,
+}
+
+/// What a new connection receives.
+pub struct Joined {
+    pub welcome: axum::extract::ws::Utf8Bytes,
+    pub missed: Vec<Frame>,
+    pub rx: broadcast::Receiver<Frame>,
+}
+
+/// Why an operation was not applied.
+#[derive(Debug, Clone)]
+pub enum OpError {
+    Refused(Refusal),
+    /// Storage failed: nothing was written; the client keeps the operation and retries.
+    Unavailable,
+}
+
+/// Why a room cannot be opened.
+#[derive(Debug)]
+pub enum RoomError {
+    /// No meeting of the catalogue has this id.
+    UnknownMeeting,
+    /// The board could not be read from the database.
+    Store(store::DbError),
+}
+
+impl From<store::DbError> for RoomError {
+    fn from(e: store::DbError) -> RoomError {
+        RoomError::Store(e)
+    }
+}
+
+enum Cmd {
+    Op {
+        actor: Actor,
+        op_id: String,
+        op: Op,
+        reply: oneshot::Sender<Result<i64, OpError>>,
+    },
+    Join {
+        conn: Connection,
+        last_seq: i64,
+        reply: oneshot::Sender<Joined>,
+    },
+    Leave {
+        conn_id: u64,
+    },
+    State {
+        reply: oneshot::Sender<BoardState>,
+    },
+    Presence {
+        reply: oneshot::Sender<(usize, Vec<Value>)>,
+    },
+    /// Another instance wrote events (PostgreSQL NOTIFY): read them from the table.
+    CatchUp,
+}
+
+/// Handle on a running room.
+#[derive(Clone)]
+pub struct RoomHandle {
+    tx: mpsc::Sender<Cmd>,
+}
+
+impl RoomHandle {
+    pub async fn op(&self, actor: Actor, op_id: String, op: Op) -> Result<i64, OpError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Cmd::Op {
+                actor,
+                op_id,
+                op,
+                reply,
+            })
+            .await
+            .map_err(|_| OpError::Unavailable)?;
+        rx.await.map_err(|_| OpError::Unavailable)?
+    }
+
+    pub async fn join(&self, conn: Connection, last_seq: i64) -> Option<Joined> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Cmd::Join {
+                conn,
+                last_seq,
+                reply,
+            })
+            .await
+            .ok()?;
+        rx.await.ok()
+    }
+
+    pub fn leave(&self, conn_id: u64) {
+        // Best effort: a room that is gone has nobody to forget.
+        let _ = self.tx.try_send(Cmd::Leave { conn_id });
+    }
+
+    /// The people connected now: their number and the first 300 by name.
+    pub async fn presence(&self) -> Option<(usize, Vec<Value>)> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Cmd::Presence { reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub async fn state(&self) -> Option<BoardState> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Cmd::State { reply }).await.ok()?;
+        rx.await.ok()
+    }
+}
+
+/// All rooms of this instance.
+#[derive(Clone)]
+pub struct Rooms {
+    inner: Arc<RoomsInner>,
+}
+
+struct RoomsInner {
+    store: Store,
+    catalogue: Arc<Catalogue>,
+    rooms: Mutex<HashMap<i64, RoomHandle>>,
+    shutdown: CancellationToken,
+}
+
+impl Rooms {
+    pub fn new(store: Store, catalogue: Arc<Catalogue>, shutdown: CancellationToken) -> Rooms {
+        Rooms {
+            inner: Arc::new(RoomsInner {
+                store,
+                catalogue,
+                rooms: Mutex::new(HashMap::new()),
+                shutdown,
+            }),
+        }
+    }
+
+    /// The room of a meeting, started (and replayed from the database) on first use.
+    pub async fn get(&self, meeting_id: i64) -> Result<RoomHandle, RoomError> {
+        if let Some(h) = self.running(meeting_id) {
+            return Ok(h);
+        }
+        let Some(m) = self.inner.catalogue.meeting(meeting_id) else {
+            return Err(RoomError::UnknownMeeting);
+        };
+        let template = m
+            .entry
+            .workshop
+            .board_template(m.meeting)
+            .cloned()
+            .unwrap_or_else(crate::catalog::default_board_template);
+        let policy_areas = m.entry.workshop.policy_areas.clone();
+        let (state, ops) = load(&self.inner.store, meeting_id, template, i64::MAX).await?;
+        let mut rooms = self.inner.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        // Another request may have started it while we replayed.
+        if let Some(h) = rooms.get(&meeting_id) {
+            if !h.tx.is_closed() {
+                return Ok(h.clone());
+            }
+        }
+        let (tx, rx) = mpsc::channel(8192);
+        let (btx, _) = broadcast::channel(CONNECTION_BUFFER);
+        let room = task::Room::new(self.inner.store.clone(), policy_areas, state, ops, btx);
+        rooms_runtime().spawn(room.run(rx, self.inner.shutdown.clone()));
+        let handle = RoomHandle { tx };
+        rooms.insert(meeting_id, handle.clone());
+        Ok(handle)
+    }
+
+    fn running(&self, meeting_id: i64) -> Option<RoomHandle> {
+        let rooms = self.inner.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        rooms
+            .get(&meeting_id)
+            .filter(|h| !h.tx.is_closed())
+            .cloned()
+    }
+
+    /// Tells a running room that other instances wrote events.
+    pub fn catch_up(&self, meeting_id: i64) {
+        if let Some(h) = self
+            .inner
+            .rooms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&meeting_id)
+        {
+            let _ = h.tx.try_send(Cmd::CatchUp);
+        }
+    }
+
+    pub fn catch_up_all(&self) {
+        for h in self
+            .inner
+            .rooms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            let _ = h.tx.try_send(Cmd::CatchUp);
+        }
+    }
+}
+
+/// Rooms run on a thread of their own. A room's round trips to the database then resume as
+/// soon as the database answers; on the request workers each of them waited behind the
+/// fan-out of the previous event to a thousand connections (several milliseconds per hop).
+fn rooms_runtime() -> tokio::runtime::Handle {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the rooms' runtime starts");
+            let handle = runtime.handle().clone();
+            std::thread::Builder::new()
+                .name("tavolo-rooms".into())
+                .spawn(move || runtime.block_on(std::future::pending::<()>()))
+                .expect("the rooms' thread starts");
+            handle
+        })
+        .clone()
+}
+
+/// The board of a meeting as the fold of its stored events (also used without a live room, e.g.
+/// by `tavolo export`).
+pub async fn replay(
+    store: &Store,
+    meeting_id: i64,
+    template: BoardTemplate,
+) -> Result<BoardState, store::DbError> {
+    Ok(load(store, meeting_id, template, i64::MAX).await?.0)
+}
+
+/// The board replayed from its events up to `up_to_seq`, and every `op_id` in them with its
+/// `seq` (an operation resent after a restart must not be written twice).
+async fn load(
+    store: &Store,
+    meeting_id: i64,
+    template: BoardTemplate,
+    up_to_seq: i64,
+) -> Result<(BoardState, HashMap<String, i64>), store::DbError> {
+    let mut state = BoardState::new(meeting_id, template);
+    let mut ops = HashMap::new();
+    let events = store::board::events_after(store, meeting_id, 0).await?;
+    for rec in events.into_iter().take_while(|r| r.seq <= up_to_seq) {
+        apply(&mut state, &rec);
+        ops.insert(rec.op_id, rec.seq);
+    }
+    Ok((state, ops))
+}
+
+/// Follows the board writes of other instances (PostgreSQL only) and tells the rooms to catch
+/// up. When notices may have been missed (the listener reconnected), every room re-reads the
+/// table.
+pub async fn follow_other_instances(
+    database_url: String,
+    rooms: Rooms,
+    shutdown: CancellationToken,
+) {
+    let mut notices = loop {
+        match store::board::WriteNotices::connect(&database_url).await {
+            Ok(n) => break n,
+            Err(e) => tracing::warn!(error = %e, "cannot listen to board writes; retrying"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            notice = notices.next() => match notice {
+                Ok(store::board::WriteNotice::Written { meeting_id }) => rooms.catch_up(meeting_id),
+                Ok(store::board::WriteNotice::MaybeMissed) => rooms.catch_up_all(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "board listener error");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    rooms.catch_up_all();
+                }
+            }
+        }
+    }
+}

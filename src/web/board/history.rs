@@ -1,0 +1,158 @@
+//! The meeting's history for facilitators: every event in order, in Italian, with its time and
+//! who did it.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde_json::json;
+
+use super::{board_actor, meeting_context};
+use crate::AppState;
+use crate::domain::board::{self, Event};
+use crate::error::AppError;
+use crate::services::board as boards;
+use crate::web::auth::Viewer;
+use crate::web::view::page;
+
+/// The meeting's history: every event in order, in Italian.
+pub async fn history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let m = state.catalogue.meeting(id).ok_or(AppError::NotFound)?;
+    let actor = board_actor(&state, &viewer, &m).await?;
+    if !actor.is_facilitator() {
+        return Err(AppError::Forbidden(
+            "La cronologia è riservata a chi conduce l'incontro.".into(),
+        ));
+    }
+    let template = m
+        .entry
+        .workshop
+        .board_template(m.meeting)
+        .cloned()
+        .unwrap_or_else(crate::catalog::default_board_template);
+    let mut board = board::BoardState::new(id, template);
+    let mut events = Vec::new();
+    for rec in boards::events(&state.store, id).await? {
+        let summary = describe(&board, &rec.event);
+        board::apply(&mut board, &rec);
+        events.push(json!({
+            "seq": rec.seq,
+            "at_label": chrono::DateTime::from_timestamp_millis(rec.at)
+                .map(|t| t.with_timezone(&m.entry.workshop.timezone).format("%H:%M:%S").to_string())
+                .unwrap_or_default(),
+            "actor": rec.actor.name,
+            "summary": summary,
+        }));
+    }
+    page(
+        &state,
+        &viewer,
+        "board/history.html",
+        crate::ctx! { meeting => meeting_context(&m, id), events },
+    )
+}
+
+/// One line of the history.
+fn describe(state: &board::BoardState, e: &Event) -> String {
+    let title = |id: &str| {
+        state
+            .cards
+            .get(id)
+            .map(|c| format!("«{}»", short(c.content.title())))
+            .unwrap_or_else(|| "un contributo".into())
+    };
+    let column = |c: &str| {
+        state
+            .template
+            .columns
+            .iter()
+            .find(|x| x.card_type == c)
+            .map(|x| x.title.clone())
+            .unwrap_or_else(|| c.to_string())
+    };
+    match e {
+        Event::CardAdded {
+            content,
+            column: col,
+            ..
+        } => format!(
+            "ha aggiunto in «{}» {}",
+            column(col),
+            format_args!("«{}»", short(content.title()))
+        ),
+        Event::CardEdited { card_id, .. } => format!("ha modificato {}", title(card_id)),
+        Event::CardWithdrawn { card_id } => format!("ha ritirato {}", title(card_id)),
+        Event::Voted { card_id, .. } => format!("ha votato {}", title(card_id)),
+        Event::Unvoted { card_id, .. } => format!("ha tolto un voto a {}", title(card_id)),
+        Event::Commented { card_id, .. } => format!("ha commentato {}", title(card_id)),
+        Event::PhaseSet { phase } => format!("ha aperto la fase «{}»", board::phase_label(phase)),
+        Event::Locked { locked: true } => "ha bloccato la lavagna".into(),
+        Event::Locked { locked: false } => "ha sbloccato la lavagna".into(),
+        Event::CardHidden { card_id, reason } => {
+            format!("ha nascosto {} (motivo: {reason})", title(card_id))
+        }
+        Event::CardRestored { card_id } => format!("ha ripristinato {}", title(card_id)),
+        Event::CardsMerged { into, cards } => {
+            format!("ha unito {} doppioni a {}", cards.len(), title(into))
+        }
+        Event::GroupCreated { title: t, .. } => format!("ha creato il tema «{t}»"),
+        Event::GroupRenamed { title: t, .. } => format!("ha rinominato un tema in «{t}»"),
+        Event::CardGrouped {
+            card_id,
+            group_id: Some(g),
+        } => format!(
+            "ha messo {} nel tema «{}»",
+            title(card_id),
+            state.groups.get(g).map(|g| g.title.as_str()).unwrap_or("?")
+        ),
+        Event::CardGrouped {
+            card_id,
+            group_id: None,
+        } => format!("ha tolto {} dal suo tema", title(card_id)),
+        Event::CardMoved { card_id, column: c } => {
+            format!("ha spostato {} in «{}»", title(card_id), column(c))
+        }
+        Event::BlindSet { blind: true } => {
+            "ha nascosto i nuovi contributi fino alla rivelazione".into()
+        }
+        Event::BlindSet { blind: false } => "ha reso subito visibili i nuovi contributi".into(),
+        Event::Revealed { cards } => format!("ha rivelato {} contributi", cards.len()),
+        Event::TimerSet {
+            timer: Some(board::Timer::Running { duration_ms, .. }),
+        } => {
+            format!(
+                "ha avviato il timer ({} min)",
+                (duration_ms + 59_999) / 60_000
+            )
+        }
+        Event::TimerSet {
+            timer: Some(board::Timer::Paused { .. }),
+        } => "ha messo in pausa il timer".into(),
+        Event::TimerSet { timer: None } => "ha fermato il timer".into(),
+        Event::Spotlighted { card_id: Some(id) } => format!("ha messo in evidenza {}", title(id)),
+        Event::Spotlighted { card_id: None } => "ha tolto l'evidenza".into(),
+        Event::GuestCodeSet { code: Some(_) } => "ha attivato il codice ospite".into(),
+        Event::GuestCodeSet { code: None } => "ha disattivato il codice ospite".into(),
+        Event::AnonymousSet { allowed: true } => "ha consentito i contributi anonimi".into(),
+        Event::AnonymousSet { allowed: false } => "ha disattivato i contributi anonimi".into(),
+        Event::VoteBudgetSet { phase, budget } => format!(
+            "ha fissato {budget} voti a testa per la fase «{}»",
+            board::phase_label(phase)
+        ),
+        Event::CardsCarriedOver { cards, .. } => format!(
+            "ha riportato {} contributi da un incontro precedente",
+            cards.len()
+        ),
+    }
+}
+
+fn short(s: &str) -> String {
+    let line = s.lines().next().unwrap_or_default();
+    if line.chars().count() > 80 {
+        line.chars().take(79).collect::<String>() + "…"
+    } else {
+        line.to_string()
+    }
+}
