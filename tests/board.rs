@@ -811,3 +811,32 @@ async fn a_graceful_shutdown_tells_every_board_to_reconnect() {
     r.app.stop().await;
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// A board is opened only for a meeting of the catalogue: any other id is "not found", never an
+/// internal error, also for a websocket.
+#[tokio::test]
+async fn an_unknown_meeting_has_no_room() {
+    let r = room().await;
+    let unknown = r.meeting + 10_000;
+    assert!(matches!(
+        r.app.state.rooms.get(unknown).await,
+        Err(tavolo::services::room::RoomError::UnknownMeeting)
+    ));
+    let url = r
+        .app
+        .url(&format!("/ws/meetings/{unknown}"))
+        .replacen("http", "ws", 1);
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", r.facilitator).parse().unwrap(),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(res.status(), 404)
+        }
+        other => panic!("expected a 404, got {:?}", other.map(|(_, r)| r.status())),
+    }
+}
