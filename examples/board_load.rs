@@ -7,6 +7,7 @@
 //! target/release/examples/board_load --server tavolo --rate 100
 //! target/release/examples/board_load --server relay --find-max
 //! target/release/examples/board_load --server tavolo --idle --clients 1000
+//! target/release/examples/board_load --server tavolo --rate 100 --reps 3 --baseline OLD/target/release
 //! ```
 //!
 //! It builds nothing. It starts the server itself, pinned to CPU 0 with `taskset -c 0`, and pins
@@ -186,6 +187,11 @@ struct Args {
     /// this example's directory).
     #[arg(long)]
     bin_dir: Option<PathBuf>,
+    /// Another build of Tavolo to measure in the same run (the directory holding its `tavolo`,
+    /// e.g. `../baseline/target/release`): each repetition of `--rate`, `--find-max` or `--idle`
+    /// runs it first, then this build's, and both medians are printed (before/after a change).
+    #[arg(long, conflicts_with = "all")]
+    baseline: Option<PathBuf>,
     /// Generator batching: every this many µs the generator's thread sleeps that long, so that
     /// each socket has several frames to read per wake-up (fewer syscalls and ACKs per frame).
     /// Adds at most that much to the measured latencies. 0 = off.
@@ -315,45 +321,67 @@ fn writers_of(args: &Args) -> usize {
 async fn single(ctx: &Ctx) -> Result<(), Failure> {
     let a = &ctx.args;
     let reps = a.reps.unwrap_or(1).max(1);
-    let mut idles = Vec::new();
-    let mut maxes = Vec::new();
-    let mut fixed = Vec::new();
-    for rep in 1..=reps {
-        println!("\n=== {} — repetition {rep}/{reps} ===", a.server.name());
-        let mut server = Server::start(ctx, a.server).await?;
-        let result = async {
-            if a.idle {
-                idles.push(idle_run(ctx, &mut server).await?);
-            } else if a.find_max {
-                maxes.push(find_max(ctx, &mut server).await?);
-            } else if let Some(rate) = a.rate {
-                fixed.push(rate_run(ctx, &mut server, rate, a.duration).await?);
-            }
-            Ok::<_, Failure>(())
-        }
-        .await;
-        server.stop();
-        result?;
+    let baseline = a.baseline.as_ref().map(|dir| Ctx {
+        args: a.clone(),
+        bin_dir: dir.clone(),
+        pin: ctx.pin,
+    });
+    // (label, context): the baseline first in every repetition, then this build.
+    let mut builds: Vec<(String, &Ctx)> = Vec::new();
+    if let Some(b) = &baseline {
+        builds.push((format!("{} (baseline)", a.server.name()), b));
     }
-    if reps > 1 {
+    builds.push((a.server.name().to_string(), ctx));
+    let mut results: Vec<Measured> = builds.iter().map(|_| Measured::default()).collect();
+    for rep in 1..=reps {
+        for ((label, c), m) in builds.iter().zip(results.iter_mut()) {
+            println!("\n=== {label} — repetition {rep}/{reps} ===");
+            let mut server = Server::start(c, a.server).await?;
+            let result = async {
+                if a.idle {
+                    m.idles.push(idle_run(c, &mut server).await?);
+                } else if a.find_max {
+                    m.maxes.push(find_max(c, &mut server).await?);
+                } else if let Some(rate) = a.rate {
+                    m.fixed
+                        .push(rate_run(c, &mut server, rate, a.duration).await?);
+                }
+                Ok::<_, Failure>(())
+            }
+            .await;
+            server.stop();
+            result?;
+        }
+    }
+    if reps > 1 || baseline.is_some() {
         println!("\n=== medians of {reps} ===");
-        if !idles.is_empty() {
-            print_idle_summary(a.server, &idles);
-        }
-        if !maxes.is_empty() {
-            let m = median(&maxes.iter().map(|m| m.best).collect::<Vec<_>>());
-            println!(
-                "{}: sustainable rate, median {m:.0} cards/s",
-                a.server.name()
-            );
-        }
-        if !fixed.is_empty() {
+        if a.rate.is_some() {
             print_load_header();
-            let med = median_load(&fixed);
-            print_load_row(&format!("{} median", a.server.name()), &med, a);
+        }
+        for ((label, _), m) in builds.iter().zip(&results) {
+            if !m.idles.is_empty() {
+                println!("{label}:");
+                print_idle_summary(a.server, &m.idles);
+            }
+            if !m.maxes.is_empty() {
+                let best = median(&m.maxes.iter().map(|m| m.best).collect::<Vec<_>>());
+                println!("{label}: sustainable rate, median {best:.0} cards/s");
+            }
+            if !m.fixed.is_empty() {
+                let med = median_load(&m.fixed);
+                print_load_row(&format!("{label} median"), &med, a);
+            }
         }
     }
     Ok(())
+}
+
+/// The repetitions of one build in `single`.
+#[derive(Default)]
+struct Measured {
+    idles: Vec<Idle>,
+    maxes: Vec<MaxResult>,
+    fixed: Vec<LoadResult>,
 }
 
 /// One repetition of --all for one server.
