@@ -1,4 +1,4 @@
-//! The enrollment invariants of DESIGN.md, over real HTTP, on SQLite or PostgreSQL.
+//! The enrollment invariants (ARCHITECTURE.md, "Rules and where they live"), over real HTTP, on SQLite or PostgreSQL.
 
 mod common;
 
