@@ -1338,7 +1338,7 @@ mod tests {
     use super::*;
 
     fn template() -> BoardTemplate {
-        crate::catalog::default_board_template()
+        crate::domain::defaults::board_template()
     }
 
     fn person(id: &str) -> Actor {

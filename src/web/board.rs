@@ -175,12 +175,7 @@ async fn board_page(
             "Questa vista è riservata a chi conduce l'incontro.".into(),
         ));
     }
-    let template = m
-        .entry
-        .workshop
-        .board_template(m.meeting)
-        .cloned()
-        .unwrap_or_else(crate::catalog::default_board_template);
+    let template = m.entry.workshop.board_template(m.meeting).clone();
     let base = format!("/incontri/{meeting_id}");
     let config = json!({
         "meeting_id": meeting_id,
@@ -284,12 +279,7 @@ pub async fn history(
             "La cronologia è riservata a chi conduce l'incontro.".into(),
         ));
     }
-    let template = m
-        .entry
-        .workshop
-        .board_template(m.meeting)
-        .cloned()
-        .unwrap_or_else(crate::catalog::default_board_template);
+    let template = m.entry.workshop.board_template(m.meeting).clone();
     let mut board = board::BoardState::new(id, template);
     let mut events = Vec::new();
     for rec in store::board::events_after(&state.store, id, 0).await? {
@@ -958,8 +948,8 @@ async fn resolve_carry_over(state: &AppState, meeting_id: i64, op: Op) -> Result
         .entry
         .workshop
         .board_template(here.meeting)
-        .map(|t| t.columns.clone())
-        .unwrap_or_default();
+        .columns
+        .clone();
     let mut carried = Vec::new();
     for id in cards {
         let card = source
