@@ -1,4 +1,5 @@
-//! The workshop catalogue in memory: the validated files, with their database ids.
+//! The workshop catalogue in memory: the validated files, with their database ids. Reading and
+//! checking the files is [`crate::workshop_files`]; this is what the running server looks up.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -6,8 +6,8 @@
 //! is the organiser who edited the file (e.g.
 //! `workshops/x.toml:12: modules[0].meetings[1].date: data non valida (atteso AAAA-MM-GG)`).
 //! The file is read in two passes: serde with `deny_unknown_fields` checks the shape (unknown,
-//! missing and mistyped keys: [`raw`], errors translated by [`toml_errors`]), then the
-//! [`checker`] checks the meaning (dates, references to roles and board templates, order of
+//! missing and mistyped keys: `raw.rs`, errors translated by `toml_errors.rs`), then
+//! `checker.rs` checks the meaning (dates, references to roles and board templates, order of
 //! meetings) and applies the domain's defaults ([`crate::domain::defaults`]), using the byte
 //! spans kept by [`toml::Spanned`] to find the line. Only the first mistake is reported.
 //!

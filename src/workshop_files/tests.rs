@@ -1,6 +1,7 @@
 //! The checks of workshop files, end to end: a small valid file edited one line at a time, the
 //! shipped files, and the format document kept in step with the keys serde accepts.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -254,6 +255,22 @@ fn unknown_keys_are_named() {
     assert!(
         message.contains("topics"),
         "suggests the right key: {message}"
+    );
+}
+
+/// serde words a list of two keys differently ("`id` or `label`"): the hint must not garble it.
+#[test]
+fn the_allowed_keys_of_a_two_key_table_are_listed() {
+    let text =
+        format!("{MINIMAL}\n[[roles]]\nid = \"referente-csv\"\nlabel = \"CSV\"\nlabl = \"x\"\n");
+    let (line, key, message) = error(&text);
+    assert_eq!(
+        (line, key.as_str()),
+        (line_of(&text, "labl"), "roles[0].labl")
+    );
+    assert_eq!(
+        message,
+        "chiave sconosciuta \"labl\" (qui sono ammesse: id, label)"
     );
 }
 
@@ -607,4 +624,155 @@ fn duplicate_slugs_across_files_name_both_files() {
     let missing = load_dir(&dir.path().join("nope")).unwrap_err();
     assert!(matches!(missing, WorkshopFileError::Io { .. }));
     assert_eq!(missing.message(), "file o cartella inesistente");
+}
+
+/// Every table of the format once, with a `{table}` marker where an unknown key can go in each.
+const EVERY_TABLE: &str = r#"{top}
+slug = "prova"
+title = "Laboratorio di prova"
+organiser = "ANCI Lombardia"
+funding = "Fondi propri"
+capacity = 10
+enrollment_opens = 2021-09-01
+enrollment_closes = 2021-09-27
+eligible_roles = ["referente-csv"]
+facilitators = ["Silvia De Aloe"]
+
+[[roles]]
+id = "referente-csv"
+label = "Referente CSV"
+{roles}
+
+[[board_templates]]
+name = "world-cafe"
+phases = ["raccolta"]
+{board_templates}
+
+  [[board_templates.columns]]
+  card_type = "domanda"
+  title = "Domande"
+  prompt = "Che cosa?"
+  {board_templates.columns}
+
+[[modules]]
+title = "Primo modulo"
+{modules}
+
+  [[modules.meetings]]
+  date = 2021-10-01
+  start = 09:30:00
+  end = 12:30:00
+  place = "online"
+  {modules.meetings}
+"#;
+
+/// The tables of a workshop file, by their TOML header ("" for the top level).
+const TABLES: &[&str] = &[
+    "",
+    "roles",
+    "board_templates",
+    "board_templates.columns",
+    "modules",
+    "modules.meetings",
+];
+
+/// The keys the checker accepts in `table`, as its "unknown key" message lists them: what serde
+/// really accepts, not a copy that could drift.
+fn accepted_keys(table: &str) -> Vec<String> {
+    let mut text = EVERY_TABLE.to_string();
+    for other in TABLES {
+        let marker = if other.is_empty() {
+            "{top}".to_string()
+        } else {
+            format!("{{{other}}}")
+        };
+        let line = if *other == table {
+            "chiave_inventata = 1"
+        } else {
+            ""
+        };
+        text = text.replace(&marker, line);
+    }
+    let (_, key, message) = error(&text);
+    assert!(
+        message.starts_with("chiave sconosciuta \"chiave_inventata\""),
+        "{table}: {key}: {message}"
+    );
+    let listed = message.split_once("ammesse: ").expect(&message).1;
+    let listed = listed.split(')').next().unwrap_or_default();
+    listed.split(", ").map(String::from).collect()
+}
+
+/// The keys `docs/workshop-format.md` documents for each table: the first cell (`` `key` ``) of
+/// the table rows under the heading `## Top-level keys` or `` ## `[[table]]`… ``.
+fn documented_keys(doc: &str) -> HashMap<String, Vec<String>> {
+    let mut keys: HashMap<String, Vec<String>> = HashMap::new();
+    let mut table: Option<String> = None;
+    for line in doc.lines() {
+        if line.starts_with('#') {
+            table = if line.starts_with("## Top-level keys") {
+                Some(String::new())
+            } else {
+                line.strip_prefix("## `[[")
+                    .and_then(|rest| rest.split_once("]]`"))
+                    .map(|(name, _)| name.to_string())
+            };
+        } else if let (Some(table), Some(cell)) = (&table, line.strip_prefix("| `")) {
+            let key = cell.split('`').next().unwrap_or_default();
+            keys.entry(table.clone()).or_default().push(key.to_string());
+        }
+    }
+    keys
+}
+
+#[test]
+fn the_format_document_lists_exactly_the_keys_the_checker_accepts() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/workshop-format.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/workshop-format.md");
+    let documented = documented_keys(&doc);
+    assert_eq!(
+        accepted_keys(""),
+        TOP_LEVEL_KEYS,
+        "the hint's list is serde's"
+    );
+    for table in TABLES {
+        let mut accepted = accepted_keys(table);
+        let mut listed = documented.get(*table).cloned().unwrap_or_default();
+        accepted.sort();
+        listed.sort();
+        assert_eq!(
+            listed, accepted,
+            "docs/workshop-format.md, keys of [[{table}]] (\"\" = top level)"
+        );
+    }
+    let mut tables: Vec<&str> = documented.keys().map(String::as_str).collect();
+    tables.sort();
+    let mut known = TABLES.to_vec();
+    known.sort();
+    assert_eq!(
+        tables, known,
+        "a section documents a table that does not exist"
+    );
+}
+
+/// The TOML in the document is either a verbatim excerpt of the seed file or a whole file
+/// that the checker accepts.
+#[test]
+fn the_format_document_examples_are_real() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/workshop-format.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/workshop-format.md");
+    let mut blocks = 0;
+    let mut rest = doc.as_str();
+    while let Some((_, after)) = rest.split_once("```toml\n") {
+        let (block, after) = after.split_once("```").expect("closed block");
+        rest = after;
+        blocks += 1;
+        if SEED_2021.contains(block) {
+            continue;
+        }
+        if let Err(e) = parse(block) {
+            panic!("neither a seed excerpt nor a valid file ({e}):\n{block}");
+        }
+    }
+    assert!(blocks >= 2, "the worked example is there");
 }

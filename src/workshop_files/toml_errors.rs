@@ -28,14 +28,11 @@ pub(super) fn translate(source: Source<'_>, error: &toml::de::Error) -> Workshop
             "chiave obbligatoria mancante".to_string(),
         )
     } else if let Some(field) = quoted_after(message, "unknown field ") {
+        // serde writes "expected `a`", "expected `a` or `b`" or "expected one of `a`, `b`, …":
+        // the names are what is between backticks.
         let allowed: Vec<&str> = message
             .split_once(", expected ")
-            .map(|(_, rest)| {
-                rest.trim_start_matches("one of ")
-                    .split(", ")
-                    .map(|s| s.trim_matches('`'))
-                    .collect()
-            })
+            .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
             .unwrap_or_default();
         let key = if path.is_empty() {
             field.to_string()
