@@ -272,7 +272,7 @@ fn boards(entry: &Entry, n: usize) -> Vec<Session> {
     for (mi, (module, meeting)) in meetings.iter().enumerate() {
         let id = entry.meeting_id(&meeting.key);
         let mut b = Builder {
-            state: BoardState::new(id, tavolo::catalog::default_board_template()),
+            state: BoardState::new(id, tavolo::domain::defaults::board_template()),
             at: 1_636_700_000_000 + mi as i64 * 86_400_000,
         };
         for phase in ["raccolta", "raggruppamento", "voto", "sintesi", "chiuso"] {
@@ -454,7 +454,8 @@ fn main() -> ExitCode {
         }
     };
     std::fs::create_dir_all(&args.out).expect("output directory");
-    let workshop = tavolo::catalog::parse_workshop("bench.toml", WORKSHOP).expect("workshop");
+    let workshop =
+        tavolo::workshop_files::parse_workshop("bench.toml", WORKSHOP).expect("workshop");
     let meeting_ids = workshop
         .meetings()
         .enumerate()

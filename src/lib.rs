@@ -3,7 +3,6 @@
 //!
 //! Layers (imports run downwards only): `web` → `services` → `store` → `domain`.
 
-pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -13,6 +12,7 @@ pub mod services;
 pub mod store;
 pub mod templates;
 pub mod web;
+pub mod workshop_files;
 
 use std::sync::Arc;
 

@@ -126,7 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => serve(config).await,
         Command::Check { dir } => {
             let dir = dir.unwrap_or(config.workshops);
-            match tavolo::catalog::load_dir(&dir) {
+            match tavolo::workshop_files::load_dir(&dir) {
                 Ok(workshops) => {
                     for w in &workshops {
                         println!(

@@ -810,9 +810,11 @@ async fn the_export_page_previews_the_outline() {
 /// `TAVOLO_UPDATE_SNAPSHOTS=1 cargo test --test export snapshot` and review the diff.
 #[test]
 fn snapshot_of_the_minutes_of_a_small_board() {
-    let workshop =
-        tavolo::catalog::parse_workshop("prova.toml", &WorkshopSpec::open("prova", 10).toml())
-            .unwrap();
+    let workshop = tavolo::workshop_files::parse_workshop(
+        "prova.toml",
+        &WorkshopSpec::open("prova", 10).toml(),
+    )
+    .unwrap();
     let meeting_ids = workshop
         .meetings()
         .enumerate()
@@ -862,7 +864,7 @@ fn snapshot_of_the_minutes_of_a_small_board() {
         ),
         (&silvia, json!({"kind": "phase_set", "phase": "chiuso"})),
     ];
-    let mut board = BoardState::new(1, tavolo::catalog::default_board_template());
+    let mut board = BoardState::new(1, tavolo::domain::defaults::board_template());
     for (i, (actor, event)) in events.into_iter().enumerate() {
         tavolo::domain::board::apply(
             &mut board,

@@ -212,7 +212,7 @@ mod tests {
     use super::*;
 
     fn workshop() -> Workshop {
-        crate::catalog::parse_workshop(
+        crate::workshop_files::parse_workshop(
             "co-programmazione-2021.toml",
             include_str!("../../workshops/co-programmazione-2021.toml"),
         )

@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn the_seed_calendar_has_six_events_in_utc() {
-        let w = crate::catalog::parse_workshop(
+        let w = crate::workshop_files::parse_workshop(
             "co-programmazione-2021.toml",
             include_str!("../../workshops/co-programmazione-2021.toml"),
         )

@@ -5,6 +5,7 @@ pub mod board;
 pub mod cards;
 pub mod comuni;
 pub mod dates;
+pub mod defaults;
 pub mod enrollment;
 pub mod ics;
 pub mod text;

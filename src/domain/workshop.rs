@@ -1,7 +1,11 @@
 //! The workshop catalogue as plain data: what a `workshops/*.toml` file describes once validated.
 //!
-//! These types are built only by [`crate::catalog`], which checks every invariant stated here,
-//! so code elsewhere may rely on them (e.g. meetings are in date order, slugs are URL-safe).
+//! These types are built only by [`crate::workshop_files`], which checks every invariant stated
+//! here, so code elsewhere may rely on them (e.g. meetings are in date order, slugs are URL-safe,
+//! every meeting has its board template). The format of the files is `docs/workshop-format.md`;
+//! what a workshop has when its file is silent is in [`super::defaults`].
+
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -66,6 +70,11 @@ pub struct Meeting {
     pub title: Option<String>,
     /// Name of the board template for this meeting ("co-programmazione" by default).
     pub board_template: String,
+    /// That template, found when the file was checked: a meeting cannot name one that does not
+    /// exist, so no caller needs a fallback. Not public, so that only the checker builds
+    /// meetings.
+    #[serde(skip)]
+    pub(crate) template: Arc<BoardTemplate>,
 }
 
 /// A role a person may declare when enrolling (e.g. "Responsabile Ufficio di Piano").
@@ -109,11 +118,9 @@ impl Workshop {
         self.eligible_roles.iter().any(|r| r == role)
     }
 
-    /// The board template a meeting uses (always found for a workshop built by the catalog).
-    pub fn board_template(&self, meeting: &Meeting) -> Option<&BoardTemplate> {
-        self.board_templates
-            .iter()
-            .find(|t| t.name == meeting.board_template)
+    /// The board template a meeting of this workshop uses (resolved when the file was checked).
+    pub fn board_template<'a>(&self, meeting: &'a Meeting) -> &'a BoardTemplate {
+        &meeting.template
     }
 
     /// The label of a role id, if known.

@@ -205,10 +205,7 @@ pub async fn load(
     let mut sessions = Vec::with_capacity(selected.len());
     for (module, meeting) in selected {
         let id = entry.meeting_id(&meeting.key);
-        let template = w
-            .board_template(meeting)
-            .cloned()
-            .unwrap_or_else(crate::catalog::default_board_template);
+        let template = w.board_template(meeting).clone();
         let board = room::replay(store, id, template).await?;
         let attendance = store::attendance::for_meeting(store, id)
             .await?

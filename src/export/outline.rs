@@ -662,7 +662,7 @@ pub(crate) mod tests {
     use crate::export::{Extent, HiddenCards};
 
     pub fn workshop() -> Workshop {
-        crate::catalog::parse_workshop(
+        crate::workshop_files::parse_workshop(
             "test.toml",
             r#"slug = "prova"
 title = "Laboratorio di prova"
@@ -722,7 +722,7 @@ topics = ["Governance"]
     impl BoardBuilder {
         pub fn new(meeting_id: i64) -> BoardBuilder {
             BoardBuilder {
-                state: BoardState::new(meeting_id, crate::catalog::default_board_template()),
+                state: BoardState::new(meeting_id, crate::domain::defaults::board_template()),
             }
         }
 

@@ -192,12 +192,7 @@ pub async fn resolve_carry_over(
         .await
         .map_err(|_| OpError::Unavailable)?;
     let source = source.state().await.ok_or(OpError::Unavailable)?;
-    let columns = here
-        .entry
-        .workshop
-        .board_template(here.meeting)
-        .map(|t| t.columns.clone())
-        .unwrap_or_default();
+    let columns = &here.entry.workshop.board_template(here.meeting).columns;
     let mut carried = Vec::new();
     for id in cards {
         let card = source

@@ -1,12 +1,13 @@
-//! The workshop catalogue in memory: the validated files, with their database ids.
+//! The workshop catalogue in memory: the validated files, with their database ids. Reading and
+//! checking the files is [`crate::workshop_files`]; this is what the running server looks up.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::catalog;
 use crate::domain::workshop::{Meeting, Module, Workshop};
 use crate::store::{self, Store};
+use crate::workshop_files;
 
 /// A workshop of the catalogue with its database ids.
 #[derive(Debug)]
@@ -50,7 +51,7 @@ pub struct MeetingRef<'a> {
 impl Catalogue {
     /// Validates the files of `dir` and syncs them into the database.
     pub async fn load(dir: &Path, store: &Store) -> anyhow::Result<Catalogue> {
-        let workshops = catalog::load_dir(dir)?;
+        let workshops = workshop_files::load_dir(dir)?;
         Self::from_workshops(workshops, store).await
     }
 

@@ -5,7 +5,7 @@ use crate::domain::cards::CardContent;
 use crate::domain::workshop::BoardTemplate;
 
 fn template() -> BoardTemplate {
-    crate::catalog::default_board_template()
+    crate::domain::defaults::board_template()
 }
 
 /// Enrolled participant number `n`, named after their id.

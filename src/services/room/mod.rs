@@ -180,12 +180,7 @@ impl Rooms {
         let Some(m) = self.inner.catalogue.meeting(meeting_id) else {
             return Err(RoomError::UnknownMeeting);
         };
-        let template = m
-            .entry
-            .workshop
-            .board_template(m.meeting)
-            .cloned()
-            .unwrap_or_else(crate::catalog::default_board_template);
+        let template = m.entry.workshop.board_template(m.meeting).clone();
         let policy_areas = m.entry.workshop.policy_areas.clone();
         let (state, ops) = load(&self.inner.store, meeting_id, template, i64::MAX).await?;
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|p| p.into_inner());

@@ -26,12 +26,7 @@ pub async fn history(
             "La cronologia è riservata a chi conduce l'incontro.".into(),
         ));
     }
-    let template = m
-        .entry
-        .workshop
-        .board_template(m.meeting)
-        .cloned()
-        .unwrap_or_else(crate::catalog::default_board_template);
+    let template = m.entry.workshop.board_template(m.meeting).clone();
     let mut board = board::BoardState::new(id, template);
     let mut events = Vec::new();
     for rec in boards::events(&state.store, id).await? {

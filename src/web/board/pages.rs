@@ -61,12 +61,7 @@ async fn board_page(
             "Questa vista è riservata a chi conduce l'incontro.".into(),
         ));
     }
-    let template = m
-        .entry
-        .workshop
-        .board_template(m.meeting)
-        .cloned()
-        .unwrap_or_else(crate::catalog::default_board_template);
+    let template = m.entry.workshop.board_template(m.meeting).clone();
     let base = format!("/incontri/{meeting_id}");
     let config = json!({
         "meeting_id": meeting_id,

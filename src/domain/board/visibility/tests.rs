@@ -38,7 +38,7 @@ struct Board {
 
 impl Board {
     fn new() -> Board {
-        let template = crate::catalog::default_board_template();
+        let template = crate::domain::defaults::board_template();
         let mut b = Board {
             state: BoardState::new(1, template),
         };
