@@ -42,7 +42,7 @@ fn long_text() -> String {
 
 fn without_illegal(s: &str) -> String {
     s.chars()
-        .filter(|&c| tavolo::export::package::is_xml_char(c))
+        .filter(|&c| tavolo::export::xml::is_xml_char(c))
         .collect()
 }
 
@@ -378,10 +378,7 @@ fn parse(name: &str, xml: &str) {
             Err(e) => panic!("{name}: XML error at byte {}: {e}", r.buffer_position()),
         }
     }
-    if let Some(c) = xml
-        .chars()
-        .find(|&c| !tavolo::export::package::is_xml_char(c))
-    {
+    if let Some(c) = xml.chars().find(|&c| !tavolo::export::xml::is_xml_char(c)) {
         panic!("{name}: character U+{:04X} is not allowed in XML", c as u32);
     }
     for bad in ["&#1;", "&#x1;", "&#xB;", "&#xFFFE;", "&#11;"] {

@@ -11,7 +11,8 @@
 //! 3. for Word, [`prose`] renders the wording of the chosen document type from the minijinja
 //!    templates `templates/export/*.txt` (an Ambito edits them, no code), [`document`] lays
 //!    outline and prose out as numbered headings, paragraphs and tables, [`docx`] writes them
-//!    with docx-rs, and [`package`] fixes what docx-rs gets wrong (see its docs);
+//!    with docx-rs, and [`package`] fixes what docx-rs gets wrong (see its docs) — [`body`]
+//!    streams the body, [`xml`] keeps every text legal XML;
 //!    for data, [`csv`] and [`json`] write the outline's cards.
 //!
 //! [`export`] runs steps 1–3 on a blocking thread, one export at a time per instance, so a big
@@ -25,6 +26,7 @@ pub mod json;
 pub mod outline;
 pub mod package;
 pub mod prose;
+pub mod xml;
 
 use std::sync::Arc;
 
