@@ -2,7 +2,7 @@
 //! what docx-rs gets wrong and compresses.
 //!
 //! docx-rs builds the document around one placeholder paragraph: A4 page with 2 cm margins,
-//! the bullet numbering, the page header ("<workshop> · BOZZA") and the footer ("Pagina X di
+//! the bullet numbering, the page header ("`<workshop> · BOZZA`") and the footer ("Pagina X di
 //! Y" with PAGE and NUMPAGES fields), and every relationship between the parts. Its text (the
 //! header) goes through [`xml_text`] first: docx-rs would copy XML-illegal characters into the
 //! file. `package::repack` then swaps the [`PLACEHOLDER`] paragraph for the body streamed by
