@@ -22,7 +22,7 @@ use crate::domain::dates;
 use crate::templates::Templates;
 
 /// The rendered blocks: one set for the document, or one per meeting for the minutes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Prose {
     parts: Vec<HashMap<&'static str, String>>,
 }
