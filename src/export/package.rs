@@ -37,8 +37,8 @@ use zip::write::SimpleFileOptions;
 use super::xml::escape;
 
 /// Text of the paragraph [`repack`] replaces with the body: `docx.rs` builds the document
-/// around one paragraph holding it. Never user text — the only user text docx-rs sees is the
-/// page header, in another part — so it cannot be found anywhere else.
+/// around one paragraph holding it. The only user text docx-rs sees is the page header, in
+/// another part, so this text occurs nowhere else in `word/document.xml`.
 pub const PLACEHOLDER: &str = "TAVOLO-CORPO-DEL-DOCUMENTO";
 
 /// The document properties Word shows under File › Info.
