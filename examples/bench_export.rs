@@ -503,7 +503,13 @@ fn main() -> ExitCode {
             let t = Instant::now();
             let outline = Outline::build(&entry.workshop, &sessions, &scope, chrono::Utc::now());
             let t1 = Instant::now();
-            let prose = Prose::render(&templates, DocType::Coprogrammazione, &outline).unwrap();
+            let prose = Prose::render(
+                &templates,
+                DocType::Coprogrammazione,
+                export::document::blocks(DocType::Coprogrammazione),
+                &outline,
+            )
+            .unwrap();
             let t2 = Instant::now();
             let doc = export::document::build(&outline, &prose, DocType::Coprogrammazione);
             let t3 = Instant::now();
@@ -521,7 +527,13 @@ fn main() -> ExitCode {
         // The same content, for python-docx.
         let now = chrono::Utc::now();
         let outline = Outline::build(&entry.workshop, &sessions, &scope, now);
-        let prose = Prose::render(&templates, DocType::Coprogrammazione, &outline).expect("prose");
+        let prose = Prose::render(
+            &templates,
+            DocType::Coprogrammazione,
+            export::document::blocks(DocType::Coprogrammazione),
+            &outline,
+        )
+        .expect("prose");
         let doc = export::document::build(&outline, &prose, DocType::Coprogrammazione);
         let blocks_path = args.out.join(format!("blocks-{n}.json"));
         std::fs::write(&blocks_path, serde_json::to_vec(&doc).expect("json")).expect("write json");

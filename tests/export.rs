@@ -42,7 +42,7 @@ fn long_text() -> String {
 
 fn without_illegal(s: &str) -> String {
     s.chars()
-        .filter(|&c| tavolo::export::package::is_xml_char(c))
+        .filter(|&c| tavolo::export::xml::is_xml_char(c))
         .collect()
 }
 
@@ -377,10 +377,7 @@ fn parse(name: &str, xml: &str) {
             Err(e) => panic!("{name}: XML error at byte {}: {e}", r.buffer_position()),
         }
     }
-    if let Some(c) = xml
-        .chars()
-        .find(|&c| !tavolo::export::package::is_xml_char(c))
-    {
+    if let Some(c) = xml.chars().find(|&c| !tavolo::export::xml::is_xml_char(c)) {
         panic!("{name}: character U+{:04X} is not allowed in XML", c as u32);
     }
     for bad in ["&#1;", "&#x1;", "&#xB;", "&#xFFFE;", "&#11;"] {
@@ -808,6 +805,10 @@ async fn the_export_page_previews_the_outline() {
 /// A small board, in memory, rendered at a fixed time: its `word/document.xml` is reviewed and
 /// kept in `tests/snapshots/`. After an intended change, regenerate with
 /// `TAVOLO_UPDATE_SNAPSHOTS=1 cargo test --test export snapshot` and review the diff.
+///
+/// A missing snapshot is written on a local run (review it and commit it). Under CI (`CI` set
+/// and not empty, as `.ci/run` sets it) a missing snapshot fails instead: a file nobody has
+/// reviewed must not make the test pass.
 #[test]
 fn snapshot_of_the_minutes_of_a_small_board() {
     let workshop = tavolo::workshop_files::parse_workshop(
@@ -915,7 +916,15 @@ fn snapshot_of_the_minutes_of_a_small_board() {
         .replace("><w:tbl>", ">\n<w:tbl>");
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/export_verbale_document.xml");
-    if std::env::var_os("TAVOLO_UPDATE_SNAPSHOTS").is_some() || !path.exists() {
+    let update = std::env::var_os("TAVOLO_UPDATE_SNAPSHOTS").is_some();
+    let under_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    assert!(
+        update || path.exists() || !under_ci,
+        "{} is missing: under CI a snapshot is compared, never written. Generate it with \
+         `TAVOLO_UPDATE_SNAPSHOTS=1 cargo test --test export snapshot`, review it and commit it.",
+        path.display()
+    );
+    if update || !path.exists() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &xml).unwrap();
     }

@@ -9,14 +9,14 @@
 //! paragraph that `package::repack` replaces with this body.
 //!
 //! The same rules hold as for docx-rs input: every text goes through
-//! [`package::xml_text`] (XML-illegal characters dropped), `& < >` are escaped, `\n` becomes
+//! [`xml_text`] (XML-illegal characters dropped), `& < >` are escaped, `\n` becomes
 //! `w:br` and `\t` becomes `w:tab`, and user text never lands in an attribute — style ids,
 //! bookmark names and numbers are ours.
 
 use std::fmt::Write as _;
 
 use super::document::{Block, Document, Span, Style, Table};
-use super::package::xml_text;
+use super::xml::{escape_text_into, xml_text};
 
 /// Width of the text on an A4 page with 2 cm margins, in twentieths of a point.
 pub const TEXT_WIDTH: u32 = 9638;
@@ -164,7 +164,7 @@ impl Writer {
         } else {
             "<w:t>"
         });
-        escape_into(&mut self.out, s);
+        escape_text_into(&mut self.out, s);
         self.out.push_str("</w:t>");
     }
 
@@ -243,21 +243,6 @@ impl Writer {
         }
         self.out.push_str("</w:tbl>");
     }
-}
-
-/// Escapes text content (the text is already free of XML-illegal characters).
-fn escape_into(out: &mut String, s: &str) {
-    let mut rest = s;
-    while let Some(i) = rest.find(['&', '<', '>']) {
-        out.push_str(&rest[..i]);
-        out.push_str(match rest.as_bytes()[i] {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            _ => "&gt;",
-        });
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
 }
 
 #[cfg(test)]

@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn every_card_row_has_every_column_and_formulas_stay_text() {
         use crate::export::outline::tests::*;
-        use crate::export::{Extent, HiddenCards, Scope};
+        use crate::export::scope::{Extent, HiddenCards, Scope};
         let w = workshop();
         let a = person(1, "Bergamo");
         let mut b = BoardBuilder::new(1);

@@ -2,10 +2,11 @@
 //! what docx-rs gets wrong and compresses.
 //!
 //! docx-rs builds the document around one placeholder paragraph: A4 page with 2 cm margins,
-//! the bullet numbering, the page header ("<workshop> · BOZZA") and the footer ("Pagina X di
+//! the bullet numbering, the page header ("`<workshop> · BOZZA`") and the footer ("Pagina X di
 //! Y" with PAGE and NUMPAGES fields), and every relationship between the parts. Its text (the
 //! header) goes through [`xml_text`] first: docx-rs would copy XML-illegal characters into the
-//! file. `package::repack` then swaps the placeholder for the body streamed by `body.rs`.
+//! file. `package::repack` then swaps the [`PLACEHOLDER`] paragraph for the body streamed by
+//! `body.rs`.
 
 use std::io::Cursor;
 
@@ -16,11 +17,8 @@ use docx_rs::{
 
 use super::body::{self, BULLETS};
 use super::document::Document;
-use super::package::{self, Properties, xml_text};
-
-/// Text of the paragraph `package::repack` replaces with the body (never user text: the only
-/// user text docx-rs sees is the page header, in another part).
-pub const PLACEHOLDER: &str = "TAVOLO-CORPO-DEL-DOCUMENTO";
+use super::package::{self, PLACEHOLDER, Properties};
+use super::xml::xml_text;
 
 /// Writes the document as a compressed .docx.
 pub fn write(doc: &Document) -> Result<Vec<u8>, zip::result::ZipError> {
@@ -133,7 +131,7 @@ mod tests {
                 Err(e) => panic!("XML error at {}: {e}", r.buffer_position()),
             }
         }
-        assert!(xml.chars().all(package::is_xml_char));
+        assert!(xml.chars().all(crate::export::xml::is_xml_char));
     }
 
     #[test]

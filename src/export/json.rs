@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::outline::{Item, Outline, Participation};
-use super::{Extent, HiddenCards};
+use super::scope::{Extent, HiddenCards};
 use crate::domain::cards::CardContent;
 
 /// Identifies the format; bumped on any incompatible change.
@@ -353,8 +353,8 @@ impl<'a> Export<'a> {
 mod tests {
     use super::*;
     use crate::domain::board::Event;
-    use crate::export::Scope as ExportScope;
     use crate::export::outline::tests::*;
+    use crate::export::scope::Scope as ExportScope;
 
     #[test]
     fn anonymous_cards_and_their_authors_comments_stay_anonymous() {

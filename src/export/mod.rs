@@ -10,21 +10,30 @@
 //!    under which theme, with which references, ranked how;
 //! 3. for Word, [`prose`] renders the wording of the chosen document type from the minijinja
 //!    templates `templates/export/*.txt` (an Ambito edits them, no code), [`document`] lays
-//!    outline and prose out as numbered headings, paragraphs and tables, [`docx`] writes them
-//!    with docx-rs, and [`package`] fixes what docx-rs gets wrong (see its docs);
+//!    outline and prose out as numbered headings, paragraphs and tables (its module docs give
+//!    the sections of each document, in order), [`docx`] writes them with docx-rs, [`body`]
+//!    streams the body, and [`package`] fixes what docx-rs gets wrong (see its docs); [`xml`]
+//!    keeps every text legal XML for both;
 //!    for data, [`csv`] and [`json`] write the outline's cards.
 //!
 //! [`export`] runs steps 1–3 on a blocking thread, one export at a time per instance, so a big
 //! export never holds up the async workers that serve the live boards.
+//!
+//! What is asked for — the [`Scope`] (which meetings, which Ambito, hidden cards) and the
+//! [`Format`] (a [`DocType`], CSV or JSON) — is defined in `scope.rs` and `format.rs`, below
+//! every step, and re-exported here.
 
 pub mod body;
 pub mod csv;
 pub mod document;
 pub mod docx;
+mod format;
 pub mod json;
 pub mod outline;
 pub mod package;
 pub mod prose;
+mod scope;
+pub mod xml;
 
 use std::sync::Arc;
 
@@ -37,128 +46,8 @@ use crate::store::{self, Store};
 use crate::templates::Templates;
 use outline::{Attendee, Outline, Session};
 
-/// Which meetings an export covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Extent {
-    /// One meeting (by id): a minuted session.
-    Meeting(i64),
-    /// Every meeting of a module (1-based number).
-    Module(u32),
-    /// Every meeting of the workshop.
-    Workshop,
-}
-
-/// What happens to cards a facilitator hid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HiddenCards {
-    /// Left out (the default: the room did not see them).
-    #[default]
-    Omit,
-    /// Listed apart in an appendix, with the moderation reason (staff only).
-    Apart,
-}
-
-impl HiddenCards {
-    /// `nascosti=ometti|allegato` (also `omit`, `apart`, `0`, `1`).
-    pub fn parse(s: &str) -> Option<HiddenCards> {
-        match s.trim().to_lowercase().as_str() {
-            "" | "ometti" | "omit" | "no" | "0" | "false" => Some(HiddenCards::Omit),
-            "allegato" | "apart" | "elenca" | "si" | "sì" | "1" | "true" => {
-                Some(HiddenCards::Apart)
-            }
-            _ => None,
-        }
-    }
-}
-
-/// The meetings, the Ambito filter and the hidden-cards policy of one export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    pub extent: Extent,
-    /// Only cards (and people) of this Ambito.
-    pub ambito: Option<String>,
-    pub hidden: HiddenCards,
-}
-
-/// The Word documents Tavolo drafts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocType {
-    /// Verbale della seduta: the minutes of a meeting (of each meeting, for a module or more).
-    Verbale,
-    /// Documento di co-programmazione — bozza: the closing document for the Piano di Zona.
-    Coprogrammazione,
-    /// Allegato all'Accordo di programma: governance and collaboration with the Terzo settore.
-    Accordo,
-}
-
-impl DocType {
-    pub const ALL: [DocType; 3] = [
-        DocType::Verbale,
-        DocType::Coprogrammazione,
-        DocType::Accordo,
-    ];
-
-    pub fn parse(s: &str) -> Option<DocType> {
-        match s.trim().to_lowercase().as_str() {
-            "verbale" | "minutes" => Some(DocType::Verbale),
-            "coprogrammazione" | "co-programmazione" | "documento" | "pdz" => {
-                Some(DocType::Coprogrammazione)
-            }
-            "accordo" | "adp" | "allegato" => Some(DocType::Accordo),
-            _ => None,
-        }
-    }
-
-    /// The id used in URLs, file names and template names.
-    pub fn id(self) -> &'static str {
-        match self {
-            DocType::Verbale => "verbale",
-            DocType::Coprogrammazione => "coprogrammazione",
-            DocType::Accordo => "accordo",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            DocType::Verbale => "Verbale della seduta",
-            DocType::Coprogrammazione => "Documento di co-programmazione (bozza)",
-            DocType::Accordo => "Allegato all'Accordo di programma (bozza)",
-        }
-    }
-
-    /// The prose template of this document type.
-    pub fn template(self) -> String {
-        format!("export/{}.txt", self.id())
-    }
-}
-
-/// What to produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Docx(DocType),
-    Csv,
-    Json,
-}
-
-impl Format {
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Docx(_) => "docx",
-            Format::Csv => "csv",
-            Format::Json => "json",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Docx(_) => {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            }
-            Format::Csv => "text/csv; charset=utf-8",
-            Format::Json => "application/json",
-        }
-    }
-}
+pub use format::{DocType, Format};
+pub use scope::{Extent, HiddenCards, Scope};
 
 /// A produced file.
 #[derive(Debug)]
@@ -243,7 +132,7 @@ pub fn render(
     let outline = Outline::build(&entry.workshop, sessions, scope, now);
     let bytes = match format {
         Format::Docx(doc) => {
-            let prose = prose::Prose::render(templates, doc, &outline)?;
+            let prose = prose::Prose::render(templates, doc, document::blocks(doc), &outline)?;
             let document = document::build(&outline, &prose, doc);
             docx::write(&document).map_err(|e| ExportError::Package(e.to_string()))?
         }
@@ -285,7 +174,7 @@ pub async fn preview(
 ) -> Result<Vec<document::PreviewEntry>, ExportError> {
     off_the_workers(store, entry, scope, move |entry, sessions, scope| {
         let outline = Outline::build(&entry.workshop, sessions, scope, Utc::now());
-        let prose = prose::Prose::render(&templates, doc, &outline)?;
+        let prose = prose::Prose::render(&templates, doc, document::blocks(doc), &outline)?;
         Ok(document::build(&outline, &prose, doc).preview())
     })
     .await
@@ -314,24 +203,6 @@ async fn off_the_workers<T: Send + 'static>(
     })
     .await
     .map_err(|_| ExportError::Interrupted)?
-}
-
-impl Scope {
-    /// "incontro 12, Ambito di Bergamo, nascosti in allegato": for logs and the audit trail.
-    pub fn describe(&self) -> String {
-        let mut s = match &self.extent {
-            Extent::Meeting(id) => format!("incontro {id}"),
-            Extent::Module(n) => format!("modulo {n}"),
-            Extent::Workshop => "laboratorio".into(),
-        };
-        if let Some(a) = &self.ambito {
-            s.push_str(&format!(", {a}"));
-        }
-        if self.hidden == HiddenCards::Apart {
-            s.push_str(", nascosti in allegato");
-        }
-        s
-    }
 }
 
 /// `verbale_co-programmazione-2021_2021-10-01_ambito-di-bergamo.docx`: ASCII letters, digits,

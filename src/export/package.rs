@@ -3,7 +3,8 @@
 //! 1. **Illegal characters.** docx-rs escapes `& < > " '` but copies every other character into
 //!    the XML, including the ones XML 1.0 forbids (U+0000–U+0008, U+000B, U+000C,
 //!    U+000E–U+001F, U+FFFE, U+FFFF): Word and LibreOffice then refuse the whole file. Every
-//!    string goes through [`xml_text`] before it reaches docx-rs (see `docx.rs`).
+//!    string goes through [`xml_text`](super::xml::xml_text) before it reaches docx-rs (see
+//!    `docx.rs`).
 //! 2. **Unescaped attributes.** Comment authors and custom-property values are written
 //!    verbatim. Tavolo writes no comments and no custom properties, and no user text ever goes
 //!    into an attribute: style ids, bookmark names and anchors are generated here.
@@ -22,7 +23,7 @@
 //!    paragraph properties (it belongs last): [`references_first`] and [`tidy`] put them right,
 //!    so that strict readers do not reject or misread the file.
 //!
-//! Two more things happen in [`repack`]: the placeholder paragraph of `word/document.xml` is
+//! Two more things happen in [`repack`]: the [`PLACEHOLDER`] paragraph of `word/document.xml` is
 //! replaced by the body `body.rs` streamed (docx-rs's own serialiser was too slow for big
 //! boards, see `body.rs`), and [`tidy`] drops docx-rs's numbered paragraph ids (`w14:paraId`)
 //! and empty property elements, so that the same board gives the same bytes.
@@ -33,54 +34,12 @@ use std::io::{Cursor, Read, Write};
 use chrono::{DateTime, Utc};
 use zip::write::SimpleFileOptions;
 
-/// Whether XML 1.0 allows a character in a document.
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c,
-        '\t' | '\n' | '\r'
-        | '\u{20}'..='\u{D7FF}'
-        | '\u{E000}'..='\u{FFFD}'
-        | '\u{10000}'..='\u{10FFFF}')
-}
+use super::xml::escape;
 
-/// A string safe for an XML text node: characters XML forbids are dropped and line ends become
-/// `\n`. Borrowed when nothing changes (the common case).
-pub fn xml_text(s: &str) -> Cow<'_, str> {
-    if s.chars().all(|c| is_xml_char(c) && c != '\r') {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push('\n');
-            }
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Escapes a cleaned string for XML text or attribute values.
-pub fn escape(s: &str) -> String {
-    let s = xml_text(s);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text of the paragraph [`repack`] replaces with the body: `docx.rs` builds the document
+/// around one paragraph holding it. The only user text docx-rs sees is the page header, in
+/// another part, so this text occurs nowhere else in `word/document.xml`.
+pub const PLACEHOLDER: &str = "TAVOLO-CORPO-DEL-DOCUMENTO";
 
 /// The document properties Word shows under File › Info.
 #[derive(Debug, Clone)]
@@ -188,7 +147,7 @@ pub fn repack(stored: &[u8], props: &Properties, body: &str) -> zip::result::Zip
     Ok(out.finish()?.into_inner())
 }
 
-/// Replaces the paragraph holding [`super::docx::PLACEHOLDER`] with `body`.
+/// Replaces the paragraph holding [`PLACEHOLDER`] with `body`.
 fn splice(document: &[u8], body: &str) -> zip::result::ZipResult<Vec<u8>> {
     let missing = || {
         zip::result::ZipError::Io(std::io::Error::other(
@@ -196,7 +155,7 @@ fn splice(document: &[u8], body: &str) -> zip::result::ZipResult<Vec<u8>> {
         ))
     };
     let doc = std::str::from_utf8(document).map_err(|_| missing())?;
-    let at = doc.find(super::docx::PLACEHOLDER).ok_or_else(missing)?;
+    let at = doc.find(PLACEHOLDER).ok_or_else(missing)?;
     let start = doc[..at].rfind("<w:p>").ok_or_else(missing)?;
     let end = at + doc[at..].find("</w:p>").ok_or_else(missing)? + "</w:p>".len();
     let mut out = Vec::with_capacity(doc.len() + body.len());
@@ -296,6 +255,7 @@ pub fn tidy(xml: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::xml::is_xml_char;
 
     /// Parses a part with quick-xml: well-formed, names balanced, entities known.
     pub fn parse(xml: &str) {
@@ -315,15 +275,6 @@ mod tests {
             xml.chars().all(is_xml_char),
             "illegal character in {xml:.200}"
         );
-    }
-
-    #[test]
-    fn illegal_characters_are_stripped_and_everything_else_kept() {
-        let hostile = "a\u{1}b\u{b}c\u{c}d\u{fffe}e\u{ffff}f\u{0}g";
-        assert_eq!(xml_text(hostile), "abcdefg");
-        let kept = "<w:p> & ]]> \"q\" 'a' \t 😀 مرحبا שלום \u{85}\u{7f}";
-        assert!(matches!(xml_text(kept), Cow::Borrowed(_)));
-        assert_eq!(xml_text("a\r\nb\rc"), "a\nb\nc");
     }
 
     #[test]
@@ -373,7 +324,7 @@ mod tests {
         );
         let doc = format!(
             "<w:body><w:p>a</w:p><w:p><w:pPr><w:numPr/></w:pPr><w:r><w:t>{}</w:t></w:r></w:p><w:sectPr/></w:body>",
-            super::super::docx::PLACEHOLDER
+            PLACEHOLDER
         );
         let spliced = splice(doc.as_bytes(), "<w:p>corpo</w:p>").unwrap();
         assert_eq!(
@@ -422,8 +373,7 @@ mod tests {
         let mut stored = Cursor::new(Vec::new());
         docx_rs::Docx::new()
             .add_paragraph(
-                docx_rs::Paragraph::new()
-                    .add_run(docx_rs::Run::new().add_text(super::super::docx::PLACEHOLDER)),
+                docx_rs::Paragraph::new().add_run(docx_rs::Run::new().add_text(PLACEHOLDER)),
             )
             .build()
             .pack(&mut stored)

@@ -1,12 +1,12 @@
 //! The wording of the Word documents, from the minijinja templates `templates/export/*.txt`.
 //!
 //! Each document type has one template; each heading and each introductory text is a
-//! `{% block %}` of it (`oggetto_titolo`, `oggetto`, …; the names are listed in
-//! [`super::document::blocks`]). The code renders the blocks it needs with a context of plain
-//! data — workshop, scope, meetings, counts; never a card's text — and lays them out between
-//! the tables and lists it builds from the board. A block left empty (or removed) in an
-//! Ambito's copy of the template removes that heading or text: a heading block left empty drops
-//! its whole section.
+//! `{% block %}` of it (`oggetto_titolo`, `oggetto`, …). The layout says which blocks it reads
+//! (`document::blocks`, next to the document outline) and [`Prose::render`] renders them with a
+//! context of plain data — workshop, scope, meetings, counts; never a card's text. The layout
+//! places them between the tables and lists it builds from the board. A block left empty (or
+//! removed) in an Ambito's copy of the template removes that heading or text: a heading block
+//! left empty drops its whole section.
 //!
 //! Text conventions in the blocks: a blank line separates paragraphs; a line starting with
 //! `- ` is a bullet; other line breaks inside a paragraph are spaces.
@@ -15,26 +15,27 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::DocType;
+use super::format::DocType;
 use super::outline::{Kind, Outline, SessionView};
+use super::scope::{Extent, HiddenCards};
 use crate::domain::dates;
 use crate::templates::Templates;
 
 /// The rendered blocks: one set for the document, or one per meeting for the minutes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Prose {
     parts: Vec<HashMap<&'static str, String>>,
 }
 
 impl Prose {
-    /// Renders the blocks of `doc`'s template. For the minutes, once per meeting (each with
-    /// that meeting as `meeting`).
+    /// Renders the blocks `names` of `doc`'s template (`document::blocks(doc)`: the blocks the
+    /// layout reads). For the minutes, once per meeting (each with that meeting as `meeting`).
     pub fn render(
         templates: &Templates,
         doc: DocType,
+        names: &'static [&'static str],
         outline: &Outline,
     ) -> Result<Prose, minijinja::Error> {
-        let names = super::document::blocks(doc);
         let name = doc.template();
         let base = Context::new(outline, doc);
         let contexts: Vec<Context> = match doc {
@@ -56,11 +57,6 @@ impl Prose {
             parts.push(names.iter().copied().zip(texts).collect());
         }
         Ok(Prose { parts })
-    }
-
-    /// Builds prose from literal blocks (tests, benchmarks).
-    pub fn from_blocks(parts: Vec<HashMap<&'static str, String>>) -> Prose {
-        Prose { parts }
     }
 
     /// A block of part `part` (0 unless minutes), trimmed; empty when missing.
@@ -211,12 +207,12 @@ impl Context {
         let w = o.workshop;
         let count = |k: Kind| o.items.iter().filter(|i| i.kind == k).count();
         let (kind, module_number) = match &o.scope.extent {
-            super::Extent::Meeting(_) => (
+            Extent::Meeting(_) => (
                 "incontro",
                 o.sessions.first().map(|s| s.session.module_number),
             ),
-            super::Extent::Module(n) => ("modulo", Some(*n)),
-            super::Extent::Workshop => ("laboratorio", None),
+            Extent::Module(n) => ("modulo", Some(*n)),
+            Extent::Workshop => ("laboratorio", None),
         };
         let generated = o.generated_at.with_timezone(&w.timezone);
         Context {
@@ -249,7 +245,7 @@ impl Context {
                     .last()
                     .map(|s| s.date_label.clone())
                     .unwrap_or_default(),
-                hidden_apart: o.scope.hidden == super::HiddenCards::Apart,
+                hidden_apart: o.scope.hidden == HiddenCards::Apart,
             },
             ambito: o.scope.ambito.clone(),
             meetings: o

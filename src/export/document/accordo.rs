@@ -1,0 +1,55 @@
+//! Allegato all'Accordo di programma (bozza): governance and collaboration with the Terzo
+//! settore. Its sections, in order (template blocks): `parti` (the organisations), `finalita`,
+//! `governance` (the proposals as a table), `collaborazione` (the proposals in full),
+//! `monitoraggio` (indicators), `adesioni`. Its appendices list proposals and indicators only.
+
+use std::borrow::Cow;
+
+use super::layout::{Layout, count_word, short};
+use crate::domain::cards::CardContent;
+
+impl<'a: 'o, 'o> Layout<'a, 'o> {
+    /// The sections of the document, after the front matter.
+    pub(super) fn accordo(&mut self) {
+        let o = self.o;
+        let p = &o.participation;
+        if self.section("parti", Some(format!("{} enti", p.by_organisation.len()))) {
+            self.participation(p, o.sessions.len() > 1);
+        }
+        self.section("finalita", None);
+        let proposals = o.proposals_by_votes();
+        if self.section(
+            "governance",
+            Some(count_word(proposals.len(), "proposta", "proposte")),
+        ) {
+            if proposals.is_empty() {
+                self.empty();
+            } else {
+                let rows = proposals
+                    .iter()
+                    .map(|&i| {
+                        let it = self.item(i);
+                        let instrument = match &it.card.content {
+                            CardContent::Proposta(p) => p.instrument.as_deref().unwrap_or_default(),
+                            _ => "",
+                        };
+                        vec![
+                            Cow::Owned(it.reference.clone()),
+                            short(it.title(), 300),
+                            Cow::Borrowed(instrument),
+                            Cow::Owned(it.votes.to_string()),
+                        ]
+                    })
+                    .collect();
+                self.table(
+                    &[800, 5338, 2500, 1000],
+                    &["Rif.", "Proposta", "Strumento", "Voti"],
+                    rows,
+                );
+            }
+        }
+        self.proposals_section("collaborazione", &proposals);
+        self.indicators_section("monitoraggio", o);
+        self.section("adesioni", None);
+    }
+}

@@ -1,0 +1,127 @@
+//! How a card reads, in every document: its reference and text, then its fields, votes, merges
+//! and carry-over on detail lines (and, in the minutes, its comments); cards under their themes.
+
+use super::layout::Layout;
+use super::model::{Span, Style};
+use crate::domain::cards::CardContent;
+use crate::export::outline::indicator_type_label;
+
+impl<'a: 'o, 'o> Layout<'a, 'o> {
+    /// A card: reference and text, then its fields, votes and history.
+    pub(super) fn card(&mut self, i: usize, show_area: bool, show_comments: bool) {
+        let it = self.item(i);
+        self.para(
+            Style::Card,
+            vec![
+                Span::bold(format!("[{}] ", it.reference)),
+                Span::plain(it.title()),
+            ],
+        );
+        let mut short: Vec<String> = Vec::new();
+        let mut long: Vec<(&'static str, &'o str)> = Vec::new();
+        let mut field = |label: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                short.push(format!("{label}: {v}"));
+            }
+        };
+        match &it.card.content {
+            CardContent::Bisogno(n) => {
+                if show_area {
+                    field("Area", &n.policy_area);
+                }
+                if !n.secondary_areas.is_empty() {
+                    field("Aree secondarie", &Some(n.secondary_areas.join(", ")));
+                }
+                field("Destinatari", &n.target_group);
+                field("Territorio", &n.territory);
+                if let Some(e) = &n.evidence {
+                    long.push(("Fonti e dati: ", e));
+                }
+            }
+            CardContent::Proposta(p) => {
+                field("Strumento", &p.instrument);
+                if show_area {
+                    field("Area", &p.policy_area);
+                }
+                for (label, v) in [
+                    ("Descrizione: ", &p.description),
+                    ("Attori coinvolti: ", &p.actors),
+                    ("Ruolo del Terzo settore: ", &p.terzo_settore_role),
+                ] {
+                    if let Some(v) = v {
+                        long.push((label, v));
+                    }
+                }
+            }
+            CardContent::Indicatore(ind) => {
+                field(
+                    "Tipo",
+                    &ind.indicator_type
+                        .as_deref()
+                        .map(|t| indicator_type_label(t).to_string()),
+                );
+                field("Unità di misura", &ind.unit);
+                field("Fonte", &ind.source);
+                if let Some(d) = &ind.definition {
+                    long.push(("Definizione: ", d));
+                }
+            }
+            CardContent::Altro(_) => {}
+        }
+        if it.votes > 0 {
+            short.push(format!(
+                "{} {}",
+                it.votes,
+                if it.votes == 1 { "voto" } else { "voti" }
+            ));
+        }
+        if !it.card.merged.is_empty() {
+            let n = it.card.merged.len();
+            short.push(if n == 1 {
+                "unisce 1 contributo simile".into()
+            } else {
+                format!("unisce {n} contributi simili")
+            });
+        }
+        if let Some(from) = it.carried_from.and_then(|s| self.o.sessions.get(s)) {
+            short.push(format!("ripreso dall'incontro del {}", from.date_label));
+        }
+        if !short.is_empty() {
+            self.para(Style::Detail, vec![Span::plain(short.join(" · "))]);
+        }
+        for (label, text) in long {
+            self.para(Style::Detail, vec![Span::bold(label), Span::plain(text)]);
+        }
+        if show_comments {
+            for (c, author) in it.comments() {
+                let who = match author.and_then(|a| a.organisation.as_deref()) {
+                    Some(org) => format!("Commento ({org}): "),
+                    None => "Commento: ".into(),
+                };
+                self.para(
+                    Style::Detail,
+                    vec![Span::italic(who), Span::plain(c.text.as_str())],
+                );
+            }
+        }
+    }
+
+    /// Cards under their themes.
+    pub(super) fn cards_by_theme(
+        &mut self,
+        indices: &[usize],
+        show_area: bool,
+        show_comments: bool,
+    ) {
+        for (theme, ids) in self.o.by_theme(indices) {
+            if let Some(t) = theme {
+                self.para(Style::Theme, vec![Span::plain(format!("Tema: {t}"))]);
+            } else if ids.len() < indices.len() {
+                self.para(Style::Theme, vec![Span::plain("Altri contributi")]);
+            }
+            for i in ids {
+                self.card(i, show_area, show_comments);
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The cursor every document is laid out with, and the small text helpers its sections share.
+//!
+//! [`Layout`] appends blocks and numbers the headings as it goes (1., 1.1, 1.1.1; one level
+//! deeper under each meeting's own heading when the minutes cover several meetings). It reads
+//! the template's blocks of the meeting being laid out, and a [`section`](Layout::section)
+//! whose heading block an Ambito left empty is not written at all.
+
+use std::borrow::Cow;
+
+use super::model::{Block, Span, Style, Table};
+use crate::export::outline::{Item, Outline};
+use crate::export::prose::{Prose, paragraphs};
+
+/// A document being laid out: the data, the wording, the blocks so far.
+pub(super) struct Layout<'a, 'o> {
+    pub(super) o: &'o Outline<'a>,
+    pub(super) prose: &'o Prose,
+    /// Which prose part (meeting) is being laid out.
+    pub(super) part: usize,
+    pub(super) blocks: Vec<Block<'o>>,
+    /// The numbers of the current heading at levels 1, 2 and 3.
+    counters: [u32; 3],
+    /// 1 when each meeting's minutes sit under their own level-1 heading.
+    pub(super) base: u8,
+    /// How many appendices ("Allegato A", …) are written.
+    pub(super) appendix: u8,
+}
+
+impl<'a: 'o, 'o> Layout<'a, 'o> {
+    /// An empty document for `o`, worded by `prose`.
+    pub(super) fn new(o: &'o Outline<'a>, prose: &'o Prose) -> Layout<'a, 'o> {
+        Layout {
+            o,
+            prose,
+            part: 0,
+            blocks: Vec::with_capacity(o.items.len() * 3 + 64),
+            counters: [0; 3],
+            base: 0,
+            appendix: 0,
+        }
+    }
+
+    /// A template block of the meeting being laid out (trimmed; empty when missing).
+    pub(super) fn text(&self, key: &str) -> &'o str {
+        self.prose.get(self.part, key)
+    }
+
+    /// A numbered heading (one level deeper under a meeting's own heading).
+    pub(super) fn heading(
+        &mut self,
+        level: u8,
+        text: impl Into<Cow<'o, str>>,
+        summary: Option<String>,
+    ) {
+        let level = (level + self.base).min(3);
+        let i = usize::from(level - 1);
+        self.counters[i] += 1;
+        for c in &mut self.counters[i + 1..] {
+            *c = 0;
+        }
+        let parts: Vec<String> = self.counters[..=i].iter().map(u32::to_string).collect();
+        let number = if level == 1 {
+            format!("{}.", parts[0])
+        } else {
+            parts.join(".")
+        };
+        self.blocks.push(Block::Heading {
+            level,
+            number,
+            text: text.into(),
+            summary,
+        });
+    }
+
+    /// A paragraph of `style`.
+    pub(super) fn para(&mut self, style: Style, spans: Vec<Span<'o>>) {
+        self.blocks.push(Block::Paragraph { style, spans });
+    }
+
+    /// The prose of a block, as paragraphs and bullets.
+    pub(super) fn prose(&mut self, key: &str) {
+        for (bullet, text) in paragraphs(self.text(key)) {
+            let style = if bullet { Style::Bullet } else { Style::Normal };
+            self.para(style, vec![Span::plain(text)]);
+        }
+    }
+
+    /// A section: its heading and introduction from the template. False (and nothing
+    /// written) when the template leaves the heading empty.
+    pub(super) fn section(&mut self, key: &str, summary: Option<String>) -> bool {
+        let Some(title) = non_empty(self.text(&format!("{key}_titolo"))) else {
+            return false;
+        };
+        self.heading(1, title, summary);
+        self.prose(key);
+        true
+    }
+
+    /// "Nothing was said on this": the template's `vuoto` block.
+    pub(super) fn empty(&mut self) {
+        let text = non_empty(self.text("vuoto")).unwrap_or("Nessun contributo su questo punto.");
+        self.para(Style::Note, vec![Span::plain(text)]);
+    }
+
+    /// A table with a header row; `widths` in twentieths of a point.
+    pub(super) fn table(
+        &mut self,
+        widths: &[u32],
+        header: &[&'static str],
+        rows: Vec<Vec<Cow<'o, str>>>,
+    ) {
+        self.blocks.push(Block::Table(Table {
+            widths: widths.to_vec(),
+            header: header.iter().map(|h| Cow::Borrowed(*h)).collect(),
+            rows,
+        }));
+    }
+
+    /// The `i`-th card of the outline.
+    pub(super) fn item(&self, i: usize) -> &'o Item<'a> {
+        &self.o.items[i]
+    }
+}
+
+/// `s` trimmed, or `None` when blank: a blank template block means "leave this out".
+pub(super) fn non_empty(s: &str) -> Option<&str> {
+    let s = s.trim();
+    (!s.is_empty()).then_some(s)
+}
+
+/// "Anziani soli nei Comuni…": one line, at most `max` characters.
+pub(super) fn short(s: &str, max: usize) -> Cow<'_, str> {
+    let simple = !s.contains(['\n', '\r', '\t']);
+    if simple && s.len() <= max {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(max.min(s.len()) + 3);
+    let mut n = 0;
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if n >= max {
+            out.push('…');
+            return Cow::Owned(out);
+        }
+        if space {
+            out.push(' ');
+            n += 1;
+            space = false;
+        }
+        out.push(c);
+        n += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// "1 contributo", "3 contributi".
+pub(super) fn count_word(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_keeps_one_line_within_the_limit() {
+        assert!(matches!(short("breve", 10), Cow::Borrowed("breve")));
+        assert_eq!(short("due\nrighe  e\tspazi", 100), "due righe e spazi");
+        assert_eq!(short("abcdefghij", 4), "abcd…");
+        assert_eq!(short("😀😀😀", 2), "😀😀…");
+    }
+}

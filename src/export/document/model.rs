@@ -1,0 +1,177 @@
+//! The blocks a Word document is made of, before it is Word: what the layout writes, `body.rs`
+//! turns into Word markup and the export page previews (the headings), so all three say the
+//! same. Also serialised as JSON for the python-docx comparison of `examples/bench_export.rs`.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A Word document before it is Word.
+#[derive(Debug, Serialize)]
+pub struct Document<'a> {
+    /// The document properties (Word's File › Info): title, subject, author (the organiser),
+    /// description and keywords.
+    pub title: String,
+    pub subject: String,
+    pub author: String,
+    pub description: String,
+    pub keywords: String,
+    /// Page header text (the footer is always "Pagina X di Y").
+    pub header: String,
+    /// When the export was generated.
+    pub created: DateTime<Utc>,
+    /// The body, in order.
+    pub blocks: Vec<Block<'a>>,
+}
+
+/// One piece of the body. User text stays borrowed from the board where it can (a big export
+/// holds thousands of cards).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block<'a> {
+    /// The document's title, on the first page.
+    Title { text: Cow<'a, str> },
+    /// The line under the title.
+    Subtitle { text: Cow<'a, str> },
+    /// Levels 1–3; `number` is "3.", "3.2", "3.2.1" or "Allegato A –"; `summary` is the
+    /// preview's word on the section ("12 contributi"), not written in the document.
+    Heading {
+        level: u8,
+        number: String,
+        text: Cow<'a, str>,
+        #[serde(skip)]
+        summary: Option<String>,
+    },
+    /// A paragraph of one style, its text in spans.
+    Paragraph { style: Style, spans: Vec<Span<'a>> },
+    /// The index (the headings of levels 1 and 2), with its own title.
+    Toc { title: Cow<'a, str> },
+    /// A table with a header row.
+    Table(Table<'a>),
+    /// A page break.
+    PageBreak,
+}
+
+/// Paragraph styles (ids in `styles.xml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    /// Body text.
+    Normal,
+    /// The first line of a card: reference and text.
+    Card,
+    /// Fields of a card, under it.
+    Detail,
+    /// A theme grouping the cards below.
+    Theme,
+    /// A remark of the document itself ("Nessun contributo su questo punto"), set apart.
+    Note,
+    /// An item of the bullet list.
+    Bullet,
+    /// A line for a signature, in the minutes.
+    Signature,
+}
+
+impl Style {
+    /// The style id in `styles.xml`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Style::Normal => "Normal",
+            Style::Card => "Contributo",
+            Style::Detail => "Dettaglio",
+            Style::Theme => "Tema",
+            Style::Note => "Nota",
+            Style::Bullet => "ListBullet",
+            Style::Signature => "Firma",
+        }
+    }
+}
+
+/// A run of text with its emphasis.
+#[derive(Debug, Serialize)]
+pub struct Span<'a> {
+    pub text: Cow<'a, str>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub bold: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub italic: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl<'a> Span<'a> {
+    /// Text without emphasis.
+    pub fn plain(text: impl Into<Cow<'a, str>>) -> Span<'a> {
+        Span {
+            text: text.into(),
+            bold: false,
+            italic: false,
+        }
+    }
+
+    /// Bold text.
+    pub fn bold(text: impl Into<Cow<'a, str>>) -> Span<'a> {
+        Span {
+            bold: true,
+            ..Span::plain(text)
+        }
+    }
+
+    /// Italic text.
+    pub fn italic(text: impl Into<Cow<'a, str>>) -> Span<'a> {
+        Span {
+            italic: true,
+            ..Span::plain(text)
+        }
+    }
+}
+
+/// A table with a header row; widths in twentieths of a point (the page is 9,638 wide).
+#[derive(Debug, Serialize)]
+pub struct Table<'a> {
+    /// One width per column.
+    pub widths: Vec<u32>,
+    /// The header row's cells (repeated on every page).
+    pub header: Vec<Cow<'a, str>>,
+    /// The other rows, one cell per column.
+    pub rows: Vec<Vec<Cow<'a, str>>>,
+}
+
+/// One line of the export page's preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewEntry {
+    /// 1 or 2.
+    pub level: u8,
+    /// "3.", "3.2" or "Allegato A –".
+    pub number: String,
+    /// The heading.
+    pub text: String,
+    /// What the section holds ("12 contributi").
+    pub summary: Option<String>,
+}
+
+impl Document<'_> {
+    /// The headings (levels 1–2) with a word on what each section holds.
+    pub fn preview(&self) -> Vec<PreviewEntry> {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading {
+                    level,
+                    number,
+                    text,
+                    summary,
+                } if *level <= 2 => Some(PreviewEntry {
+                    level: *level,
+                    number: number.clone(),
+                    text: text.to_string(),
+                    summary: summary.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}
