@@ -289,6 +289,19 @@ mod tests {
     }
 
     #[test]
+    fn the_first_field_of_each_form_is_the_card_title() {
+        // The browser shows a card's other fields under its title and skips the first.
+        for (card_type, form) in FORMS.iter().copied().chain([("rischio", PLAIN)]) {
+            let first = fields(form).next().unwrap().name;
+            let content: CardContent = serde_json::from_value(
+                serde_json::json!({"card_type": card_type, first: "Il titolo"}),
+            )
+            .unwrap();
+            assert_eq!(content.title(), "Il titolo", "{card_type}");
+        }
+    }
+
+    #[test]
     fn the_browser_receives_the_definitions_in_its_shape() {
         let v = serde_json::to_value(INDICATOR).unwrap();
         assert_eq!(
