@@ -50,6 +50,17 @@ export class ConsoleView extends BoardView {
     this.renderSelection(vs);
   }
 
+  /** A refused control operation (see `op`) is reported in the console's status line. */
+  onOpError(d) {
+    if (d.entry && d.entry.ctx && d.entry.ctx.control) {
+      this.announcer.say(`Non riuscito: ${d.message}`, true);
+      this.consoleStatus.hidden = false;
+      this.consoleStatus.textContent = `Non riuscito: ${d.message}`;
+    } else {
+      super.onOpError(d);
+    }
+  }
+
   /** Sends a control operation; a refusal shows in the console's status line. */
   op(op, label) {
     if (this.consoleStatus) {

@@ -30,10 +30,14 @@ export class BoardView extends BoardShell {
     super(root, config, { timer: { announce: true } });
     /** The console adds the facilitator's controls to every card and form. */
     this.console = false;
+    this.built = false;
+    /** CardView by card id, theme sections and columns by key: kept across renders. */
     this.cards = new Map();
     this.themeEls = new Map();
     this.columns = new Map();
+    /** Card ids ticked for merging (console only; empty elsewhere). */
     this.selected = new Set();
+    /** Add forms by key ("nuovo:<column>"), to find the form of a refused operation. */
     this.forms = new Map();
   }
 
@@ -513,11 +517,6 @@ export class BoardView extends BoardShell {
         v.setMessage(message);
         return;
       }
-    }
-    if (ctx.control && this.consoleStatus) {
-      this.consoleStatus.hidden = false;
-      this.consoleStatus.textContent = `Non riuscito: ${message}`;
-      return;
     }
     this.showAlert(message);
   }

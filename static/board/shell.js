@@ -38,7 +38,6 @@ export class BoardShell {
       readOnly: !!opts.readOnly,
       you: { id: null, name: root.dataset.youName || "", is_facilitator: root.dataset.facilitator === "true" },
     });
-    this.built = false;
     this.renderTimer = null;
   }
 
