@@ -331,7 +331,7 @@ fn too_long(v: &str, f: &Field, e: &mut Vec<FieldError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::card_fields::{FieldKind, FormItem, fields};
+    use crate::domain::card_fields::{FORMS, FieldKind, FormItem, fields, form};
 
     fn areas() -> Vec<String> {
         vec!["Anziani".into(), "Domiciliarità".into()]
@@ -446,6 +446,73 @@ mod tests {
                     assert_eq!(errors_of(&empty), vec![FieldError::new(f.name, missing)]);
                 }
             }
+        }
+    }
+
+    /// The keys of a card's JSON but `card_type`.
+    fn keys(content: &CardContent) -> Vec<String> {
+        let mut k: Vec<String> = serde_json::to_value(content)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "card_type")
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    }
+
+    fn names(form: &'static [FormItem]) -> Vec<String> {
+        let mut n: Vec<String> = fields(form).map(|f| f.name.to_string()).collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn every_field_of_every_kind_has_a_definition_and_no_more() {
+        for (content, defs) in [
+            (CardContent::Bisogno(Need::default()), NEED),
+            (CardContent::Proposta(Proposal::default()), PROPOSAL),
+            (CardContent::Indicatore(Indicator::default()), INDICATOR),
+            (
+                CardContent::Altro(Plain {
+                    card_type: "rischio".into(),
+                    text: String::new(),
+                }),
+                PLAIN,
+            ),
+        ] {
+            assert_eq!(keys(&content), names(defs), "{}", content.card_type());
+            assert_eq!(defs, form(content.card_type()));
+        }
+    }
+
+    #[test]
+    fn the_required_fields_are_those_a_card_cannot_lack() {
+        for (content, defs) in [
+            (CardContent::Bisogno(Need::default()), NEED),
+            (CardContent::Proposta(Proposal::default()), PROPOSAL),
+            (CardContent::Indicatore(Indicator::default()), INDICATOR),
+        ] {
+            let v = serde_json::to_value(&content).unwrap();
+            for f in fields(defs) {
+                // A `String` field serialises as "" when empty, an optional one as null or [].
+                assert_eq!(f.required.is_some(), v[f.name] == "", "{}", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_field_of_each_form_is_the_card_title() {
+        // The browser shows a card's other fields under its title and skips the first.
+        for (card_type, defs) in FORMS.iter().copied().chain([("rischio", PLAIN)]) {
+            let first = fields(defs).next().unwrap().name;
+            let content: CardContent = serde_json::from_value(
+                serde_json::json!({"card_type": card_type, first: "Il titolo"}),
+            )
+            .unwrap();
+            assert_eq!(content.title(), "Il titolo", "{card_type}");
         }
     }
 
