@@ -3,6 +3,7 @@
 //!
 //! Layers (imports run downwards only): `web` → `services` → `store` → `domain`.
 
+pub mod assets;
 pub mod config;
 pub mod domain;
 pub mod error;

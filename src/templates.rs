@@ -91,6 +91,10 @@ impl Templates {
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.add_filter("datetime_it", datetime_it);
         env.add_filter("date_it", date_it);
+        // `{{ asset("css/base.css") }}`: the versioned address of a static file.
+        env.add_function("asset", |path: &str| {
+            Value::from_safe_string(crate::assets::url(path))
+        });
         Templates { env }
     }
 

@@ -280,3 +280,133 @@ async fn comuni_are_suggested_from_the_istat_list_and_the_calendar_downloads() {
     let ics = res.text().await.unwrap();
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 6);
 }
+
+/// The `/static/…` addresses in `href="…"` and `src="…"` attributes of a page.
+fn static_links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        for part in html.split(attr).skip(1) {
+            let url = &part[..part.find('"').unwrap()];
+            if url.starts_with("/static/") {
+                out.push(url.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The relative imports of a module (`from "./x.js"`, `import "./x.js"`) and the relative
+/// `url(…)` of a stylesheet, resolved against `url`.
+fn relative_refs(url: &str, text: &str) -> Vec<String> {
+    let dir = &url[..url.rfind('/').unwrap()];
+    let mut refs = Vec::new();
+    for (open, close) in [("from \"", "\""), ("import \"", "\""), ("url(\"", "\"")] {
+        for part in text.split(open).skip(1) {
+            let spec = &part[..part.find(close).unwrap()];
+            if let Some(rest) = spec.strip_prefix("./") {
+                refs.push(format!("{dir}/{rest}"));
+            } else if let Some(rest) = spec.strip_prefix("../") {
+                refs.push(format!("{}/{rest}", &dir[..dir.rfind('/').unwrap()]));
+            }
+        }
+    }
+    refs
+}
+
+#[tokio::test]
+async fn a_board_page_links_versioned_static_files_that_all_resolve_with_their_imports() {
+    let app = TestApp::spawn(WorkshopSpec::open("lavagna", 10)).await;
+    let (_, enrolled) = app.enroll_n("lavagna", 1).await;
+    let token = enrolled["manage_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let meeting = app
+        .state
+        .catalogue
+        .by_slug("lavagna")
+        .unwrap()
+        .meeting_id("M1-1");
+    let mut b = Browser::new(&app);
+    b.get(&format!("/iscrizione/{token}")).await;
+    let (status, page, _) = b.get(&format!("/incontri/{meeting}")).await;
+    assert_eq!(status, 200);
+
+    let version = tavolo::assets::version();
+    let prefix = format!("/static/{version}/");
+    let links = static_links(&page);
+    assert!(
+        page.contains(&format!(
+            "<script type=\"module\" src=\"{prefix}board/main.js\"></script>"
+        )),
+        "the board is a module under the versioned prefix"
+    );
+    assert!(links.len() >= 8, "{links:?}");
+    // Every linked file, and everything it imports, resolves; versioned files are immutable.
+    let mut todo = links.clone();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(url) = todo.pop() {
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        assert!(url.starts_with(&prefix), "{url} is versioned");
+        let res = app.get(&url).await;
+        assert_eq!(res.status(), 200, "{url}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{url}"
+        );
+        let mime = res.headers()["content-type"].to_str().unwrap().to_string();
+        let asset = tavolo::assets::get(&url[prefix.len()..]).unwrap();
+        assert_eq!(mime, asset.mime, "{url}");
+        if url.ends_with(".js") {
+            assert!(mime.starts_with("text/javascript"), "{url}: {mime}");
+        }
+        if url.ends_with(".js") || url.ends_with(".css") {
+            todo.extend(relative_refs(&url, &res.text().await.unwrap()));
+        }
+    }
+    // The whole module graph of the board and the fonts of the stylesheets were reached.
+    for file in [
+        "board/model.js",
+        "board/client.js",
+        "board/console.js",
+        "board/projector.js",
+    ] {
+        assert!(seen.contains(&format!("{prefix}{file}")), "{file} imported");
+    }
+    assert!(
+        seen.iter().any(|u| u.ends_with(".woff2")),
+        "fonts from the stylesheet"
+    );
+    // The client's configuration carries the card forms the server validates with.
+    assert!(page.contains("card_fields") && page.contains("Dai un titolo alla proposta."));
+}
+
+#[tokio::test]
+async fn static_paths_of_another_version_redirect_and_bare_ones_are_served() {
+    let app = TestApp::spawn_seed().await;
+    let current = tavolo::assets::url("board/model.js");
+    let res = app.get("/static/0123456789ab/board/model.js").await;
+    assert_eq!(res.status(), 307);
+    assert_eq!(res.headers()["location"], current.as_str());
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    let res = app.get("/static/tavolo.js").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    for missing in [
+        "/static/nessuno.js",
+        "/static/0123456789ab/nessuno.js",
+        "/static/non-una-versione/board/model.js",
+        "/static/board.js",
+    ] {
+        assert_eq!(app.get(missing).await.status(), 404, "{missing}");
+    }
+}

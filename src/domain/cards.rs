@@ -1,15 +1,12 @@
 //! Typed cards (DOMAIN.md): a need, a governance proposal, a monitoring indicator, or a plain
 //! card for kinds that a board template adds. Each kind validates its own fields with messages
-//! in Italian.
+//! in Italian; the limits and the "missing" messages are those of the field definitions in
+//! [`super::card_fields`], which the browser's forms are built from too.
 
 use serde::{Deserialize, Serialize};
 
+use super::card_fields::{Field, INDICATOR, NEED, PLAIN, PROPOSAL, field_of};
 use super::text::FieldError;
-
-/// The longest free text of a card field (a long paragraph; documents stay readable).
-pub const MAX_TEXT: usize = 10_000;
-/// The longest short field (titles, units, names).
-pub const MAX_SHORT: usize = 300;
 
 /// What a card says, by kind. The JSON has `"card_type"` beside the fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +110,17 @@ pub const INDICATOR_TYPES: &[(&str, &str)] = &[
     ("financial", "Finanziario"),
 ];
 
+/// Instruments of collaboration suggested in the proposal form (free text is accepted too).
+pub const INSTRUMENTS: &[&str] = &[
+    "Tavolo tecnico",
+    "Co-progettazione",
+    "Accordo di collaborazione",
+    "Patto di collaborazione",
+    "Convenzione",
+    "Protocollo d'intesa",
+    "Accordo di programma",
+];
+
 /// Suggested frequencies (free text is accepted too).
 pub const FREQUENCIES: &[&str] = &[
     "mensile",
@@ -154,12 +162,12 @@ impl CardContent {
     /// Trims every field and checks it; `policy_areas` are the workshop's macro-aree.
     pub fn validate(&mut self, policy_areas: &[String]) -> Result<(), Vec<FieldError>> {
         let mut e = Vec::new();
-        let area = |v: &mut Option<String>, field: &str, e: &mut Vec<FieldError>| {
-            opt(v, field, MAX_SHORT, e);
+        let area = |v: &mut Option<String>, f: &Field, e: &mut Vec<FieldError>| {
+            opt(v, f, e);
             if let Some(a) = v {
                 if !policy_areas.is_empty() && !policy_areas.iter().any(|p| p == a) {
                     e.push(FieldError::new(
-                        field,
+                        f.name,
                         "Area di policy non riconosciuta: sceglila dall'elenco.",
                     ));
                 }
@@ -167,22 +175,18 @@ impl CardContent {
         };
         match self {
             CardContent::Bisogno(n) => {
-                req(
-                    &mut n.text,
-                    "text",
-                    "Descrivi il bisogno.",
-                    MAX_TEXT,
-                    &mut e,
-                );
-                area(&mut n.policy_area, "policy_area", &mut e);
+                let f = |name| field_of(NEED, name);
+                req(&mut n.text, f("text"), &mut e);
+                area(&mut n.policy_area, f("policy_area"), &mut e);
                 for s in &mut n.secondary_areas {
                     *s = s.trim().to_string();
                 }
                 n.secondary_areas.retain(|s| !s.is_empty());
-                if n.secondary_areas.len() > 5 {
+                let most = f("secondary_areas").max;
+                if n.secondary_areas.len() > most {
                     e.push(FieldError::new(
                         "secondary_areas",
-                        "Indica al massimo 5 aree secondarie.",
+                        format!("Indica al massimo {most} aree secondarie."),
                     ));
                 }
                 for s in &n.secondary_areas {
@@ -193,39 +197,24 @@ impl CardContent {
                         ));
                     }
                 }
-                opt(&mut n.target_group, "target_group", MAX_SHORT, &mut e);
-                opt(&mut n.territory, "territory", MAX_SHORT, &mut e);
-                opt(&mut n.evidence, "evidence", MAX_TEXT, &mut e);
+                opt(&mut n.target_group, f("target_group"), &mut e);
+                opt(&mut n.territory, f("territory"), &mut e);
+                opt(&mut n.evidence, f("evidence"), &mut e);
             }
             CardContent::Proposta(p) => {
-                req(
-                    &mut p.title,
-                    "title",
-                    "Dai un titolo alla proposta.",
-                    MAX_SHORT,
-                    &mut e,
-                );
-                opt(&mut p.description, "description", MAX_TEXT, &mut e);
-                opt(&mut p.actors, "actors", MAX_TEXT, &mut e);
-                opt(&mut p.instrument, "instrument", MAX_SHORT, &mut e);
-                opt(
-                    &mut p.terzo_settore_role,
-                    "terzo_settore_role",
-                    MAX_TEXT,
-                    &mut e,
-                );
-                area(&mut p.policy_area, "policy_area", &mut e);
+                let f = |name| field_of(PROPOSAL, name);
+                req(&mut p.title, f("title"), &mut e);
+                opt(&mut p.description, f("description"), &mut e);
+                opt(&mut p.actors, f("actors"), &mut e);
+                opt(&mut p.instrument, f("instrument"), &mut e);
+                opt(&mut p.terzo_settore_role, f("terzo_settore_role"), &mut e);
+                area(&mut p.policy_area, f("policy_area"), &mut e);
             }
             CardContent::Indicatore(i) => {
-                req(
-                    &mut i.name,
-                    "name",
-                    "Dai un nome all'indicatore.",
-                    MAX_SHORT,
-                    &mut e,
-                );
-                opt(&mut i.definition, "definition", MAX_TEXT, &mut e);
-                opt(&mut i.indicator_type, "indicator_type", MAX_SHORT, &mut e);
+                let f = |name| field_of(INDICATOR, name);
+                req(&mut i.name, f("name"), &mut e);
+                opt(&mut i.definition, f("definition"), &mut e);
+                opt(&mut i.indicator_type, f("indicator_type"), &mut e);
                 if let Some(t) = &i.indicator_type {
                     if !INDICATOR_TYPES.iter().any(|(id, _)| id == t) {
                         e.push(FieldError::new(
@@ -234,7 +223,7 @@ impl CardContent {
                         ));
                     }
                 }
-                for (v, f) in [
+                for (v, name) in [
                     (&mut i.unit, "unit"),
                     (&mut i.source, "source"),
                     (&mut i.baseline_value, "baseline_value"),
@@ -243,10 +232,10 @@ impl CardContent {
                     (&mut i.responsible, "responsible"),
                     (&mut i.disaggregation, "disaggregation"),
                 ] {
-                    opt(v, f, MAX_SHORT, &mut e);
+                    opt(v, f(name), &mut e);
                 }
-                opt(&mut i.formula, "formula", MAX_TEXT, &mut e);
-                for (v, f, label) in [
+                opt(&mut i.formula, f("formula"), &mut e);
+                for (v, name, label) in [
                     (
                         &mut i.baseline_date,
                         "baseline_date",
@@ -258,11 +247,11 @@ impl CardContent {
                         "della scadenza dell'obiettivo",
                     ),
                 ] {
-                    opt(v, f, 10, &mut e);
+                    opt(v, f(name), &mut e);
                     if let Some(d) = v.as_deref() {
                         if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
                             e.push(FieldError::new(
-                                f,
+                                name,
                                 format!("La data {label} non è valida (usa AAAA-MM-GG)."),
                             ));
                         }
@@ -288,17 +277,9 @@ impl CardContent {
                         "Indica insieme il valore obiettivo e la scadenza entro cui raggiungerlo.",
                     ));
                 }
-                area(&mut i.policy_area, "policy_area", &mut e);
+                area(&mut i.policy_area, f("policy_area"), &mut e);
             }
-            CardContent::Altro(p) => {
-                req(
-                    &mut p.text,
-                    "text",
-                    "Scrivi il contenuto della scheda.",
-                    MAX_TEXT,
-                    &mut e,
-                );
-            }
+            CardContent::Altro(p) => req(&mut p.text, field_of(PLAIN, "text"), &mut e),
         }
         if e.is_empty() { Ok(()) } else { Err(e) }
     }
@@ -313,35 +294,44 @@ fn clean(s: &str) -> String {
         .replace("\r\n", "\n")
 }
 
-fn req(v: &mut String, field: &str, missing: &str, max: usize, e: &mut Vec<FieldError>) {
+/// A required text (a `String` field: its definition carries the message when it is empty).
+fn req(v: &mut String, f: &Field, e: &mut Vec<FieldError>) {
     *v = clean(v);
     if v.is_empty() {
-        e.push(FieldError::new(field, missing));
-    } else if v.chars().count() > max {
         e.push(FieldError::new(
-            field,
-            format!("Testo troppo lungo (al massimo {max} caratteri)."),
+            f.name,
+            f.required.expect("a required card field has its message"),
         ));
+    } else {
+        too_long(v, f, e);
     }
 }
 
-fn opt(v: &mut Option<String>, field: &str, max: usize, e: &mut Vec<FieldError>) {
+/// An optional text: emptied to `None`.
+fn opt(v: &mut Option<String>, f: &Field, e: &mut Vec<FieldError>) {
     if let Some(s) = v {
         *s = clean(s);
         if s.is_empty() {
             *v = None;
-        } else if s.chars().count() > max {
-            e.push(FieldError::new(
-                field,
-                format!("Testo troppo lungo (al massimo {max} caratteri)."),
-            ));
+        } else {
+            too_long(s, f, e);
         }
+    }
+}
+
+fn too_long(v: &str, f: &Field, e: &mut Vec<FieldError>) {
+    if v.chars().count() > f.max {
+        e.push(FieldError::new(
+            f.name,
+            format!("Testo troppo lungo (al massimo {} caratteri).", f.max),
+        ));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::card_fields::{FORMS, FieldKind, FormItem, fields, form};
 
     fn areas() -> Vec<String> {
         vec!["Anziani".into(), "Domiciliarità".into()]
@@ -388,6 +378,142 @@ mod tests {
         assert!(fields.contains(&"name") && fields.contains(&"indicator_type"));
         assert!(fields.contains(&"target_deadline") && fields.contains(&"baseline_date"));
         assert!(fields.contains(&"policy_area"));
+    }
+
+    /// A card of each kind with every field filled in validly.
+    fn full_cards() -> Vec<(serde_json::Value, &'static [FormItem])> {
+        use serde_json::json;
+        vec![
+            (
+                json!({"card_type": "bisogno", "text": "t", "policy_area": "a", "secondary_areas": ["a"],
+                    "target_group": "t", "territory": "t", "evidence": "e"}),
+                NEED,
+            ),
+            (
+                json!({"card_type": "proposta", "title": "t", "description": "d", "actors": "a",
+                    "instrument": "i", "terzo_settore_role": "r", "policy_area": "a"}),
+                PROPOSAL,
+            ),
+            (
+                json!({"card_type": "indicatore", "name": "n", "definition": "d", "indicator_type": "output",
+                    "unit": "u", "formula": "f", "source": "s", "baseline_value": "1",
+                    "baseline_date": "2021-01-01", "target_value": "2", "target_deadline": "2023-12-31",
+                    "frequency": "annuale", "responsible": "r", "policy_area": "a", "disaggregation": "d"}),
+                INDICATOR,
+            ),
+            (json!({"card_type": "rischio", "text": "t"}), PLAIN),
+        ]
+    }
+
+    fn errors_of(v: &serde_json::Value) -> Vec<FieldError> {
+        let mut c: CardContent = serde_json::from_value(v.clone()).unwrap();
+        c.validate(&[]).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn validation_enforces_the_limits_and_messages_of_the_field_definitions() {
+        for (card, form) in full_cards() {
+            assert_eq!(errors_of(&card), vec![], "{card}");
+            for f in fields(form) {
+                let at_most = |n: usize| match f.kind {
+                    FieldKind::Areas => serde_json::json!(vec!["a"; n]),
+                    _ => serde_json::json!("1".repeat(n)),
+                };
+                let mut longest = card.clone();
+                longest[f.name] = at_most(f.max);
+                let mut over = card.clone();
+                over[f.name] = at_most(f.max + 1);
+                let too_long = |e: &[FieldError]| {
+                    e.iter().any(|e| {
+                        e.field == f.name && (e.message.contains(&format!("al massimo {} ", f.max)))
+                    })
+                };
+                assert!(
+                    !too_long(&errors_of(&longest)),
+                    "{}: {} fits",
+                    card["card_type"],
+                    f.name
+                );
+                assert!(
+                    too_long(&errors_of(&over)),
+                    "{}: {} is too long",
+                    card["card_type"],
+                    f.name
+                );
+                if let Some(missing) = f.required {
+                    let mut empty = card.clone();
+                    empty[f.name] = serde_json::json!(" ");
+                    assert_eq!(errors_of(&empty), vec![FieldError::new(f.name, missing)]);
+                }
+            }
+        }
+    }
+
+    /// The keys of a card's JSON but `card_type`.
+    fn keys(content: &CardContent) -> Vec<String> {
+        let mut k: Vec<String> = serde_json::to_value(content)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "card_type")
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    }
+
+    fn names(form: &'static [FormItem]) -> Vec<String> {
+        let mut n: Vec<String> = fields(form).map(|f| f.name.to_string()).collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn every_field_of_every_kind_has_a_definition_and_no_more() {
+        for (content, defs) in [
+            (CardContent::Bisogno(Need::default()), NEED),
+            (CardContent::Proposta(Proposal::default()), PROPOSAL),
+            (CardContent::Indicatore(Indicator::default()), INDICATOR),
+            (
+                CardContent::Altro(Plain {
+                    card_type: "rischio".into(),
+                    text: String::new(),
+                }),
+                PLAIN,
+            ),
+        ] {
+            assert_eq!(keys(&content), names(defs), "{}", content.card_type());
+            assert_eq!(defs, form(content.card_type()));
+        }
+    }
+
+    #[test]
+    fn the_required_fields_are_those_a_card_cannot_lack() {
+        for (content, defs) in [
+            (CardContent::Bisogno(Need::default()), NEED),
+            (CardContent::Proposta(Proposal::default()), PROPOSAL),
+            (CardContent::Indicatore(Indicator::default()), INDICATOR),
+        ] {
+            let v = serde_json::to_value(&content).unwrap();
+            for f in fields(defs) {
+                // A `String` field serialises as "" when empty, an optional one as null or [].
+                assert_eq!(f.required.is_some(), v[f.name] == "", "{}", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_field_of_each_form_is_the_card_title() {
+        // The browser shows a card's other fields under its title and skips the first.
+        for (card_type, defs) in FORMS.iter().copied().chain([("rischio", PLAIN)]) {
+            let first = fields(defs).next().unwrap().name;
+            let content: CardContent = serde_json::from_value(
+                serde_json::json!({"card_type": card_type, first: "Il titolo"}),
+            )
+            .unwrap();
+            assert_eq!(content.title(), "Il titolo", "{card_type}");
+        }
     }
 
     #[test]

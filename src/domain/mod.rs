@@ -2,6 +2,8 @@
 
 pub mod access;
 pub mod board;
+pub mod board_config;
+pub mod card_fields;
 pub mod cards;
 pub mod comuni;
 pub mod dates;

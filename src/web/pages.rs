@@ -1,11 +1,12 @@
 //! Public pages: the catalogue, a workshop, the privacy notice, the accessibility statement,
-//! and the static files (compiled in, so the binary runs from anywhere).
+//! and the static files (their list is `crate::assets`).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
+use crate::assets::{self, Asset};
 use crate::error::AppError;
 use crate::web::auth::Viewer;
 use crate::web::view::{WorkshopView, page};
@@ -56,34 +57,33 @@ pub async fn accessibility(
     page(&state, &viewer, "accessibility.html", crate::ctx! {})
 }
 
-macro_rules! static_files {
-    ($($name:literal => $mime:literal),* $(,)?) => {
-        &[$(($name, $mime, include_bytes!(concat!("../../static/", $name)) as &[u8])),*]
-    };
+/// `GET /static/{*path}`. The pages link `<version>/<file>` ([`assets::url`]): that content
+/// never changes, so browsers may keep it for a year. A path of another version (a page rendered
+/// before a deploy, another instance during a rolling one) is redirected to this version, never
+/// cached. A bare `<file>` (a link from outside, an organiser's older template) is served too,
+/// revalidated every time.
+pub async fn static_file(Path(path): Path<String>) -> Result<Response, AppError> {
+    if let Some(asset) = assets::get(&path) {
+        return Ok(serve(asset, "no-cache"));
+    }
+    let (version, file) = path.split_once('/').ok_or(AppError::NotFound)?;
+    let asset = assets::get(file).ok_or(AppError::NotFound)?;
+    if version == assets::version() {
+        Ok(serve(asset, "public, max-age=31536000, immutable"))
+    } else if assets::is_version(version) {
+        let mut res = Redirect::temporary(&assets::url(file)).into_response();
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        Ok(res)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
-const STATIC: &[(&str, &str, &[u8])] = static_files![
-    "tavolo.css" => "text/css; charset=utf-8",
-    "tavolo.js" => "text/javascript; charset=utf-8",
-    "board.js" => "text/javascript; charset=utf-8",
-    "board.css" => "text/css; charset=utf-8",
-    "favicon.svg" => "image/svg+xml",
-    "fonts/titillium-web-latin-400-normal.woff2" => "font/woff2",
-    "fonts/titillium-web-latin-600-normal.woff2" => "font/woff2",
-    "fonts/titillium-web-latin-700-normal.woff2" => "font/woff2",
-];
-
-pub async fn static_file(Path(path): Path<String>) -> Result<Response, AppError> {
-    let (_, mime, bytes) = STATIC
-        .iter()
-        .find(|(name, _, _)| *name == path)
-        .ok_or(AppError::NotFound)?;
-    let mut res = bytes.into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    Ok(res)
+fn serve(asset: &'static Asset, cache: &'static str) -> Response {
+    let mut res = asset.bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.mime));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
 }

@@ -9,22 +9,11 @@ use serde_json::{Value, json};
 
 use super::{board_actor, meeting_context};
 use crate::AppState;
-use crate::domain::board::{self, ActorKind};
-use crate::domain::cards::{FREQUENCIES, INDICATOR_TYPES};
+use crate::domain::board::ActorKind;
+use crate::domain::board_config;
 use crate::error::AppError;
 use crate::web::auth::Viewer;
 use crate::web::view::page;
-
-/// Instruments of collaboration suggested in the proposal form.
-const INSTRUMENTS: &[&str] = &[
-    "Tavolo tecnico",
-    "Co-progettazione",
-    "Accordo di collaborazione",
-    "Patto di collaborazione",
-    "Convenzione",
-    "Protocollo d'intesa",
-    "Accordo di programma",
-];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -63,33 +52,30 @@ async fn board_page(
     }
     let template = m.entry.workshop.board_template(m.meeting).clone();
     let base = format!("/incontri/{meeting_id}");
-    let config = json!({
-        "meeting_id": meeting_id,
-        "view": view.name(),
-        "ws_url": if view == View::Projector { format!("/ws/meetings/{meeting_id}?vista=proiettore") } else { format!("/ws/meetings/{meeting_id}") },
-        "policy_areas": m.entry.workshop.policy_areas,
-        "indicator_types": INDICATOR_TYPES,
-        "frequencies": FREQUENCIES,
-        "instruments": INSTRUMENTS,
-        "phase_labels": template.phases.iter().map(|p| (p.clone(), Value::from(board::phase_label(p)))).collect::<serde_json::Map<_, _>>(),
-        "phase_rules": template.phases.iter().map(|p| {
-            let (perms, budget) = board::phase_rules(p);
-            let perms: Vec<&str> = perms.iter().map(|x| match x {
-                board::Permission::AddCard => "add_card",
-                board::Permission::EditOwnCard => "edit_own_card",
-                board::Permission::Comment => "comment",
-                board::Permission::Vote => "vote",
-            }).collect();
-            (p.clone(), json!({"permissions": perms, "budget": budget}))
-        }).collect::<serde_json::Map<_, _>>(),
-        "join_url": format!("{}{base}/ospite", state.base_url),
-        "board_url": base,
-        "list_url": format!("{base}/elenco"),
-        "console_url": format!("{base}/conduzione"),
-        "projector_url": format!("{base}/proiettore"),
-        "history_url": format!("{base}/storia"),
-        "export_url": format!("{base}/esporta"),
-    });
+    // The board's rules (phases, card forms, limits) come from the domain; the page adds what
+    // only it knows.
+    let mut config = board_config::client_config(&template, &m.entry.workshop.policy_areas);
+    let ws_url = match view {
+        View::Projector => format!("/ws/meetings/{meeting_id}?vista=proiettore"),
+        _ => format!("/ws/meetings/{meeting_id}"),
+    };
+    for (key, value) in [
+        ("meeting_id", json!(meeting_id)),
+        ("view", json!(view.name())),
+        ("ws_url", json!(ws_url)),
+        (
+            "join_url",
+            json!(format!("{}{base}/ospite", state.base_url)),
+        ),
+        ("board_url", json!(base)),
+        ("list_url", json!(format!("{base}/elenco"))),
+        ("console_url", json!(format!("{base}/conduzione"))),
+        ("projector_url", json!(format!("{base}/proiettore"))),
+        ("history_url", json!(format!("{base}/storia"))),
+        ("export_url", json!(format!("{base}/esporta"))),
+    ] {
+        config.insert(key.to_string(), value);
+    }
     let template_name = match view {
         View::Board => "board/board.html",
         View::List => "board/list.html",
@@ -103,7 +89,7 @@ async fn board_page(
         crate::ctx! {
             meeting => meeting_context(&m, meeting_id),
             view => view.name(),
-            config_json => config.to_string(),
+            config_json => Value::Object(config).to_string(),
             you => json!({
                 "name": actor.name,
                 "is_facilitator": actor.is_facilitator(),
