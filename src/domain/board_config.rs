@@ -7,11 +7,14 @@
 //!   and their vote budget ([`super::board::phase_rules`]), and its Italian name;
 //! - `card_fields` (by card kind) and `plain_card_fields` (any other kind): the card forms of
 //!   [`super::card_fields`], with their limits and "missing" messages;
+//! - `limits`: how long comments, reasons, theme titles may be, the longest timer, the largest
+//!   vote budget ([`super::board::limits`]);
 //! - `policy_areas` (the workshop's), `indicator_types`, and the suggestions a field's `list`
 //!   names (`instruments`, `frequencies`).
 
 use serde_json::{Map, Value, json};
 
+use super::board::limits::LIMITS;
 use super::board::{Permission, phase_label, phase_rules};
 use super::card_fields::{FORMS, PLAIN};
 use super::cards::{FREQUENCIES, INDICATOR_TYPES, INSTRUMENTS};
@@ -50,6 +53,7 @@ pub fn client_config(template: &BoardTemplate, policy_areas: &[String]) -> Map<S
         ("phase_labels", Value::Object(phase_labels)),
         ("card_fields", Value::Object(card_fields)),
         ("plain_card_fields", json!(PLAIN)),
+        ("limits", json!(LIMITS)),
     ]
     .into_iter()
     .map(|(key, value)| (key.to_string(), value))
@@ -104,5 +108,11 @@ mod tests {
         assert_eq!(c["plain_card_fields"][0]["name"], "text");
         assert_eq!(c["card_fields"]["proposta"][3]["list"], "instruments");
         assert!(c["instruments"].as_array().is_some_and(|l| !l.is_empty()));
+        // The limits `decide` enforces.
+        assert_eq!(c["limits"]["comment"], 2000);
+        assert_eq!(c["limits"]["hide_reason"], 500);
+        assert_eq!(c["limits"]["theme_title"], 200);
+        assert_eq!(c["limits"]["timer_minutes"], 240);
+        assert_eq!(c["limits"]["vote_budget"], 50);
     }
 }

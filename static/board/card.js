@@ -158,7 +158,7 @@ export class CardView {
     if (!this.comments) {
       const summary = h("summary", { class: "lv-comments__summary", "data-focus": `comments:${this.id}` });
       const ol = h("ol", { class: "lv-comments__list" });
-      const ta = h("textarea", { id: `commento-${this.id}`, rows: "2", maxlength: "2000", name: "comment" });
+      const ta = h("textarea", { id: `commento-${this.id}`, rows: "2", maxlength: String(this.ui.config.limits.comment), name: "comment" });
       const err = h("p", { class: "field__error", id: `commento-${this.id}-errore`, hidden: true });
       const form = h(
         "form",

@@ -108,7 +108,7 @@ export class ConsoleView extends BoardView {
 
     // Votes
     el.budgetPhase = h("select", { id: "ctl-voti-fase" }, ((this.client.state.template || {}).phases || []).map((p) => h("option", { value: p, text: phaseLabel(cfg, p) })));
-    el.budget = h("input", { type: "number", id: "ctl-voti", min: "0", max: "50", step: "1", inputmode: "numeric" });
+    el.budget = h("input", { type: "number", id: "ctl-voti", min: "0", max: String(cfg.limits.vote_budget), step: "1", inputmode: "numeric" });
     el.budgetNow = h("p", { class: "lv-ctl__now" });
     const budgetForm = h(
       "form",
@@ -145,7 +145,7 @@ export class ConsoleView extends BoardView {
         h("button", { type: "button", class: "btn btn--secondary btn--small", on: { click: () => this.op({ kind: "timer", action: "start", seconds: m * 60 }) } }, `${m} min`, h("span", { class: "visually-hidden", text: ` (avvia il timer di ${m} minuti)` })),
       ),
     );
-    el.customMin = h("input", { type: "number", id: "ctl-timer-minuti", min: "1", max: "240", step: "1", inputmode: "numeric" });
+    el.customMin = h("input", { type: "number", id: "ctl-timer-minuti", min: "1", max: String(cfg.limits.timer_minutes), step: "1", inputmode: "numeric" });
     const customForm = h(
       "form",
       { class: "lv-ctl__form lv-ctl__inline", novalidate: true },
@@ -155,9 +155,9 @@ export class ConsoleView extends BoardView {
     customForm.addEventListener("submit", (e) => {
       e.preventDefault();
       const m = parseFloat(String(el.customMin.value).replace(",", "."));
-      if (!(m > 0 && m <= 240)) {
+      if (!(m > 0 && m <= cfg.limits.timer_minutes)) {
         this.consoleStatus.hidden = false;
-        this.consoleStatus.textContent = "Indica una durata da 1 a 240 minuti.";
+        this.consoleStatus.textContent = `Indica una durata da 1 a ${cfg.limits.timer_minutes} minuti.`;
         el.customMin.focus();
         return;
       }
@@ -178,7 +178,7 @@ export class ConsoleView extends BoardView {
 
     // Themes
     el.themeCol = h("select", { id: "ctl-tema-colonna" });
-    el.themeTitle = h("input", { type: "text", id: "ctl-tema-titolo", maxlength: "200", autocomplete: "off" });
+    el.themeTitle = h("input", { type: "text", id: "ctl-tema-titolo", maxlength: String(cfg.limits.theme_title), autocomplete: "off" });
     const themeForm = h(
       "form",
       { class: "lv-ctl__form", novalidate: true },
@@ -321,7 +321,7 @@ export class ConsoleView extends BoardView {
       const colTitle = (ct) => (cols.find((c) => c.card_type === ct) || { title: ct }).title;
       fill(el.themeList, 
         ...groups.map((g) => {
-          const input = h("input", { type: "text", id: `ctl-rinomina-${g.id}`, value: g.title, maxlength: "200", autocomplete: "off", "data-focus": `rename:${g.id}` });
+          const input = h("input", { type: "text", id: `ctl-rinomina-${g.id}`, value: g.title, maxlength: String(this.config.limits.theme_title), autocomplete: "off", "data-focus": `rename:${g.id}` });
           const form = h(
             "form",
             { class: "lv-ctl__inline", novalidate: true },
@@ -514,7 +514,7 @@ export class ConsoleView extends BoardView {
           themeForm = h("p", { class: "muted", text: "Non ci sono temi in questa colonna: creali nei comandi di conduzione, sezione «Temi»." });
         }
         // Hide with a reason
-        const reason = h("textarea", { id: `motivo-${cardId}`, rows: "2", maxlength: "500", required: true, "aria-required": "true", "aria-describedby": `motivo-${cardId}-aiuto` });
+        const reason = h("textarea", { id: `motivo-${cardId}`, rows: "2", maxlength: String(this.config.limits.hide_reason), required: true, "aria-required": "true", "aria-describedby": `motivo-${cardId}-aiuto` });
         const reasonErr = h("p", { class: "field__error", id: `motivo-${cardId}-errore`, hidden: true });
         const hideForm = h(
           "form",

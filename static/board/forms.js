@@ -50,8 +50,8 @@ export class CardForm {
       );
       this.form.appendChild(this.anonWrap);
       if (opts.onBehalf) {
-        this.behalfName = h("input", { type: "text", id: `${this.prefix}-perconto-nome`, maxlength: "120", autocomplete: "off" });
-        this.behalfOrg = h("input", { type: "text", id: `${this.prefix}-perconto-ente`, maxlength: "300", autocomplete: "off" });
+        this.behalfName = h("input", { type: "text", id: `${this.prefix}-perconto-nome`, maxlength: String(this.ui.config.limits.on_behalf_name), autocomplete: "off" });
+        this.behalfOrg = h("input", { type: "text", id: `${this.prefix}-perconto-ente`, maxlength: String(this.ui.config.limits.on_behalf_organisation), autocomplete: "off" });
         this.form.appendChild(
           h(
             "fieldset",

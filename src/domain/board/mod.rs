@@ -10,6 +10,7 @@
 //! - `actor.rs` — who acts ([`Actor`], [`ActorId`]);
 //! - `model.rs` — the state ([`BoardState`], [`Card`], themes, timer);
 //! - `phases.rs` — what each phase allows participants to do;
+//! - `limits.rs` — how much the board accepts (lengths, timer, votes);
 //! - `ops.rs` — what clients ask ([`Op`]);
 //! - `decide/` — the rules that turn an operation into an event or a [`Refusal`];
 //! - `events.rs` — what happened ([`Event`]) and [`apply`];
@@ -18,6 +19,7 @@
 mod actor;
 mod decide;
 mod events;
+pub mod limits;
 mod model;
 mod ops;
 mod phases;

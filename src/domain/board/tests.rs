@@ -1,6 +1,7 @@
 //! The event model end to end: operations decided and applied, as the room does.
 
 use super::*;
+use crate::domain::board::limits;
 use crate::domain::cards::CardContent;
 use crate::domain::workshop::BoardTemplate;
 
@@ -317,4 +318,44 @@ fn anonymous_cards_hide_their_author_from_others() {
     .unwrap();
     assert_eq!(view_for(&b.state, &luca).cards["c1"].author.name, "Anonimo");
     assert_eq!(view_for(&b.state, &maria).cards["c1"].author.name, "e:1");
+}
+
+#[test]
+fn a_card_written_for_someone_names_them_within_the_limits() {
+    let mut b = Board::new();
+    let f = conductor();
+    b.op(&f, r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    let long_body = "x".repeat(limits::ON_BEHALF_ORGANISATION + 1);
+    let err = b
+        .op(
+            &f,
+            &format!(
+                r#"{{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"a","on_behalf_of":{{"name":"Anna Bianchi","organisation":"{long_body}"}}}}"#
+            ),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "invalid");
+    assert!(err.message.contains("300"), "{}", err.message);
+    assert!(b.state.cards.is_empty());
+    b.op(
+        &f,
+        r#"{"kind":"add_card","card_id":"c1","card_type":"bisogno","text":"a","on_behalf_of":{"name":"  Anna Bianchi ","organisation":"ATS Bergamo"}}"#,
+    )
+    .unwrap();
+    let card = &b.state.cards["c1"];
+    let behalf = card.on_behalf_of.as_ref().unwrap();
+    assert_eq!(behalf.name, "Anna Bianchi");
+    assert_eq!(behalf.organisation.as_deref(), Some("ATS Bergamo"));
+    let maria = person(1);
+    assert_eq!(
+        b.op(
+            &maria,
+            r#"{"kind":"add_card","card_id":"c2","card_type":"bisogno","text":"a","on_behalf_of":{"name":"Anna"}}"#,
+        )
+        .unwrap_err()
+        .code,
+        "forbidden",
+        "only facilitators write for someone else"
+    );
 }

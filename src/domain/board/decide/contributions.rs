@@ -3,15 +3,11 @@
 
 use super::{Ctx, Refusal, check_id};
 use crate::domain::board::events::Event;
+use crate::domain::board::limits;
 use crate::domain::board::model::OnBehalf;
 use crate::domain::board::phases::Permission;
 use crate::domain::board::visibility::visible_to;
 use crate::domain::cards::CardContent;
-
-/// The longest comment, in characters.
-const MAX_COMMENT: usize = 2000;
-/// The longest name of a person a facilitator writes for.
-const MAX_ON_BEHALF_NAME: usize = 120;
 
 pub(super) fn add_card(
     ctx: &Ctx,
@@ -59,10 +55,19 @@ pub(super) fn add_card(
                 .organisation
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty());
-            if o.name.is_empty() || o.name.chars().count() > MAX_ON_BEHALF_NAME {
+            if o.name.is_empty() || o.name.chars().count() > limits::ON_BEHALF_NAME {
                 return Err(Refusal::new(
                     "invalid",
                     "Indica il nome della persona per cui scrivi.",
+                ));
+            }
+            if o.organisation
+                .as_ref()
+                .is_some_and(|org| org.chars().count() > limits::ON_BEHALF_ORGANISATION)
+            {
+                return Err(Refusal::new(
+                    "invalid",
+                    "Ente della persona per cui scrivi troppo lungo (al massimo 300 caratteri).",
                 ));
             }
             Some(o)
@@ -181,7 +186,7 @@ pub(super) fn comment(
     if text.is_empty() {
         return Err(Refusal::new("invalid", "Scrivi il testo del commento."));
     }
-    if text.chars().count() > MAX_COMMENT {
+    if text.chars().count() > limits::COMMENT {
         return Err(Refusal::new(
             "invalid",
             "Commento troppo lungo (al massimo 2000 caratteri).",

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::actor::Actor;
 use super::events::Event;
+use super::limits;
 use super::model::{BoardState, Card};
 use super::ops::Op;
 use super::phases::{Permission, phase_label, phase_rules};
@@ -171,12 +172,9 @@ struct Ctx<'a> {
     policy_areas: &'a [String],
 }
 
-/// The longest id a client may choose (cards, groups, comments).
-const MAX_ID: usize = 64;
-
 fn check_id(id: &str) -> Result<(), Refusal> {
     if id.is_empty()
-        || id.len() > MAX_ID
+        || id.len() > limits::ID
         || !id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

@@ -4,18 +4,14 @@
 
 use super::{Ctx, Refusal, check_id};
 use crate::domain::board::events::Event;
+use crate::domain::board::limits;
 use crate::domain::board::model::CardState;
 use crate::domain::board::ops::CarriedCard;
-
-/// The longest reason for hiding a card, in characters.
-const MAX_REASON: usize = 500;
-/// The longest theme title, in characters.
-const MAX_THEME_TITLE: usize = 200;
 
 pub(super) fn hide(ctx: &Ctx, card_id: String, reason: String) -> Result<Event, Refusal> {
     ctx.active_card(&card_id)?;
     let reason = reason.trim().to_string();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON {
+    if reason.is_empty() || reason.chars().count() > limits::HIDE_REASON {
         return Err(Refusal::new(
             "invalid",
             "Indica il motivo (al massimo 500 caratteri).",
@@ -127,7 +123,7 @@ pub(super) fn carry_over(
 
 fn theme_title(title: &str) -> Result<String, Refusal> {
     let t = title.trim();
-    if t.is_empty() || t.chars().count() > MAX_THEME_TITLE || t.chars().any(char::is_control) {
+    if t.is_empty() || t.chars().count() > limits::THEME_TITLE || t.chars().any(char::is_control) {
         return Err(Refusal::new(
             "invalid",
             "Indica il nome del tema (al massimo 200 caratteri).",

@@ -4,13 +4,9 @@
 
 use super::{Ctx, Refusal};
 use crate::domain::board::events::Event;
+use crate::domain::board::limits;
 use crate::domain::board::model::Timer;
 use crate::domain::board::ops::TimerAction;
-
-/// The longest timer: a whole afternoon.
-const MAX_TIMER_SECONDS: i64 = 4 * 3600;
-/// The most votes a facilitator may give each person in a phase.
-const MAX_VOTE_BUDGET: u32 = 50;
 
 pub(super) fn set_phase(ctx: &Ctx, phase: String) -> Result<Event, Refusal> {
     if !ctx.state.template.phases.contains(&phase) {
@@ -43,7 +39,7 @@ pub(super) fn timer(
     let timer = match (action, &ctx.state.timer) {
         (TimerAction::Start, _) => {
             let s = seconds.unwrap_or(0);
-            if !(1..=MAX_TIMER_SECONDS).contains(&s) {
+            if !(1..=limits::TIMER_SECONDS).contains(&s) {
                 return Err(Refusal::new(
                     "invalid",
                     "Durata del timer non valida (da 1 secondo a 4 ore).",
@@ -93,7 +89,7 @@ pub(super) fn spotlight(ctx: &Ctx, card_id: Option<String>) -> Result<Event, Ref
 }
 
 pub(super) fn set_vote_budget(ctx: &Ctx, phase: String, budget: u32) -> Result<Event, Refusal> {
-    if !ctx.state.template.phases.contains(&phase) || budget > MAX_VOTE_BUDGET {
+    if !ctx.state.template.phases.contains(&phase) || budget > limits::VOTE_BUDGET {
         return Err(Refusal::new(
             "invalid",
             "Fase o numero di voti non valido (al massimo 50).",
