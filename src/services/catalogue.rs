@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::catalog;
+use crate::domain::dates;
 use crate::domain::workshop::{Meeting, Module, Workshop};
 use crate::store::{self, Store};
 
@@ -22,7 +23,7 @@ pub struct Entry {
 impl Entry {
     pub fn new(id: i64, workshop: Workshop, meeting_ids: HashMap<String, i64>) -> Entry {
         Entry {
-            mail_calendar: crate::services::enrollment::meeting_lines(&workshop),
+            mail_calendar: mail_calendar(&workshop),
             id,
             workshop,
             meeting_ids,
@@ -32,6 +33,23 @@ impl Entry {
     pub fn meeting_id(&self, key: &str) -> i64 {
         self.meeting_ids[key]
     }
+}
+
+/// The calendar lines of a workshop's mails: "date, start–end — modulo N: title — place".
+fn mail_calendar(w: &Workshop) -> Vec<String> {
+    w.meetings()
+        .map(|(module, m)| {
+            format!(
+                "{}, {}–{} — modulo {}: {} — {}",
+                dates::format_date(m.date),
+                dates::format_time(m.start),
+                dates::format_time(m.end),
+                module.number,
+                module.title,
+                m.place
+            )
+        })
+        .collect()
 }
 
 /// Every workshop loaded at start, in file order.

@@ -244,13 +244,3 @@ pub async fn consume_setup_token(store: &Store, token_hash: &str) -> Result<bool
     .await?;
     Ok(r.rows_affected() == 1)
 }
-
-pub async fn pending_first_setup(store: &Store) -> Result<bool, DbError> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM setup_tokens WHERE account_id IS NULL AND used_at IS NULL AND expires_at > $1",
-    )
-    .bind(now_ms())
-    .fetch_one(&store.pool)
-    .await?;
-    Ok(n > 0)
-}

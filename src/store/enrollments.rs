@@ -233,6 +233,27 @@ pub async fn waitlist_position(
     Ok(n + 1)
 }
 
+/// An enrollment by id, read outside any transaction.
+pub async fn find(store: &Store, id: i64) -> Result<Option<EnrollmentRow>, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    by_id(&mut conn, id).await
+}
+
+/// The enrollment a private link belongs to, read outside any transaction.
+pub async fn find_by_link(
+    store: &Store,
+    token_hash: &str,
+) -> Result<Option<EnrollmentRow>, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    by_link(&mut conn, token_hash).await
+}
+
+/// The waitlist position of a waiting enrollment, read outside any transaction.
+pub async fn position(store: &Store, row: &EnrollmentRow) -> Result<i64, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    waitlist_position(&mut conn, row.workshop_id, row.arrival, row.id).await
+}
+
 /// Every application of a workshop in arrival order.
 pub async fn list(store: &Store, workshop_id: i64) -> Result<Vec<EnrollmentRow>, DbError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -15,18 +15,18 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::AppState;
 use crate::domain::access::{AccountRole, Action, Principal};
 use crate::domain::board::{self, Actor, ActorKind, Event, Op};
 use crate::domain::cards::{FREQUENCIES, INDICATOR_TYPES};
 use crate::domain::dates;
 use crate::domain::enrollment::Status;
 use crate::domain::text::{self, FieldError};
-use crate::error::AppError;
 use crate::services::accounts;
 use crate::services::catalogue::MeetingRef;
 use crate::services::room::{Connection, OpError, RoomHandle};
 use crate::store;
+use crate::web::AppError;
+use crate::web::AppState;
 use crate::web::auth::{self, CsrfForm, Viewer};
 use crate::web::view::page;
 

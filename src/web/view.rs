@@ -5,13 +5,12 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::AppState;
 use crate::domain::dates;
 use crate::domain::workshop::Window;
-use crate::error::AppError;
 use crate::services::catalogue::Entry;
-use crate::store;
+use crate::services::enrollment;
 use crate::web::auth::Viewer;
+use crate::web::{AppError, AppState};
 
 /// A template context whose values are serialised with serde: `ctx! { a, b => expr }`.
 #[macro_export]
@@ -109,11 +108,13 @@ pub struct MeetingView {
 }
 
 impl WorkshopView {
+    /// The view of a workshop with its current seat counts.
     pub async fn load(state: &AppState, entry: &Entry) -> Result<WorkshopView, AppError> {
-        let (confirmed, waitlisted) = store::enrollments::counts(&state.store, entry.id).await?;
+        let (confirmed, waitlisted) = enrollment::seats(&state.store, entry.id).await?;
         Ok(Self::build(entry, confirmed, waitlisted))
     }
 
+    /// The view of a workshop given its seat counts.
     pub fn build(entry: &Entry, confirmed: i64, waitlisted: i64) -> WorkshopView {
         let w = &entry.workshop;
         let window = w.window(Utc::now());

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::domain::dates;
 use crate::domain::enrollment::{self, Application, Status};
-use crate::domain::{dates, workshop::Workshop};
 use crate::secret;
 use crate::services::catalogue::Entry;
 use crate::store::enrollments::{self as rows, EnrollmentRow, WorkshopSeats};
@@ -537,23 +537,7 @@ pub fn manage_url(base_url: &str, token: &str) -> String {
     format!("{}/iscrizione/{token}", base_url.trim_end_matches('/'))
 }
 
-/// The calendar lines of a workshop's mails.
-pub fn meeting_lines(w: &Workshop) -> Vec<String> {
-    w.meetings()
-        .map(|(module, m)| {
-            format!(
-                "{}, {}–{} — modulo {}: {} — {}",
-                dates::format_date(m.date),
-                dates::format_time(m.start),
-                dates::format_time(m.end),
-                module.number,
-                module.title,
-                m.place
-            )
-        })
-        .collect()
-}
-
+/// What the mail templates (`templates/mail/*.txt`) are given.
 fn mail_context(
     entry: &Entry,
     name: &str,
