@@ -26,6 +26,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Confirmed => "confirmed",
@@ -35,6 +36,7 @@ impl Status {
         }
     }
 
+    /// A stored name.
     pub fn parse(s: &str) -> Option<Status> {
         Some(match s {
             "confirmed" => Status::Confirmed,

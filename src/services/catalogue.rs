@@ -21,6 +21,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry of `workshop`, synced under database id `id`.
     pub fn new(id: i64, workshop: Workshop, meeting_ids: HashMap<String, i64>) -> Entry {
         Entry {
             mail_calendar: mail_calendar(&workshop),
@@ -30,6 +31,7 @@ impl Entry {
         }
     }
 
+    /// The database id of one of this workshop's meetings (panics on a key not in the file).
     pub fn meeting_id(&self, key: &str) -> i64 {
         self.meeting_ids[key]
     }
@@ -72,6 +74,7 @@ impl Catalogue {
         Self::from_workshops(workshops, store).await
     }
 
+    /// Syncs already validated workshops into the database.
     pub async fn from_workshops(
         workshops: Vec<Workshop>,
         store: &Store,
@@ -88,18 +91,22 @@ impl Catalogue {
         Ok(Catalogue { entries })
     }
 
+    /// Every workshop, in file order.
     pub fn all(&self) -> &[Arc<Entry>] {
         &self.entries
     }
 
+    /// The workshop with this slug (the name of its file).
     pub fn by_slug(&self, slug: &str) -> Option<&Arc<Entry>> {
         self.entries.iter().find(|e| e.workshop.slug == slug)
     }
 
+    /// The workshop with this database id.
     pub fn by_id(&self, id: i64) -> Option<&Arc<Entry>> {
         self.entries.iter().find(|e| e.id == id)
     }
 
+    /// A meeting of any workshop, by its database id.
     pub fn meeting(&self, meeting_id: i64) -> Option<MeetingRef<'_>> {
         self.entries.iter().find_map(|entry| {
             entry.workshop.meetings().find_map(|(module, meeting)| {

@@ -28,6 +28,7 @@ pub struct SmtpConfig {
 }
 
 impl SmtpConfig {
+    /// Parses `TAVOLO_SMTP_URL`; the error is an Italian message for the operator.
     pub fn parse(url: &str) -> Result<SmtpConfig, String> {
         let rest = url.strip_prefix("smtp://").ok_or_else(|| {
             format!("TAVOLO_SMTP_URL deve iniziare con smtp:// (ricevuto «{url}»)")

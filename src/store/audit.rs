@@ -4,6 +4,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::{DbError, Store};
 
+/// One line of the audit log.
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct AuditEntry {
     pub id: i64,

@@ -128,6 +128,7 @@ impl Store {
         matches!(applied, Ok((n,)) if n >= expected)
     }
 
+    /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         self.pool.begin().await
     }

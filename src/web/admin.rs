@@ -19,12 +19,14 @@ use crate::web::{AppError, AppState};
 
 // --- login, logout, setup ---------------------------------------------------------------------
 
+/// `?dopo=`: where to go after logging in.
 #[derive(Deserialize, Default)]
 pub struct LoginQuery {
     #[serde(default)]
     dopo: Option<String>,
 }
 
+/// `GET /accedi`: the login form.
 pub async fn login_form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -46,6 +48,7 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The login form.
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
@@ -56,6 +59,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// `POST /accedi`: logs in, or shows the form again (401) with an Italian message.
 pub async fn login(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -85,9 +89,11 @@ pub async fn login(
     }
 }
 
+/// A form with no field but its CSRF token.
 #[derive(Deserialize)]
 pub struct Empty {}
 
+/// `POST /esci`: ends the session and closes its websockets.
 pub async fn logout(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -118,6 +124,7 @@ fn setup_link_error(e: SetupError) -> AppError {
     }
 }
 
+/// `GET /configura/{token}`: the form of a setup link.
 pub async fn setup_form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -136,6 +143,7 @@ pub async fn setup_form(
     )
 }
 
+/// The setup form (name and e-mail only for the first organiser).
 #[derive(Deserialize)]
 pub struct SetupFormFields {
     #[serde(default)]
@@ -148,6 +156,7 @@ pub struct SetupFormFields {
     password_confirm: String,
 }
 
+/// `POST /configura/{token}`: creates the first organiser or sets the password, then logs in.
 pub async fn setup(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -210,6 +219,7 @@ fn field_error(problem: &Problem) -> FieldError {
 
 // --- dashboard and enrollments -----------------------------------------------------------------
 
+/// `GET /admin`: the staff dashboard, with the workshops the viewer may see.
 pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     viewer.require_staff()?;
     let mut workshops = Vec::new();
@@ -261,6 +271,7 @@ async fn enrollment_rows(
         .collect())
 }
 
+/// `GET /admin/laboratori/{slug}/iscrizioni`: a workshop's enrollments and audit log.
 pub async fn enrollments(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -282,6 +293,7 @@ pub async fn enrollments(
     )
 }
 
+/// `GET /admin/laboratori/{slug}/iscrizioni.csv`: the same list as CSV.
 pub async fn enrollments_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -334,6 +346,7 @@ pub async fn enrollments_csv(
     ))
 }
 
+/// A CSV download named `filename`.
 pub fn csv_response(csv: Csv, filename: &str) -> Response {
     let mut res = csv.finish().into_response();
     res.headers_mut().insert(
@@ -347,12 +360,14 @@ pub fn csv_response(csv: Csv, filename: &str) -> Response {
     res
 }
 
+/// A staff cancellation: the reason goes to the audit log.
 #[derive(Deserialize)]
 pub struct StaffCancelForm {
     #[serde(default)]
     reason: String,
 }
 
+/// `POST /admin/iscrizioni/{id}/annulla`: cancels someone's enrollment on their behalf.
 pub async fn cancel(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -381,6 +396,7 @@ pub async fn cancel(
 
 // --- outbox --------------------------------------------------------------------------------------
 
+/// `GET /admin/posta`: the newest notifications, sent or waiting.
 pub async fn outbox(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     viewer.require(Action::ViewOutbox)?;
     let messages = mail::recent(&state.store, 500).await?;
@@ -462,6 +478,7 @@ async fn register(
     Ok((Register { title, rows }, meeting))
 }
 
+/// `GET /admin/incontri/{id}/presenze`: the attendance register of a meeting.
 pub async fn attendance(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -479,6 +496,7 @@ pub async fn attendance(
     )
 }
 
+/// A mark in the register: `present` is `"1"` for present.
 #[derive(Deserialize)]
 pub struct MarkForm {
     enrollment_id: i64,
@@ -486,6 +504,7 @@ pub struct MarkForm {
     present: String,
 }
 
+/// `POST /admin/incontri/{id}/presenze`: marks someone present or absent by hand.
 pub async fn mark_attendance(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -505,6 +524,7 @@ pub async fn mark_attendance(
     .into_response())
 }
 
+/// `GET /admin/incontri/{id}/presenze.csv`: the register as CSV.
 pub async fn attendance_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -554,6 +574,7 @@ pub async fn attendance_csv(
 
 // --- accounts ------------------------------------------------------------------------------------
 
+/// `GET /admin/account`: the staff accounts.
 pub async fn accounts(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     viewer.require(Action::ManageAccounts)?;
     accounts_page(&state, &viewer, None, None, Vec::new()).await
@@ -595,6 +616,7 @@ async fn accounts_page(
     )
 }
 
+/// A new account: `workshop` is a slug, or empty.
 #[derive(Deserialize)]
 pub struct NewAccountForm {
     #[serde(default)]
@@ -607,6 +629,7 @@ pub struct NewAccountForm {
     workshop: String,
 }
 
+/// `POST /admin/account`: creates an account and shows its password link.
 pub async fn create_account(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -637,6 +660,7 @@ pub async fn create_account(
     accounts_page(&state, &viewer, None, created.link, Vec::new()).await
 }
 
+/// `POST /admin/account/chiave-api`: a new API key for the viewer, shown once.
 pub async fn create_api_key(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -15,6 +15,7 @@ use crate::web::auth::Viewer;
 use crate::web::view::WorkshopView;
 use crate::web::{AppError, AppState};
 
+/// `GET /api/v1/workshops`: every workshop with its seats.
 pub async fn workshops(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     let mut out = Vec::new();
     for entry in state.catalogue.all() {
@@ -23,6 +24,7 @@ pub async fn workshops(State(state): State<AppState>) -> Result<Json<Value>, App
     Ok(Json(json!({ "workshops": out })))
 }
 
+/// `GET /api/v1/workshops/{slug}`.
 pub async fn workshop(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -72,6 +74,7 @@ pub async fn enroll(
         .into_response())
 }
 
+/// `POST /api/v1/enrollments/{token}/cancel`: the person's own cancellation.
 pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -110,6 +113,7 @@ pub async fn enrollments(
     ))
 }
 
+/// `?q=`: what was typed in the Comune field.
 #[derive(Deserialize)]
 pub struct ComuniQuery {
     #[serde(default)]

@@ -26,6 +26,7 @@ pub fn session_cookie(state: &AppState) -> &'static str {
     }
 }
 
+/// The CSRF cookie's name.
 pub fn csrf_cookie(state: &AppState) -> &'static str {
     if state.secure_cookies {
         "__Host-tavolo_csrf"
@@ -181,6 +182,7 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// Whether the viewer is an organiser.
     pub fn is_organiser(&self) -> bool {
         matches!(
             self.principal,

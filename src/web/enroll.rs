@@ -19,12 +19,14 @@ use crate::web::auth::{self, CsrfForm, Viewer};
 use crate::web::view::{WorkshopView, page};
 use crate::web::{AppError, AppState};
 
+/// The enrollment form as posted.
 #[derive(Deserialize, Default)]
 pub struct FormPage {
     #[serde(flatten)]
     form: ApplicationForm,
 }
 
+/// `GET /laboratori/{slug}/iscrizione`: the enrollment form.
 pub async fn form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -97,6 +99,8 @@ async fn render_form(
     Ok(res)
 }
 
+/// `POST /laboratori/{slug}/iscrizione`: applies, then shows the private page or the form
+/// again with what is wrong.
 pub async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -127,6 +131,7 @@ pub async fn submit(
     render_form(&state, &viewer, &entry, &form, &errors, notice, status).await
 }
 
+/// `?nuova` (just enrolled), `?annullata` (just cancelled).
 #[derive(Deserialize)]
 pub struct ManageQuery {
     #[serde(default)]
@@ -188,12 +193,14 @@ pub async fn manage(
     Ok(res)
 }
 
+/// The cancellation form: `conferma` is the confirmation checkbox.
 #[derive(Deserialize)]
 pub struct CancelForm {
     #[serde(default)]
     conferma: Option<String>,
 }
 
+/// `POST /iscrizione/{token}/annulla`: the person's own cancellation.
 pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,

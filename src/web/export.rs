@@ -28,6 +28,7 @@ use crate::web::auth::Viewer;
 use crate::web::view::page;
 use crate::web::{AppError, AppState};
 
+/// The query parameters of the exports (see the module's documentation).
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
     #[serde(rename = "type", default)]

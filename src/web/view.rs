@@ -84,6 +84,7 @@ pub struct WorkshopView {
     pub meetings_count: usize,
 }
 
+/// A module of a [`WorkshopView`].
 #[derive(Serialize)]
 pub struct ModuleView {
     pub number: u32,
@@ -92,6 +93,7 @@ pub struct ModuleView {
     pub meetings: Vec<MeetingView>,
 }
 
+/// A meeting of a [`ModuleView`].
 #[derive(Serialize)]
 pub struct MeetingView {
     pub id: i64,

@@ -11,7 +11,7 @@
 //! by locking the workshop row (`store::enrollments::lock_workshop`), so seat counts stay exact
 //! across instances and arrival order holds within each instance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -71,6 +71,7 @@ pub enum Canceller {
     },
 }
 
+/// Why the desk could not decide.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
     #[error("database: {0}")]
@@ -166,6 +167,7 @@ impl Desk {
         rx.await.map_err(|_| DeskError::Stopped)?
     }
 
+    /// Decides a cancellation (and the promotion into the freed seat).
     pub async fn cancel(
         &self,
         entry: Arc<Entry>,
@@ -176,6 +178,8 @@ impl Desk {
         rx.await.map_err(|_| DeskError::Stopped)?
     }
 
+    /// Fills free seats from the waitlist and, once the window has closed, tells everyone
+    /// still waiting that no seat is left.
     pub async fn settle(&self, entry: Arc<Entry>) -> Result<SettleOutcome, DeskError> {
         let (reply, rx) = oneshot::channel();
         self.submit(|_| Command::Settle { entry, reply })?;
@@ -302,21 +306,22 @@ impl Writer<'_> {
         })
     }
 
+    /// The seat counts of a workshop, locking it and reading them at its first use in the
+    /// transaction.
     async fn seats(&mut self, tx: &mut Tx, workshop_id: i64) -> Result<&mut Seats, DbError> {
-        if !self.seats.contains_key(&workshop_id) {
-            let lock = rows::lock_workshop(tx, workshop_id).await?;
-            let confirmed = rows::count_with_status(tx, workshop_id, Status::Confirmed).await?;
-            let waiting = rows::count_with_status(tx, workshop_id, Status::Waitlisted).await?;
-            self.seats.insert(
-                workshop_id,
-                Seats {
+        match self.seats.entry(workshop_id) {
+            hash_map::Entry::Occupied(known) => Ok(known.into_mut()),
+            hash_map::Entry::Vacant(slot) => {
+                let lock = rows::lock_workshop(tx, workshop_id).await?;
+                let confirmed = rows::count_with_status(tx, workshop_id, Status::Confirmed).await?;
+                let waiting = rows::count_with_status(tx, workshop_id, Status::Waitlisted).await?;
+                Ok(slot.insert(Seats {
                     lock,
                     confirmed,
                     waiting,
-                },
-            );
+                }))
+            }
         }
-        Ok(self.seats.get_mut(&workshop_id).expect("inserted above"))
     }
 
     async fn enroll(
