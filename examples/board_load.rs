@@ -691,7 +691,7 @@ async fn start_tavolo(ctx: &Ctx, addr: SocketAddr) -> Result<Server, Failure> {
             "--email",
             FACILITATOR_EMAIL,
             "--name",
-            "F",
+            "Facilitatore",
         ])
         .args(["--role", "organiser", "--password-stdin"])
         .stdin(Stdio::piped())

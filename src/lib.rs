@@ -1,12 +1,13 @@
 //! Tavolo: co-programming workshops between Italian public administrations and the Terzo
 //! settore. `app(state)` is the whole HTTP application; `Tavolo::start` wires the services.
 //!
-//! Layers (imports run downwards only): `web` → `services` → `store` → `domain`.
+//! Layers (imports run downwards only): the front ends `web` (HTTP) and `cli` (the `tavolo`
+//! command's admin and export commands) → `services` and `export` → `store` → `domain`.
 
 pub mod assets;
+pub mod cli;
 pub mod config;
 pub mod domain;
-pub mod error;
 pub mod export;
 pub mod secret;
 pub mod services;
@@ -28,25 +29,7 @@ use services::enrollment::{Desk, MailContext};
 use services::mail::SmtpConfig;
 use store::Store;
 use templates::Templates;
-
-/// Everything a request handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub catalogue: Arc<Catalogue>,
-    pub desk: Desk,
-    pub templates: Arc<Templates>,
-    pub base_url: Arc<str>,
-    /// Whether cookies are `__Host-`/`Secure` (the public address is https).
-    pub secure_cookies: bool,
-    pub smtp_configured: bool,
-    pub shutdown: CancellationToken,
-    pub tasks: TaskTracker,
-    /// Live board rooms of this instance.
-    pub rooms: services::room::Rooms,
-    /// Open websockets by session (logout closes them) and per person.
-    pub sockets: Arc<web::sockets::Sockets>,
-}
+use web::AppState;
 
 /// The HTTP application.
 pub fn app(state: AppState) -> axum::Router {

@@ -6,11 +6,17 @@ use sha2::{Digest, Sha256};
 
 /// A fresh 256-bit token, URL-safe, and the hash to store.
 pub fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let raw = random_token();
     let hash = hash(&raw);
     (raw, hash)
+}
+
+/// A fresh 256-bit token, URL-safe, for a caller that stores something else than its hash
+/// (a CSRF token is never stored; an API key is stored as the hash of its prefixed form).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The stored form of a token.

@@ -269,3 +269,82 @@ async fn the_first_setup_link_works_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_account_made_by_an_organiser_chooses_its_password_by_link() {
+    let app = TestApp::spawn(WorkshopSpec::open("conti", 5)).await;
+    let mut org = staff(&app, "organiser", "org@example.it", &[]).await;
+    let (status, body, _) = org
+        .post(
+            "/admin/account",
+            &[
+                ("name", ""),
+                ("email", "x"),
+                ("role", ""),
+                ("workshop", "nessuno"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for message in [
+        "Indica il nome e cognome.",
+        "Indirizzo e-mail non valido",
+        "Scegli il ruolo",
+        "Laboratorio non trovato.",
+    ] {
+        assert!(body.contains(message), "{message}");
+    }
+    let fields = [
+        ("name", "Franco Conduttore"),
+        ("email", " Franco@Example.it "),
+        ("role", "facilitator"),
+        ("workshop", "conti"),
+    ];
+    let (status, body, _) = org.post("/admin/account", &fields).await;
+    assert_eq!(status, 200);
+    // The link is printed HTML-escaped ('/' as "&#x2f;").
+    let body = body.replace("&#x2f;", "/");
+    let at = body.find("/configura/").expect("the page shows the link");
+    let link = &body[at..at + "/configura/".len() + 43];
+    let (status, body, _) = org.post("/admin/account", &fields).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Esiste già un account con questo indirizzo."));
+
+    let mut franco = Browser::new(&app);
+    let (status, body, _) = franco.get(link).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("franco@example.it"));
+    let (status, body, _) = franco
+        .post(
+            link,
+            &[
+                ("password", PASSWORD),
+                ("password_confirm", "un'altra lunga"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Le due password non coincidono."));
+    let (status, _, headers) = franco
+        .post(
+            link,
+            &[("password", PASSWORD), ("password_confirm", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], "/admin");
+    // Logged in, and assigned to the workshop chosen by the organiser.
+    assert_eq!(
+        franco.get("/admin/laboratori/conti/iscrizioni").await.0,
+        200
+    );
+    assert_eq!(franco.get("/admin/account").await.0, 403);
+    assert_eq!(Browser::new(&app).get(link).await.0, 410);
+    let (status, _, _) = Browser::new(&app)
+        .post(
+            "/accedi",
+            &[("email", "franco@example.it"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 303);
+}

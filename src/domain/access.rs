@@ -13,6 +13,7 @@ pub enum AccountRole {
 }
 
 impl AccountRole {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             AccountRole::Organiser => "organiser",
@@ -20,6 +21,7 @@ impl AccountRole {
         }
     }
 
+    /// A stored or typed name (English or Italian).
     pub fn parse(s: &str) -> Option<AccountRole> {
         match s {
             "organiser" | "organizer" | "organizzatore" => Some(AccountRole::Organiser),
@@ -28,6 +30,7 @@ impl AccountRole {
         }
     }
 
+    /// The Italian label shown to people.
     pub fn label(self) -> &'static str {
         match self {
             AccountRole::Organiser => "Organizzazione",
@@ -100,6 +103,7 @@ impl Principal {
         }
     }
 
+    /// Whether this is a staff account.
     pub fn is_staff(&self) -> bool {
         matches!(self, Principal::Account { .. })
     }

@@ -26,6 +26,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Confirmed => "confirmed",
@@ -35,6 +36,7 @@ impl Status {
         }
     }
 
+    /// A stored name.
     pub fn parse(s: &str) -> Option<Status> {
         Some(match s {
             "confirmed" => Status::Confirmed,
@@ -101,9 +103,9 @@ pub struct Application {
     pub ambito: Option<String>,
 }
 
-/// Why an application cannot be accepted, before any seat is considered.
+/// Why an application cannot be admitted, before any seat is considered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub enum Inadmissible {
     /// Field errors (HTTP 422).
     Invalid(Vec<FieldError>),
     /// A valid role that this workshop does not admit (HTTP 403).
@@ -111,7 +113,7 @@ pub enum Refusal {
 }
 
 /// Checks every field of an application against a workshop.
-pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Application, Refusal> {
+pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Application, Inadmissible> {
     let mut errors = Vec::new();
     let name = text::required_line("name", "il nome e cognome", &form.name, 2, 120, &mut errors);
     let email_norm = text::email("email", &form.email, &mut errors);
@@ -175,10 +177,10 @@ pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Applicati
         ));
     }
     if !errors.is_empty() {
-        return Err(Refusal::Invalid(errors));
+        return Err(Inadmissible::Invalid(errors));
     }
     if !workshop.is_eligible(&role) {
-        return Err(Refusal::RoleNotEligible {
+        return Err(Inadmissible::RoleNotEligible {
             role_label: role_label.unwrap_or_default(),
         });
     }
@@ -257,7 +259,7 @@ mod tests {
             privacy_ack: false,
             ..Default::default()
         };
-        let Err(Refusal::Invalid(errors)) = validate(&form, &workshop()) else {
+        let Err(Inadmissible::Invalid(errors)) = validate(&form, &workshop()) else {
             panic!("expected field errors")
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -275,7 +277,7 @@ mod tests {
         };
         assert!(matches!(
             validate(&form, &workshop()),
-            Err(Refusal::RoleNotEligible { .. })
+            Err(Inadmissible::RoleNotEligible { .. })
         ));
     }
 }

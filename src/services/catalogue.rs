@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::domain::dates;
 use crate::domain::workshop::{Meeting, Module, Workshop};
 use crate::store::{self, Store};
 use crate::workshop_files;
@@ -21,18 +22,37 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry of `workshop`, synced under database id `id`.
     pub fn new(id: i64, workshop: Workshop, meeting_ids: HashMap<String, i64>) -> Entry {
         Entry {
-            mail_calendar: crate::services::enrollment::meeting_lines(&workshop),
+            mail_calendar: mail_calendar(&workshop),
             id,
             workshop,
             meeting_ids,
         }
     }
 
+    /// The database id of one of this workshop's meetings (panics on a key not in the file).
     pub fn meeting_id(&self, key: &str) -> i64 {
         self.meeting_ids[key]
     }
+}
+
+/// The calendar lines of a workshop's mails: "date, start–end — modulo N: title — place".
+fn mail_calendar(w: &Workshop) -> Vec<String> {
+    w.meetings()
+        .map(|(module, m)| {
+            format!(
+                "{}, {}–{} — modulo {}: {} — {}",
+                dates::format_date(m.date),
+                dates::format_time(m.start),
+                dates::format_time(m.end),
+                module.number,
+                module.title,
+                m.place
+            )
+        })
+        .collect()
 }
 
 /// Every workshop loaded at start, in file order.
@@ -55,6 +75,7 @@ impl Catalogue {
         Self::from_workshops(workshops, store).await
     }
 
+    /// Syncs already validated workshops into the database.
     pub async fn from_workshops(
         workshops: Vec<Workshop>,
         store: &Store,
@@ -71,18 +92,22 @@ impl Catalogue {
         Ok(Catalogue { entries })
     }
 
+    /// Every workshop, in file order.
     pub fn all(&self) -> &[Arc<Entry>] {
         &self.entries
     }
 
+    /// The workshop with this slug (the name of its file).
     pub fn by_slug(&self, slug: &str) -> Option<&Arc<Entry>> {
         self.entries.iter().find(|e| e.workshop.slug == slug)
     }
 
+    /// The workshop with this database id.
     pub fn by_id(&self, id: i64) -> Option<&Arc<Entry>> {
         self.entries.iter().find(|e| e.id == id)
     }
 
+    /// A meeting of any workshop, by its database id.
     pub fn meeting(&self, meeting_id: i64) -> Option<MeetingRef<'_>> {
         self.entries.iter().find_map(|entry| {
             entry.workshop.meetings().find_map(|(module, meeting)| {

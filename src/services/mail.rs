@@ -1,7 +1,7 @@
 //! The mail worker: delivers the outbox. A message leaves the outbox only once the SMTP server
 //! accepted it; a failure is retried with exponential back-off, so a mail server that is down
 //! delays mail and never loses it. Without `TAVOLO_SMTP_URL` nothing is sent: messages stay
-//! pending and readable on the organiser's outbox page.
+//! pending and readable on the organiser's outbox page, which reads them here too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{Store, now_ms, outbox};
+use crate::store::{DbError, Store, now_ms, outbox};
 
 /// How long a claimed message is reserved for this instance.
 const LEASE_MS: i64 = 60_000;
@@ -28,6 +28,7 @@ pub struct SmtpConfig {
 }
 
 impl SmtpConfig {
+    /// Parses `TAVOLO_SMTP_URL`; the error is an Italian message for the operator.
     pub fn parse(url: &str) -> Result<SmtpConfig, String> {
         let rest = url.strip_prefix("smtp://").ok_or_else(|| {
             format!("TAVOLO_SMTP_URL deve iniziare con smtp:// (ricevuto «{url}»)")
@@ -113,6 +114,16 @@ pub async fn run(
             _ = tokio::time::sleep(POLL) => {}
         }
     }
+}
+
+/// How many messages wait for delivery and how many were delivered (organisers' dashboard).
+pub async fn outbox_counts(store: &Store) -> Result<(i64, i64), DbError> {
+    outbox::counts(store).await
+}
+
+/// The newest `limit` messages first (organisers' outbox page).
+pub async fn recent(store: &Store, limit: i64) -> Result<Vec<outbox::Message>, DbError> {
+    outbox::recent(store, limit).await
 }
 
 async fn deliver_due(

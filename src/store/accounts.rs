@@ -4,6 +4,7 @@ use sqlx::FromRow;
 
 use super::{DbError, Store, now_ms};
 
+/// A staff account as stored (`role` is `AccountRole::as_str`).
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct Account {
     pub id: i64,
@@ -17,6 +18,7 @@ pub struct Account {
 
 const COLUMNS: &str = "id, email, name, role, password_hash, created_at";
 
+/// Inserts an account; returns its id.
 pub async fn create(
     store: &Store,
     email: &str,
@@ -38,6 +40,7 @@ pub async fn create(
     Ok(id)
 }
 
+/// The account with this (lower-case) e-mail.
 pub async fn by_email(store: &Store, email: &str) -> Result<Option<Account>, DbError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts WHERE email = $1"
@@ -47,6 +50,7 @@ pub async fn by_email(store: &Store, email: &str) -> Result<Option<Account>, DbE
     .await
 }
 
+/// The account with this id.
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<Account>, DbError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts WHERE id = $1"
@@ -56,6 +60,7 @@ pub async fn by_id(store: &Store, id: i64) -> Result<Option<Account>, DbError> {
     .await
 }
 
+/// Every account, by role then name.
 pub async fn list(store: &Store) -> Result<Vec<Account>, DbError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts ORDER BY role, name"
@@ -64,6 +69,7 @@ pub async fn list(store: &Store) -> Result<Vec<Account>, DbError> {
     .await
 }
 
+/// How many organiser accounts exist.
 pub async fn count_organisers(store: &Store) -> Result<i64, DbError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'organiser'")
         .fetch_one(&store.pool)
@@ -71,6 +77,7 @@ pub async fn count_organisers(store: &Store) -> Result<i64, DbError> {
     Ok(n)
 }
 
+/// Sets an account's password hash.
 pub async fn set_password(store: &Store, id: i64, password_hash: &str) -> Result<(), DbError> {
     sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
@@ -80,6 +87,7 @@ pub async fn set_password(store: &Store, id: i64, password_hash: &str) -> Result
     Ok(())
 }
 
+/// Assigns a workshop to an account (again: no effect).
 pub async fn assign_workshop(
     store: &Store,
     account_id: i64,
@@ -96,6 +104,7 @@ pub async fn assign_workshop(
     Ok(())
 }
 
+/// The ids of the workshops assigned to an account.
 pub async fn workshops_of(store: &Store, account_id: i64) -> Result<Vec<i64>, DbError> {
     let rows: Vec<(i64,)> =
         sqlx::query_as("SELECT workshop_id FROM account_workshops WHERE account_id = $1")
@@ -116,6 +125,7 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
+/// Stores a session of a staff account or an enrolled person, valid for `ttl_ms`.
 pub async fn create_session(
     store: &Store,
     token_hash: &str,
@@ -138,6 +148,7 @@ pub async fn create_session(
     Ok(())
 }
 
+/// The unexpired session with this token hash.
 pub async fn session(store: &Store, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
     sqlx::query_as(
         "SELECT account_id, enrollment_id, guest_id, expires_at FROM sessions \
@@ -149,6 +160,7 @@ pub async fn session(store: &Store, token_hash: &str) -> Result<Option<SessionRo
     .await
 }
 
+/// Stores a session of a meeting's guest, valid for `ttl_ms`.
 pub async fn create_guest_session(
     store: &Store,
     token_hash: &str,
@@ -168,6 +180,7 @@ pub async fn create_guest_session(
     Ok(())
 }
 
+/// Deletes a session.
 pub async fn delete_session(store: &Store, token_hash: &str) -> Result<(), DbError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
@@ -178,6 +191,7 @@ pub async fn delete_session(store: &Store, token_hash: &str) -> Result<(), DbErr
 
 // --- API keys -------------------------------------------------------------------------------
 
+/// Stores an API key (its hash) for an account.
 pub async fn create_api_key(store: &Store, account_id: i64, key_hash: &str) -> Result<(), DbError> {
     sqlx::query("INSERT INTO api_keys (account_id, key_hash, created_at) VALUES ($1, $2, $3)")
         .bind(account_id)
@@ -188,6 +202,7 @@ pub async fn create_api_key(store: &Store, account_id: i64, key_hash: &str) -> R
     Ok(())
 }
 
+/// The account of an unrevoked API key.
 pub async fn account_by_api_key(store: &Store, key_hash: &str) -> Result<Option<i64>, DbError> {
     let row: Option<(i64,)> = sqlx::query_as(
         "SELECT account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
@@ -200,6 +215,7 @@ pub async fn account_by_api_key(store: &Store, key_hash: &str) -> Result<Option<
 
 // --- one-time setup links -------------------------------------------------------------------
 
+/// Stores a one-time setup link (its hash): for an account, or (`None`) the first organiser.
 pub async fn create_setup_token(
     store: &Store,
     token_hash: &str,
@@ -243,14 +259,4 @@ pub async fn consume_setup_token(store: &Store, token_hash: &str) -> Result<bool
     .execute(&store.pool)
     .await?;
     Ok(r.rows_affected() == 1)
-}
-
-pub async fn pending_first_setup(store: &Store) -> Result<bool, DbError> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM setup_tokens WHERE account_id IS NULL AND used_at IS NULL AND expires_at > $1",
-    )
-    .bind(now_ms())
-    .fetch_one(&store.pool)
-    .await?;
-    Ok(n > 0)
 }

@@ -4,6 +4,7 @@ use sqlx::FromRow;
 
 use super::{DbError, Store, now_ms};
 
+/// A mark in a meeting's register (`present` is 0 or 1; `source` says who marked it).
 #[derive(Debug, Clone, FromRow)]
 pub struct AttendanceRow {
     pub enrollment_id: i64,
@@ -12,6 +13,7 @@ pub struct AttendanceRow {
     pub first_seen_at: i64,
 }
 
+/// Every mark of a meeting.
 pub async fn for_meeting(store: &Store, meeting_id: i64) -> Result<Vec<AttendanceRow>, DbError> {
     sqlx::query_as(
         "SELECT enrollment_id, present, source, first_seen_at FROM attendance WHERE meeting_id = $1",

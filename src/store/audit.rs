@@ -4,6 +4,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::{DbError, Store};
 
+/// One line of the audit log.
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -15,6 +16,7 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Records an action inside the caller's transaction (with the change it describes).
 pub async fn record(
     conn: &mut AnyConnection,
     at: i64,
@@ -39,6 +41,29 @@ pub async fn record(
     Ok(())
 }
 
+/// [`record`] on its own, outside any transaction, stamped now.
+pub async fn append(
+    store: &Store,
+    actor: &str,
+    action: &str,
+    workshop_id: Option<i64>,
+    subject: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    let mut conn = store.pool.acquire().await?;
+    record(
+        &mut conn,
+        super::now_ms(),
+        actor,
+        action,
+        workshop_id,
+        subject,
+        detail,
+    )
+    .await
+}
+
+/// The log of a workshop, newest first.
 pub async fn for_workshop(store: &Store, workshop_id: i64) -> Result<Vec<AuditEntry>, DbError> {
     sqlx::query_as(
         "SELECT id, at, actor, action, workshop_id, subject, detail FROM audit_log \

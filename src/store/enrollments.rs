@@ -24,6 +24,7 @@ pub struct EnrollmentRow {
 }
 
 impl EnrollmentRow {
+    /// The status (an unknown stored value reads as cancelled).
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Cancelled)
     }
@@ -61,6 +62,7 @@ pub async fn lock_workshop(
     })
 }
 
+/// Records that a workshop's closed window was settled (the waiting people were told).
 pub async fn mark_closed_processed(
     conn: &mut AnyConnection,
     workshop_id: i64,
@@ -72,6 +74,7 @@ pub async fn mark_closed_processed(
     Ok(())
 }
 
+/// How many enrollments of a workshop have this status.
 pub async fn count_with_status(
     conn: &mut AnyConnection,
     workshop_id: i64,
@@ -117,6 +120,7 @@ pub async fn insert(
     Ok(id.map(|(id,)| id))
 }
 
+/// The enrollment of this (normalised) e-mail in a workshop.
 pub async fn by_email(
     conn: &mut AnyConnection,
     workshop_id: i64,
@@ -131,6 +135,7 @@ pub async fn by_email(
     .await
 }
 
+/// An enrollment by id, inside the caller's transaction.
 pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<EnrollmentRow>, DbError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM enrollments WHERE id = $1"
@@ -138,12 +143,6 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Enrollmen
     .bind(id)
     .fetch_optional(conn)
     .await
-}
-
-/// An enrollment by id, outside any transaction.
-pub async fn find(store: &Store, id: i64) -> Result<Option<EnrollmentRow>, DbError> {
-    let mut conn = store.pool.acquire().await?;
-    by_id(&mut conn, id).await
 }
 
 /// Adds a private link (its hash) to an enrollment.
@@ -192,6 +191,7 @@ pub async fn first_waitlisted(
     .await
 }
 
+/// Everyone waiting for a seat, in arrival order.
 pub async fn all_waitlisted(
     conn: &mut AnyConnection,
     workshop_id: i64,
@@ -205,6 +205,7 @@ pub async fn all_waitlisted(
     .await
 }
 
+/// Changes an enrollment's status.
 pub async fn set_status(
     conn: &mut AnyConnection,
     id: i64,
@@ -237,6 +238,27 @@ pub async fn waitlist_position(
     .fetch_one(conn)
     .await?;
     Ok(n + 1)
+}
+
+/// An enrollment by id, read outside any transaction.
+pub async fn find(store: &Store, id: i64) -> Result<Option<EnrollmentRow>, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    by_id(&mut conn, id).await
+}
+
+/// The enrollment a private link belongs to, read outside any transaction.
+pub async fn find_by_link(
+    store: &Store,
+    token_hash: &str,
+) -> Result<Option<EnrollmentRow>, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    by_link(&mut conn, token_hash).await
+}
+
+/// The waitlist position of a waiting enrollment, read outside any transaction.
+pub async fn position(store: &Store, row: &EnrollmentRow) -> Result<i64, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    waitlist_position(&mut conn, row.workshop_id, row.arrival, row.id).await
 }
 
 /// Every application of a workshop in arrival order.

@@ -16,7 +16,15 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+/// A failed query, on either backend. Callers above the store never look inside: they ask
+/// [`is_busy`] (and `board::is_conflict`) what kind of failure it was.
 pub use sqlx::Error as DbError;
+
+/// Whether a failure means "too busy right now": every connection stayed in use for the whole
+/// acquire timeout. Worth a "try again shortly" (503), not an internal error (500).
+pub fn is_busy(e: &DbError) -> bool {
+    matches!(e, DbError::PoolTimedOut)
+}
 
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +128,7 @@ impl Store {
         matches!(applied, Ok((n,)) if n >= expected)
     }
 
+    /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         self.pool.begin().await
     }

@@ -14,6 +14,7 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
 }
 
+/// A message of the outbox, as stored.
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct Message {
     pub id: i64,
@@ -33,6 +34,7 @@ pub struct Message {
 const COLUMNS: &str = "id, enrollment_id, kind, recipient, subject, body, status, attempts, \
                        next_attempt_at, last_error, created_at, sent_at";
 
+/// Writes a pending message inside the caller's transaction; returns its id.
 pub async fn insert(
     conn: &mut AnyConnection,
     m: &NewMessage<'_>,
@@ -125,6 +127,7 @@ pub async fn recent(store: &Store, limit: i64) -> Result<Vec<Message>, DbError> 
     .await
 }
 
+/// The messages about one enrollment, oldest first.
 pub async fn for_enrollment(store: &Store, enrollment_id: i64) -> Result<Vec<Message>, DbError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM outbox WHERE enrollment_id = $1 ORDER BY id"
@@ -134,6 +137,7 @@ pub async fn for_enrollment(store: &Store, enrollment_id: i64) -> Result<Vec<Mes
     .await
 }
 
+/// How many messages are pending and how many were sent.
 pub async fn counts(store: &Store) -> Result<(i64, i64), DbError> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status")

@@ -112,14 +112,3 @@ async fn meeting_has_data(
     .await?;
     Ok(n > 0)
 }
-
-/// Workshops whose window has closed but whose waiting people were not yet told.
-pub async fn closed_unprocessed(store: &Store, now: i64) -> Result<Vec<i64>, DbError> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM workshops WHERE closed_processed = 0 AND enrollment_closes < $1",
-    )
-    .bind(now)
-    .fetch_all(&store.pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}

@@ -6,28 +6,27 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::AppState;
 use crate::domain::access::{AccountRole, Action, Principal};
 use crate::domain::comuni;
-use crate::domain::enrollment::Status;
-use crate::domain::text::{self, FieldError};
-use crate::error::AppError;
+use crate::domain::text::FieldError;
 use crate::export::csv::Csv;
-use crate::secret;
-use crate::services::accounts;
-use crate::services::enrollment::{CancelOutcome, Canceller};
-use crate::store;
+use crate::services::accounts::{self, NewAccount, Problem, SetupError, SetupForm};
+use crate::services::catalogue::MeetingRef;
+use crate::services::{attendance, audit, enrollment, mail};
 use crate::web::auth::{self, CsrfForm, Viewer};
 use crate::web::view::{WorkshopView, page};
+use crate::web::{AppError, AppState};
 
 // --- login, logout, setup ---------------------------------------------------------------------
 
+/// `?dopo=`: where to go after logging in.
 #[derive(Deserialize, Default)]
 pub struct LoginQuery {
     #[serde(default)]
     dopo: Option<String>,
 }
 
+/// `GET /accedi`: the login form.
 pub async fn login_form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -49,6 +48,7 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The login form.
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
@@ -59,18 +59,16 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// `POST /accedi`: logs in, or shows the form again (401) with an Italian message.
 pub async fn login(
     State(state): State<AppState>,
     viewer: Viewer,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
-    match accounts::login(&state.store, &form.email, &form.password).await? {
-        Some(account_id) => {
-            if let Some(old) = &viewer.session_hash {
-                store::accounts::delete_session(&state.store, old).await?;
-            }
-            let raw = accounts::open_session(&state.store, Some(account_id), None).await?;
+    let previous = viewer.session_hash.as_deref();
+    match accounts::sign_in(&state.store, &form.email, &form.password, previous).await? {
+        Some(raw) => {
             let mut res = Redirect::to(&next).into_response();
             auth::set_session_cookie(&state, &mut res, &raw);
             Ok(res)
@@ -91,16 +89,18 @@ pub async fn login(
     }
 }
 
+/// A form with no field but its CSRF token.
 #[derive(Deserialize)]
 pub struct Empty {}
 
+/// `POST /esci`: ends the session and closes its websockets.
 pub async fn logout(
     State(state): State<AppState>,
     viewer: Viewer,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     if let Some(hash) = &viewer.session_hash {
-        store::accounts::delete_session(&state.store, hash).await?;
+        accounts::close_session(&state.store, hash).await?;
         state.sockets.close_session(hash);
     }
     let mut res = Redirect::to("/").into_response();
@@ -111,41 +111,41 @@ pub async fn logout(
     Ok(res)
 }
 
-async fn setup_target(state: &AppState, token: &str) -> Result<Option<i64>, AppError> {
-    if !secret::looks_like_token(token) {
-        return Err(AppError::NotFound);
+/// The answer to a setup link that does nothing.
+fn setup_link_error(e: SetupError) -> AppError {
+    match e {
+        SetupError::NotALink => AppError::NotFound,
+        SetupError::Spent => AppError::Gone(
+            "Questo link non è più valido: è già stato usato oppure è scaduto.".into(),
+        ),
+        SetupError::UsedMeanwhile => AppError::Gone("Questo link è già stato usato.".into()),
+        SetupError::Db(e) => e.into(),
+        SetupError::Rejected { .. } => AppError::Internal(anyhow::anyhow!("{e}")),
     }
-    store::accounts::setup_token(&state.store, &secret::hash(token))
-        .await?
-        .ok_or_else(|| {
-            AppError::Gone(
-                "Questo link non è più valido: è già stato usato oppure è scaduto.".into(),
-            )
-        })
 }
 
+/// `GET /configura/{token}`: the form of a setup link.
 pub async fn setup_form(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let account_id = setup_target(&state, &token).await?;
-    let account = match account_id {
-        Some(id) => store::accounts::by_id(&state.store, id).await?,
-        None => None,
-    };
+    let target = accounts::setup_target(&state.store, &token)
+        .await
+        .map_err(setup_link_error)?;
     page(
         &state,
         &viewer,
         "setup.html",
         crate::ctx! {
-            token, first => account_id.is_none(), account, errors => Vec::<FieldError>::new(), values => json!({}),
+            token, first => target.account().is_none(), account => target.account(), errors => Vec::<FieldError>::new(), values => json!({}),
         },
     )
 }
 
+/// The setup form (name and e-mail only for the first organiser).
 #[derive(Deserialize)]
-pub struct SetupForm {
+pub struct SetupFormFields {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -156,88 +156,70 @@ pub struct SetupForm {
     password_confirm: String,
 }
 
+/// `POST /configura/{token}`: creates the first organiser or sets the password, then logs in.
 pub async fn setup(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(token): Path<String>,
-    CsrfForm(form): CsrfForm<SetupForm>,
+    CsrfForm(form): CsrfForm<SetupFormFields>,
 ) -> Result<Response, AppError> {
-    let account_id = setup_target(&state, &token).await?;
-    let mut errors = Vec::new();
-    let (name, email) = if account_id.is_none() {
-        let name =
-            text::required_line("name", "il nome e cognome", &form.name, 2, 120, &mut errors);
-        let email = text::email("email", &form.email, &mut errors);
-        if errors.is_empty()
-            && store::accounts::by_email(&state.store, &email)
-                .await?
-                .is_some()
-        {
-            errors.push(FieldError::new(
-                "email",
-                "Esiste già un account con questo indirizzo.",
-            ));
-        }
-        (name, email)
-    } else {
-        (String::new(), String::new())
+    let values = json!({"name": form.name, "email": form.email});
+    let filled = SetupForm {
+        name: form.name,
+        email: form.email,
+        password: form.password,
+        password_confirm: form.password_confirm,
     };
-    if let Some(p) = accounts::password_problem(&form.password) {
-        errors.push(FieldError::new("password", p));
-    } else if form.password != form.password_confirm {
-        errors.push(FieldError::new(
-            "password_confirm",
-            "Le due password non coincidono.",
-        ));
-    }
-    if !errors.is_empty() {
-        let account = match account_id {
-            Some(id) => store::accounts::by_id(&state.store, id).await?,
-            None => None,
-        };
-        let mut res = page(
-            &state,
-            &viewer,
-            "setup.html",
-            crate::ctx! {
-                token, first => account_id.is_none(), account, errors, values => json!({"name": form.name, "email": form.email}),
-            },
-        )?;
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(res);
-    }
-    // Use the link first: of two concurrent submissions only one gets past this line.
-    if !store::accounts::consume_setup_token(&state.store, &secret::hash(&token)).await? {
-        return Err(AppError::Gone("Questo link è già stato usato.".into()));
-    }
-    let password = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let id = match account_id {
-        Some(id) => {
-            store::accounts::set_password(&state.store, id, &hash).await?;
-            id
+    match accounts::complete_setup(
+        &state.store,
+        &state.catalogue,
+        &state.base_url,
+        &token,
+        filled,
+    )
+    .await
+    {
+        Ok(raw) => {
+            let mut res = Redirect::to("/admin").into_response();
+            auth::set_session_cookie(&state, &mut res, &raw);
+            Ok(res)
         }
-        None => {
-            store::accounts::create(
-                &state.store,
-                &email,
-                &name,
-                AccountRole::Organiser.as_str(),
-                Some(&hash),
-            )
-            .await?
+        Err(SetupError::Rejected { target, problems }) => {
+            let errors: Vec<FieldError> = problems.iter().map(field_error).collect();
+            let mut res = page(
+                &state,
+                &viewer,
+                "setup.html",
+                crate::ctx! {
+                    token, first => target.account().is_none(), account => target.account(), errors, values,
+                },
+            )?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
         }
-    };
-    let raw = accounts::open_session(&state.store, Some(id), None).await?;
-    let mut res = Redirect::to("/admin").into_response();
-    auth::set_session_cookie(&state, &mut res, &raw);
-    Ok(res)
+        Err(e) => Err(setup_link_error(e)),
+    }
+}
+
+/// A problem of a new account or of a setup form, as the form shows it.
+fn field_error(problem: &Problem) -> FieldError {
+    match problem {
+        Problem::Field(e) => e.clone(),
+        Problem::NoRole => FieldError::new("role", "Scegli il ruolo dell'account."),
+        Problem::UnknownWorkshop(_) => FieldError::new("workshop", "Laboratorio non trovato."),
+        Problem::EmailTaken => {
+            FieldError::new("email", "Esiste già un account con questo indirizzo.")
+        }
+        Problem::Password(message) => FieldError::new("password", *message),
+        Problem::PasswordsDiffer => {
+            FieldError::new("password_confirm", "Le due password non coincidono.")
+        }
+    }
 }
 
 // --- dashboard and enrollments -----------------------------------------------------------------
 
+/// `GET /admin`: the staff dashboard, with the workshops the viewer may see.
 pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     viewer.require_staff()?;
     let mut workshops = Vec::new();
@@ -247,7 +229,7 @@ pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         }
     }
     let (pending, sent) = if viewer.principal.may(Action::ViewOutbox) {
-        store::outbox::counts(&state.store).await?
+        mail::outbox_counts(&state.store).await?
     } else {
         (0, 0)
     };
@@ -261,7 +243,7 @@ pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     )
 }
 
-/// Enrollments with their waitlist position, in arrival order.
+/// The enrollments of a workshop in arrival order, as the organisers' page and CSV show them.
 async fn enrollment_rows(
     state: &AppState,
     workshop_id: i64,
@@ -270,29 +252,26 @@ async fn enrollment_rows(
         .catalogue
         .by_id(workshop_id)
         .ok_or(AppError::NotFound)?;
-    let rows = store::enrollments::list(&state.store, workshop_id).await?;
-    let mut waiting = 0;
-    Ok(rows
+    let roster = enrollment::roster(&state.store, workshop_id).await?;
+    Ok(roster
         .iter()
         .enumerate()
-        .map(|(i, r)| {
+        .map(|(i, line)| {
+            let r = &line.enrollment;
             let status = r.status();
-            let position = (status == Status::Waitlisted).then(|| {
-                waiting += 1;
-                waiting
-            });
             json!({
                 "n": i + 1, "id": r.id, "name": r.name, "email": r.email,
                 "role": entry.workshop.role_label(&r.role).unwrap_or(&r.role),
                 "ente": r.ente,
                 "comune": r.comune_istat.as_deref().and_then(comuni::by_code).map(|c| format!("{} ({})", c.denominazione, c.sigla)),
                 "ambito": r.ambito, "status": status, "status_label": status.label(),
-                "position": position, "created_at": r.created_at, "arrival": r.arrival,
+                "position": line.position, "created_at": r.created_at, "arrival": r.arrival,
             })
         })
         .collect())
 }
 
+/// `GET /admin/laboratori/{slug}/iscrizioni`: a workshop's enrollments and audit log.
 pub async fn enrollments(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -301,7 +280,7 @@ pub async fn enrollments(
     let entry = state.catalogue.by_slug(&slug).ok_or(AppError::NotFound)?;
     viewer.require(Action::ViewEnrollments(entry.id))?;
     let rows = enrollment_rows(&state, entry.id).await?;
-    let audit = store::audit::for_workshop(&state.store, entry.id).await?;
+    let audit = audit::for_workshop(&state.store, entry.id).await?;
     page(
         &state,
         &viewer,
@@ -314,6 +293,7 @@ pub async fn enrollments(
     )
 }
 
+/// `GET /admin/laboratori/{slug}/iscrizioni.csv`: the same list as CSV.
 pub async fn enrollments_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -366,6 +346,7 @@ pub async fn enrollments_csv(
     ))
 }
 
+/// A CSV download named `filename`.
 pub fn csv_response(csv: Csv, filename: &str) -> Response {
     let mut res = csv.finish().into_response();
     res.headers_mut().insert(
@@ -379,12 +360,14 @@ pub fn csv_response(csv: Csv, filename: &str) -> Response {
     res
 }
 
+/// A staff cancellation: the reason goes to the audit log.
 #[derive(Deserialize)]
 pub struct StaffCancelForm {
     #[serde(default)]
     reason: String,
 }
 
+/// `POST /admin/iscrizioni/{id}/annulla`: cancels someone's enrollment on their behalf.
 pub async fn cancel(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -392,56 +375,31 @@ pub async fn cancel(
     CsrfForm(form): CsrfForm<StaffCancelForm>,
 ) -> Result<Response, AppError> {
     viewer.require_staff()?;
-    let row = {
-        let mut conn = state.store.pool.acquire().await?;
-        store::enrollments::by_id(&mut conn, id)
-            .await?
-            .ok_or(AppError::NotFound)?
-    };
-    viewer.require(Action::CancelEnrollment(row.workshop_id))?;
-    let entry = state
-        .catalogue
-        .by_id(row.workshop_id)
-        .ok_or(AppError::NotFound)?
-        .clone();
-    let mut errors = Vec::new();
-    let reason = text::required_line(
-        "reason",
-        "il motivo dell'annullamento",
-        &form.reason,
-        3,
-        500,
-        &mut errors,
-    );
-    if let Some(e) = errors.first() {
-        return Err(AppError::BadRequest(e.message.clone()));
-    }
-    match state
-        .desk
-        .cancel(
-            entry.clone(),
-            Canceller::Staff {
-                enrollment_id: id,
-                actor: viewer.actor(),
-                reason,
-            },
-        )
+    let row = enrollment::find(&state.store, id)
         .await?
-    {
-        CancelOutcome::NotFound => Err(AppError::NotFound),
-        _ => Ok(Redirect::to(&format!(
-            "/admin/laboratori/{}/iscrizioni",
-            entry.workshop.slug
-        ))
-        .into_response()),
-    }
+        .ok_or(AppError::NotFound)?;
+    viewer.require(Action::CancelEnrollment(row.workshop_id))?;
+    let entry = enrollment::cancel_by_staff(
+        &state.catalogue,
+        &state.desk,
+        &row,
+        viewer.actor(),
+        &form.reason,
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/laboratori/{}/iscrizioni",
+        entry.workshop.slug
+    ))
+    .into_response())
 }
 
 // --- outbox --------------------------------------------------------------------------------------
 
+/// `GET /admin/posta`: the newest notifications, sent or waiting.
 pub async fn outbox(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     viewer.require(Action::ViewOutbox)?;
-    let messages = store::outbox::recent(&state.store, 500).await?;
+    let messages = mail::recent(&state.store, 500).await?;
     page(
         &state,
         &viewer,
@@ -459,25 +417,34 @@ struct Register {
     rows: Vec<serde_json::Value>,
 }
 
-async fn register(
-    state: &AppState,
+/// A meeting whose register `viewer` may keep.
+fn register_meeting<'a>(
+    state: &'a AppState,
     viewer: &Viewer,
     meeting_id: i64,
-) -> Result<(Register, minijinja::Value), AppError> {
+) -> Result<MeetingRef<'a>, AppError> {
     viewer.require_staff()?;
     let m = state
         .catalogue
         .meeting(meeting_id)
         .ok_or(AppError::NotFound)?;
     viewer.require(Action::Attendance(m.entry.id))?;
-    let marks = store::attendance::for_meeting(&state.store, meeting_id).await?;
-    let people = store::enrollments::list(&state.store, m.entry.id).await?;
+    Ok(m)
+}
+
+/// The register of a meeting, and the meeting as the page shows it.
+async fn register(
+    state: &AppState,
+    viewer: &Viewer,
+    meeting_id: i64,
+) -> Result<(Register, minijinja::Value), AppError> {
+    let m = register_meeting(state, viewer, meeting_id)?;
+    let lines = attendance::register(&state.store, m.entry.id, meeting_id).await?;
     let w = &m.entry.workshop;
-    let rows = people
+    let rows = lines
         .iter()
-        .filter(|p| p.status() == Status::Confirmed || marks.iter().any(|a| a.enrollment_id == p.id))
-        .map(|p| {
-            let mark = marks.iter().find(|a| a.enrollment_id == p.id);
+        .map(|line| {
+            let (p, mark) = (&line.person, line.mark.as_ref());
             json!({
                 "id": p.id, "name": p.name, "ente": p.ente,
                 "role": w.role_label(&p.role).unwrap_or(&p.role),
@@ -511,6 +478,7 @@ async fn register(
     Ok((Register { title, rows }, meeting))
 }
 
+/// `GET /admin/incontri/{id}/presenze`: the attendance register of a meeting.
 pub async fn attendance(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -528,6 +496,7 @@ pub async fn attendance(
     )
 }
 
+/// A mark in the register: `present` is `"1"` for present.
 #[derive(Deserialize)]
 pub struct MarkForm {
     enrollment_id: i64,
@@ -535,19 +504,19 @@ pub struct MarkForm {
     present: String,
 }
 
+/// `POST /admin/incontri/{id}/presenze`: marks someone present or absent by hand.
 pub async fn mark_attendance(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<MarkForm>,
 ) -> Result<Response, AppError> {
-    let (reg, _) = register(&state, &viewer, id).await?;
+    let m = register_meeting(&state, &viewer, id)?;
+    let present = form.present == "1";
     // Only people of this workshop's register can be marked.
-    if !reg.rows.iter().any(|r| r["id"] == form.enrollment_id) {
+    if !attendance::mark_by_hand(&state.store, m.entry.id, id, form.enrollment_id, present).await? {
         return Err(AppError::NotFound);
     }
-    let present = form.present == "1";
-    store::attendance::mark(&state.store, id, form.enrollment_id, present, "manuale").await?;
     Ok(Redirect::to(&format!(
         "/admin/incontri/{id}/presenze#p{}",
         form.enrollment_id
@@ -555,6 +524,7 @@ pub async fn mark_attendance(
     .into_response())
 }
 
+/// `GET /admin/incontri/{id}/presenze.csv`: the register as CSV.
 pub async fn attendance_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -604,6 +574,7 @@ pub async fn attendance_csv(
 
 // --- accounts ------------------------------------------------------------------------------------
 
+/// `GET /admin/account`: the staff accounts.
 pub async fn accounts(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     viewer.require(Action::ManageAccounts)?;
     accounts_page(&state, &viewer, None, None, Vec::new()).await
@@ -616,11 +587,11 @@ async fn accounts_page(
     new_link: Option<String>,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let list = store::accounts::list(&state.store).await?;
     let mut rows = Vec::new();
-    for a in &list {
-        let ws = store::accounts::workshops_of(&state.store, a.id).await?;
-        let titles: Vec<String> = ws
+    for staff in accounts::list(&state.store).await? {
+        let a = &staff.account;
+        let titles: Vec<String> = staff
+            .workshops
             .iter()
             .filter_map(|id| state.catalogue.by_id(*id))
             .map(|e| e.workshop.title.clone())
@@ -645,6 +616,7 @@ async fn accounts_page(
     )
 }
 
+/// A new account: `workshop` is a slug, or empty.
 #[derive(Deserialize)]
 pub struct NewAccountForm {
     #[serde(default)]
@@ -657,50 +629,38 @@ pub struct NewAccountForm {
     workshop: String,
 }
 
+/// `POST /admin/account`: creates an account and shows its password link.
 pub async fn create_account(
     State(state): State<AppState>,
     viewer: Viewer,
     CsrfForm(form): CsrfForm<NewAccountForm>,
 ) -> Result<Response, AppError> {
     viewer.require(Action::ManageAccounts)?;
-    let mut errors = Vec::new();
-    let name = text::required_line("name", "il nome e cognome", &form.name, 2, 120, &mut errors);
-    let email = text::email("email", &form.email, &mut errors);
-    let role = AccountRole::parse(&form.role);
-    if role.is_none() {
-        errors.push(FieldError::new("role", "Scegli il ruolo dell'account."));
-    }
-    let workshop = if form.workshop.is_empty() {
-        None
-    } else {
-        state.catalogue.by_slug(&form.workshop)
+    let new = NewAccount {
+        name: form.name,
+        email: form.email,
+        role: AccountRole::parse(&form.role),
+        workshops: Some(form.workshop)
+            .filter(|w| !w.is_empty())
+            .into_iter()
+            .collect(),
+        password: None,
     };
-    if !form.workshop.is_empty() && workshop.is_none() {
-        errors.push(FieldError::new("workshop", "Laboratorio non trovato."));
-    }
-    if errors.is_empty()
-        && store::accounts::by_email(&state.store, &email)
-            .await?
-            .is_some()
-    {
-        errors.push(FieldError::new(
-            "email",
-            "Esiste già un account con questo indirizzo.",
-        ));
-    }
-    let Some(role) = role.filter(|_| errors.is_empty()) else {
-        let mut res = accounts_page(&state, &viewer, None, None, errors).await?;
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(res);
+    let checked = match accounts::check(&state.store, &state.catalogue, new).await {
+        Ok(checked) => checked,
+        Err(accounts::CreateError::Rejected(problems)) => {
+            let errors = problems.iter().map(field_error).collect();
+            let mut res = accounts_page(&state, &viewer, None, None, errors).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(res);
+        }
+        Err(accounts::CreateError::Db(e)) => return Err(e.into()),
     };
-    let id = store::accounts::create(&state.store, &email, &name, role.as_str(), None).await?;
-    if let Some(w) = workshop {
-        store::accounts::assign_workshop(&state.store, id, w.id).await?;
-    }
-    let link = accounts::password_link(&state.store, id, &state.base_url).await?;
-    accounts_page(&state, &viewer, None, Some(link), Vec::new()).await
+    let created = accounts::create(&state.store, &state.base_url, checked).await?;
+    accounts_page(&state, &viewer, None, created.link, Vec::new()).await
 }
 
+/// `POST /admin/account/chiave-api`: a new API key for the viewer, shown once.
 pub async fn create_api_key(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -7,17 +7,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::AppState;
 use crate::domain::access::Action;
 use crate::domain::comuni;
 use crate::domain::enrollment::{ApplicationForm, Status};
-use crate::error::AppError;
-use crate::services::enrollment::{CancelOutcome, EnrollOutcome, manage_url};
-use crate::store;
+use crate::services::enrollment::{self, Enrolled, manage_url};
 use crate::web::auth::Viewer;
-use crate::web::enroll;
 use crate::web::view::WorkshopView;
+use crate::web::{AppError, AppState};
 
+/// `GET /api/v1/workshops`: every workshop with its seats.
 pub async fn workshops(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     let mut out = Vec::new();
     for entry in state.catalogue.all() {
@@ -26,6 +24,7 @@ pub async fn workshops(State(state): State<AppState>) -> Result<Json<Value>, App
     Ok(Json(json!({ "workshops": out })))
 }
 
+/// `GET /api/v1/workshops/{slug}`.
 pub async fn workshop(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -57,39 +56,35 @@ pub async fn enroll(
             )
         }
     })?;
-    match enroll::apply(&state, &entry, &form).await? {
-        EnrollOutcome::Enrolled {
-            id,
-            status,
-            position,
-            token,
-        } => Ok((
-            StatusCode::CREATED,
-            Json(json!({
-                "id": id,
-                "status": status,
-                "position": position,
-                "manage_url": manage_url(&state.base_url, &token),
-            })),
-        )
-            .into_response()),
-        _ => Err(AppError::Internal(anyhow::anyhow!(
-            "unexpected enrollment outcome"
-        ))),
-    }
+    let Enrolled {
+        id,
+        status,
+        position,
+        token,
+    } = enrollment::apply(&state.desk, &entry, &form).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": id,
+            "status": status,
+            "position": position,
+            "manage_url": manage_url(&state.base_url, &token),
+        })),
+    )
+        .into_response())
 }
 
+/// `POST /api/v1/enrollments/{token}/cancel`: the person's own cancellation.
 pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    match enroll::cancel_by_token(&state, &token).await? {
-        CancelOutcome::Cancelled { promoted } => Ok(Json(json!({
-            "status": Status::Cancelled,
-            "promoted": promoted.is_some(),
-        }))),
-        _ => Err(AppError::NotFound),
-    }
+    let promoted =
+        enrollment::cancel_by_link(&state.store, &state.catalogue, &state.desk, &token).await?;
+    Ok(Json(json!({
+        "status": Status::Cancelled,
+        "promoted": promoted.is_some(),
+    })))
 }
 
 /// Every enrollment of a workshop in arrival order (organisers, and facilitators of it).
@@ -100,15 +95,11 @@ pub async fn enrollments(
 ) -> Result<Json<Value>, AppError> {
     let entry = state.catalogue.by_slug(&slug).ok_or(AppError::NotFound)?;
     viewer.require(Action::ViewEnrollments(entry.id))?;
-    let rows = store::enrollments::list(&state.store, entry.id).await?;
-    let mut waiting = 0;
-    let out: Vec<Value> = rows
+    let roster = enrollment::roster(&state.store, entry.id).await?;
+    let out: Vec<Value> = roster
         .iter()
-        .map(|r| {
-            let position = (r.status() == Status::Waitlisted).then(|| {
-                waiting += 1;
-                waiting
-            });
+        .map(|line| {
+            let (r, position) = (&line.enrollment, line.position);
             json!({
                 "id": r.id, "arrival": r.arrival, "name": r.name, "email": r.email,
                 "role": r.role, "ente": r.ente, "comune_istat": r.comune_istat,
@@ -122,6 +113,7 @@ pub async fn enrollments(
     ))
 }
 
+/// `?q=`: what was typed in the Comune field.
 #[derive(Deserialize)]
 pub struct ComuniQuery {
     #[serde(default)]

@@ -12,12 +12,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::AppState;
 use crate::domain::access::{AccountRole, Principal};
-use crate::error::AppError;
 use crate::secret;
-use crate::services::accounts;
-use crate::store;
+use crate::services::accounts::{self, Holder};
+use crate::web::{AppError, AppState, ErrorInfo};
 
 /// Cookie names: with the `__Host-` prefix only when cookies are Secure (https).
 pub fn session_cookie(state: &AppState) -> &'static str {
@@ -28,6 +26,7 @@ pub fn session_cookie(state: &AppState) -> &'static str {
     }
 }
 
+/// The CSRF cookie's name.
 pub fn csrf_cookie(state: &AppState) -> &'static str {
     if state.secure_cookies {
         "__Host-tavolo_csrf"
@@ -50,7 +49,7 @@ pub fn cookie(state: &AppState, name: &str, value: &str, max_age_s: Option<i64>)
 
 /// Starts a session in the browser: the session cookie, valid as long as the session.
 pub fn set_session_cookie(state: &AppState, res: &mut Response, raw_token: &str) {
-    let max_age = crate::services::accounts::SESSION_TTL_MS / 1000;
+    let max_age = accounts::SESSION_TTL_MS / 1000;
     res.headers_mut().append(
         header::SET_COOKIE,
         cookie(state, session_cookie(state), raw_token, Some(max_age)),
@@ -89,7 +88,7 @@ pub async fn csrf_layer(State(state): State<AppState>, mut req: Request, next: N
                 let csrf = read_cookie(req.headers(), csrf_cookie(&state))
                     .unwrap_or_default()
                     .to_string();
-                let info = crate::error::ErrorInfo {
+                let info = ErrorInfo {
                     status: err.status(),
                     message: err.to_string(),
                 };
@@ -111,7 +110,7 @@ pub async fn csrf_layer(State(state): State<AppState>, mut req: Request, next: N
         .map(str::to_string);
     let (token, fresh) = match existing {
         Some(t) => (t, false),
-        None => (secret::new_token().0, true),
+        None => (secret::random_token(), true),
     };
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
@@ -183,6 +182,7 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// Whether the viewer is an organiser.
     pub fn is_organiser(&self) -> bool {
         matches!(
             self.principal,
@@ -246,20 +246,10 @@ impl FromRequestParts<AppState> for Viewer {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(AppError::Unauthorized)?;
-            let key = key.trim();
-            if secret::looks_like_token(key) {
-                // A personal token (the one in an enrollment's private link), for scripts that
-                // act as that participant.
-                let mut conn = state.store.pool.acquire().await?;
-                let row = store::enrollments::by_link(&mut conn, &secret::hash(key))
-                    .await?
-                    .ok_or(AppError::Unauthorized)?;
-                return Ok(participant_viewer(row, csrf, None));
-            }
-            let account_id = store::accounts::account_by_api_key(&state.store, &secret::hash(key))
+            let holder = accounts::by_bearer(&state.store, key.trim())
                 .await?
                 .ok_or(AppError::Unauthorized)?;
-            return account_viewer(state, account_id, csrf, None).await;
+            return Ok(Viewer::of(holder, csrf, None));
         }
         let Some(raw) = read_cookie(&parts.headers, session_cookie(state)) else {
             return Ok(anonymous);
@@ -268,76 +258,52 @@ impl FromRequestParts<AppState> for Viewer {
             return Ok(anonymous);
         }
         let hash = secret::hash(raw);
-        let Some(session) = store::accounts::session(&state.store, &hash).await? else {
-            return Ok(anonymous);
-        };
-        if let Some(account_id) = session.account_id {
-            return account_viewer(state, account_id, csrf, Some(hash)).await;
-        }
-        if let Some(enrollment_id) = session.enrollment_id {
-            let mut conn = state.store.pool.acquire().await?;
-            if let Some(row) = store::enrollments::by_id(&mut conn, enrollment_id).await? {
-                return Ok(participant_viewer(row, csrf, Some(hash)));
-            }
-        }
-        if let Some(guest_id) = session.guest_id {
-            if let Some(g) = store::board::guest(&state.store, guest_id).await? {
-                return Ok(Viewer {
-                    principal: Principal::Guest {
-                        guest_id,
-                        meeting_id: g.meeting_id,
-                    },
-                    name: Some(g.name),
-                    email: None,
-                    organisation: g.organisation,
-                    ambito: None,
-                    csrf,
-                    session_hash: Some(hash),
-                });
-            }
-        }
-        Ok(anonymous)
+        Ok(match accounts::by_session(&state.store, &hash).await? {
+            Some(holder) => Viewer::of(holder, csrf, Some(hash)),
+            None => anonymous,
+        })
     }
 }
 
-fn participant_viewer(
-    row: store::enrollments::EnrollmentRow,
-    csrf: String,
-    session_hash: Option<String>,
-) -> Viewer {
-    Viewer {
-        principal: Principal::Participant {
-            enrollment_id: row.id,
-            workshop_id: row.workshop_id,
-        },
-        name: Some(row.name),
-        email: Some(row.email),
-        organisation: Some(row.ente),
-        ambito: row.ambito,
-        csrf,
-        session_hash,
+impl Viewer {
+    /// The viewer holding a session or a bearer credential.
+    fn of(holder: Holder, csrf: String, session_hash: Option<String>) -> Viewer {
+        match holder {
+            Holder::Staff { account, principal } => Viewer {
+                principal,
+                name: Some(account.name),
+                email: Some(account.email),
+                organisation: None,
+                ambito: None,
+                csrf,
+                session_hash,
+            },
+            Holder::Participant(row) => Viewer {
+                principal: Principal::Participant {
+                    enrollment_id: row.id,
+                    workshop_id: row.workshop_id,
+                },
+                name: Some(row.name),
+                email: Some(row.email),
+                organisation: Some(row.ente),
+                ambito: row.ambito,
+                csrf,
+                session_hash,
+            },
+            Holder::Guest(guest) => Viewer {
+                principal: Principal::Guest {
+                    guest_id: guest.id,
+                    meeting_id: guest.meeting_id,
+                },
+                name: Some(guest.name),
+                email: None,
+                organisation: guest.organisation,
+                ambito: None,
+                csrf,
+                session_hash,
+            },
+        }
     }
-}
-
-async fn account_viewer(
-    state: &AppState,
-    account_id: i64,
-    csrf: String,
-    session_hash: Option<String>,
-) -> Result<Viewer, AppError> {
-    let Some(account) = store::accounts::by_id(&state.store, account_id).await? else {
-        return Err(AppError::Unauthorized);
-    };
-    let principal = accounts::principal_of(&state.store, account_id).await?;
-    Ok(Viewer {
-        principal,
-        name: Some(account.name),
-        email: Some(account.email),
-        organisation: None,
-        ambito: None,
-        csrf,
-        session_hash,
-    })
 }
 
 #[cfg(test)]

@@ -5,92 +5,28 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::AppState;
 use crate::domain::access::Principal;
-use crate::domain::enrollment::{self, ApplicationForm, Refusal, Status};
+use crate::domain::enrollment::{ApplicationForm, Status};
 use crate::domain::text::FieldError;
-use crate::domain::workshop::Window;
-use crate::domain::{comuni, dates, ics};
-use crate::error::AppError;
-use crate::secret;
+use crate::domain::{comuni, ics};
 use crate::services::accounts;
 use crate::services::catalogue::Entry;
-use crate::services::enrollment::{CancelOutcome, Canceller, EnrollOutcome};
-use crate::store;
+use crate::services::enrollment::{self, ApplyError, Enrolled};
 use crate::web::auth::{self, CsrfForm, Viewer};
 use crate::web::view::{WorkshopView, page};
+use crate::web::{AppError, AppState};
 
-/// Checks the window and the application, then lets the desk decide. Shared by the form and
-/// the JSON API so both give the same answers.
-pub async fn apply(
-    state: &AppState,
-    entry: &Arc<Entry>,
-    form: &ApplicationForm,
-) -> Result<EnrollOutcome, AppError> {
-    let w = &entry.workshop;
-    match w.window(Utc::now()) {
-        Window::NotYetOpen => {
-            return Err(AppError::Conflict {
-                code: "not_open",
-                message: format!(
-                    "Le iscrizioni non sono ancora aperte: apriranno {}.",
-                    dates::format_datetime(w.enrollment_opens, w.timezone)
-                ),
-                extra: json!({}),
-            });
-        }
-        Window::Closed => return Err(closed(entry)),
-        Window::Open => {}
-    }
-    let app = match enrollment::validate(form, w) {
-        Ok(app) => app,
-        Err(Refusal::Invalid(fields)) => return Err(AppError::Invalid(fields)),
-        Err(Refusal::RoleNotEligible { role_label }) => {
-            let allowed: Vec<&str> = w
-                .eligible_roles
-                .iter()
-                .map(|r| w.role_label(r).unwrap_or(r))
-                .collect();
-            return Err(AppError::Forbidden(format!(
-                "Il laboratorio è riservato a: {}. Il ruolo «{role_label}» non è ammesso.",
-                allowed.join("; ")
-            )));
-        }
-    };
-    let email = app.email.clone();
-    match state.desk.enroll(entry.clone(), app).await? {
-        EnrollOutcome::Closed => Err(closed(entry)),
-        EnrollOutcome::Duplicate { status, position } => Err(AppError::Conflict {
-            code: "already_enrolled",
-            message: format!(
-                "L'indirizzo {email} risulta già iscritto a questo laboratorio ({}). \
-                 Per gestire l'iscrizione usa il link personale ricevuto via e-mail.",
-                status.label().to_lowercase()
-            ),
-            extra: json!({ "status": status, "position": position }),
-        }),
-        outcome => Ok(outcome),
-    }
-}
-
-fn closed(entry: &Entry) -> AppError {
-    let w = &entry.workshop;
-    AppError::Gone(format!(
-        "Le iscrizioni sono chiuse dal {}.",
-        dates::format_datetime(w.enrollment_closes, w.timezone)
-    ))
-}
-
+/// The enrollment form as posted.
 #[derive(Deserialize, Default)]
 pub struct FormPage {
     #[serde(flatten)]
     form: ApplicationForm,
 }
 
+/// `GET /laboratori/{slug}/iscrizione`: the enrollment form.
 pub async fn form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -163,6 +99,8 @@ async fn render_form(
     Ok(res)
 }
 
+/// `POST /laboratori/{slug}/iscrizione`: applies, then shows the private page or the form
+/// again with what is wrong.
 pub async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -175,58 +113,25 @@ pub async fn submit(
         .ok_or(AppError::NotFound)?
         .clone();
     let form = form.form;
-    match apply(&state, &entry, &form).await {
-        Ok(EnrollOutcome::Enrolled { token, .. }) => {
-            Ok(Redirect::to(&format!("/iscrizione/{token}?nuova=1")).into_response())
+    let (errors, notice, status) = match enrollment::apply(&state.desk, &entry, &form).await {
+        Ok(Enrolled { token, .. }) => {
+            return Ok(Redirect::to(&format!("/iscrizione/{token}?nuova=1")).into_response());
         }
-        Ok(_) => Err(AppError::Internal(anyhow::anyhow!(
-            "unexpected enrollment outcome"
-        ))),
-        Err(AppError::Invalid(errors)) => {
-            render_form(
-                &state,
-                &viewer,
-                &entry,
-                &form,
-                &errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(ApplyError::Invalid(errors)) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e @ ApplyError::RoleNotEligible { .. }) => (
+            vec![FieldError::new("role", e.to_string())],
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        Err(e @ ApplyError::AlreadyEnrolled { .. }) => {
+            (Vec::new(), Some(e.to_string()), StatusCode::CONFLICT)
         }
-        Err(AppError::Forbidden(message)) => {
-            let errors = [FieldError::new("role", message)];
-            render_form(
-                &state,
-                &viewer,
-                &entry,
-                &form,
-                &errors,
-                None,
-                StatusCode::FORBIDDEN,
-            )
-            .await
-        }
-        Err(AppError::Conflict {
-            message,
-            code: "already_enrolled",
-            ..
-        }) => {
-            render_form(
-                &state,
-                &viewer,
-                &entry,
-                &form,
-                &[],
-                Some(message),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    render_form(&state, &viewer, &entry, &form, &errors, notice, status).await
 }
 
+/// `?nuova` (just enrolled), `?annullata` (just cancelled).
 #[derive(Deserialize)]
 pub struct ManageQuery {
     #[serde(default)]
@@ -243,22 +148,16 @@ pub async fn manage(
     Path(token): Path<String>,
     Query(q): Query<ManageQuery>,
 ) -> Result<Response, AppError> {
-    let row = enrollment_by_token(&state, &token).await?;
+    let found = enrollment::private_page(&state.store, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let row = found.enrollment;
     let entry = state
         .catalogue
         .by_id(row.workshop_id)
         .ok_or(AppError::NotFound)?;
     let status = row.status();
-    let position = if status == Status::Waitlisted {
-        let mut conn = state.store.pool.acquire().await?;
-        Some(
-            store::enrollments::waitlist_position(&mut conn, row.workshop_id, row.arrival, row.id)
-                .await?,
-        )
-    } else {
-        None
-    };
-    let messages = store::outbox::for_enrollment(&state.store, row.id).await?;
+    let (position, messages) = (found.position, found.messages);
     let comune = row
         .comune_istat
         .as_deref()
@@ -294,25 +193,14 @@ pub async fn manage(
     Ok(res)
 }
 
-pub async fn enrollment_by_token(
-    state: &AppState,
-    token: &str,
-) -> Result<store::enrollments::EnrollmentRow, AppError> {
-    if !secret::looks_like_token(token) {
-        return Err(AppError::NotFound);
-    }
-    let mut conn = state.store.pool.acquire().await?;
-    store::enrollments::by_link(&mut conn, &secret::hash(token))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
+/// The cancellation form: `conferma` is the confirmation checkbox.
 #[derive(Deserialize)]
 pub struct CancelForm {
     #[serde(default)]
     conferma: Option<String>,
 }
 
+/// `POST /iscrizione/{token}/annulla`: the person's own cancellation.
 pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -323,36 +211,8 @@ pub async fn cancel(
             "Per annullare l'iscrizione spunta la casella di conferma e invia di nuovo.".into(),
         ));
     }
-    cancel_by_token(&state, &token).await?;
+    enrollment::cancel_by_link(&state.store, &state.catalogue, &state.desk, &token).await?;
     Ok(Redirect::to(&format!("/iscrizione/{token}?annullata=1")).into_response())
-}
-
-/// Cancels from a private link; shared by the page and the API.
-pub async fn cancel_by_token(state: &AppState, token: &str) -> Result<CancelOutcome, AppError> {
-    let row = enrollment_by_token(state, token).await?;
-    let entry = state
-        .catalogue
-        .by_id(row.workshop_id)
-        .ok_or(AppError::NotFound)?
-        .clone();
-    let outcome = state
-        .desk
-        .cancel(
-            entry,
-            Canceller::Person {
-                token_hash: secret::hash(token),
-            },
-        )
-        .await?;
-    match outcome {
-        CancelOutcome::NotFound => Err(AppError::NotFound),
-        CancelOutcome::AlreadyCancelled => Err(AppError::Conflict {
-            code: "already_cancelled",
-            message: "Questa iscrizione è già stata annullata.".into(),
-            extra: json!({}),
-        }),
-        o => Ok(o),
-    }
 }
 
 /// The public calendar of a workshop's meetings.

@@ -20,29 +20,15 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::AppState;
 use crate::domain::access::{ExportGrant, Principal, export_grant};
-use crate::domain::enrollment::Status;
-use crate::error::AppError;
-use crate::export::{self, DocType, ExportError, ExportFile, Extent, Format, HiddenCards, Scope};
+use crate::export::{self, DocType, ExportFile, Extent, Format, HiddenCards, Scope};
 use crate::services::catalogue::Entry;
-use crate::store;
+use crate::services::{audit, enrollment};
 use crate::web::auth::Viewer;
 use crate::web::view::page;
+use crate::web::{AppError, AppState};
 
-impl From<ExportError> for AppError {
-    fn from(e: ExportError) -> Self {
-        match e {
-            ExportError::NotFound => AppError::NotFound,
-            ExportError::Db(e) => e.into(),
-            ExportError::Template(e) => AppError::Internal(e.into()),
-            e @ (ExportError::Package(_) | ExportError::Interrupted) => {
-                AppError::Internal(anyhow::anyhow!("{e}"))
-            }
-        }
-    }
-}
-
+/// The query parameters of the exports (see the module's documentation).
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
     #[serde(rename = "type", default)]
@@ -100,11 +86,7 @@ async fn grant(state: &AppState, viewer: &Viewer, entry: &Entry) -> Result<Expor
             enrollment_id,
             workshop_id,
         } if workshop_id == entry.id => {
-            let mut conn = state.store.pool.acquire().await?;
-            store::enrollments::by_id(&mut conn, enrollment_id)
-                .await?
-                .filter(|r| r.status() == Status::Confirmed)
-                .and_then(|r| r.ambito)
+            enrollment::referent_ambito(&state.store, enrollment_id).await?
         }
         _ => None,
     };
@@ -188,21 +170,11 @@ async fn run(
         format,
     )
     .await?;
-    // Exports carry people's contributions out of Tavolo: keep track of who took what.
-    let mut conn = state.store.pool.acquire().await?;
-    store::audit::record(
-        &mut conn,
-        store::now_ms(),
-        &match &viewer.principal {
-            Principal::Participant { enrollment_id, .. } => format!("iscrizione {enrollment_id}"),
-            _ => viewer.actor(),
-        },
-        "export",
-        Some(entry.id),
-        &file.filename,
-        &detail,
-    )
-    .await?;
+    let actor = match &viewer.principal {
+        Principal::Participant { enrollment_id, .. } => format!("iscrizione {enrollment_id}"),
+        _ => viewer.actor(),
+    };
+    audit::record_export(&state.store, &actor, entry.id, &file.filename, &detail).await?;
     Ok(download(file))
 }
 
@@ -355,15 +327,9 @@ pub async fn export_page(
     // Ambiti to choose from: the workshop's list and those people gave when enrolling.
     let mut ambiti: Vec<String> = entry.workshop.ambiti.clone();
     if staff {
-        for p in store::enrollments::list(&state.store, entry.id).await? {
-            if let Some(a) = p
-                .ambito
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty())
-            {
-                if !ambiti.iter().any(|x| x.to_lowercase() == a.to_lowercase()) {
-                    ambiti.push(a);
-                }
+        for a in enrollment::declared_ambiti(&state.store, entry.id).await? {
+            if !ambiti.iter().any(|x| x.to_lowercase() == a.to_lowercase()) {
+                ambiti.push(a);
             }
         }
         ambiti.sort_by_key(|a| a.to_lowercase());

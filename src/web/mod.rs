@@ -6,10 +6,15 @@ pub mod api;
 pub mod auth;
 pub mod board;
 pub mod enroll;
+pub mod error;
 pub mod export;
 pub mod pages;
 pub mod sockets;
+pub mod state;
 pub mod view;
+
+pub use error::{AppError, ErrorInfo};
+pub use state::AppState;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -18,12 +23,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::AppState;
-use crate::error::ErrorInfo;
-
 /// Requests larger than this are refused (413): no form or API body of ours comes close.
 const BODY_LIMIT: usize = 64 * 1024;
 
+/// Every route of the application, with the layers every response goes through.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::catalogue))
@@ -134,14 +137,14 @@ pub fn router(state: AppState) -> Router {
 /// Unknown paths: JSON under /api, an Italian page elsewhere.
 async fn not_found(State(state): State<AppState>, req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        return crate::error::AppError::NotFound.into_response();
+        return AppError::NotFound.into_response();
     }
     let csrf = req
         .extensions()
         .get::<auth::CsrfToken>()
         .map(|t| t.0.clone())
         .unwrap_or_default();
-    let err = crate::error::AppError::NotFound;
+    let err = AppError::NotFound;
     let info = ErrorInfo {
         status: err.status(),
         message: err.to_string(),
@@ -216,6 +219,7 @@ async fn html_errors(State(state): State<AppState>, req: Request, next: Next) ->
     error_page(&state, &path, &csrf, info)
 }
 
+/// The Italian error page of `info` (or, for "log in first", the redirect to the login page).
 pub fn error_page(state: &AppState, path: &str, csrf: &str, info: ErrorInfo) -> Response {
     if info.status == StatusCode::UNAUTHORIZED {
         let next = serde_urlencoded::to_string([("dopo", path)]).unwrap_or_default();

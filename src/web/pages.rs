@@ -5,11 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::AppState;
 use crate::assets::{self, Asset};
-use crate::error::AppError;
 use crate::web::auth::Viewer;
 use crate::web::view::{WorkshopView, page};
+use crate::web::{AppError, AppState};
 
 pub async fn catalogue(
     State(state): State<AppState>,

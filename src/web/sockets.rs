@@ -11,6 +11,7 @@ use crate::domain::board::ActorId;
 /// Most simultaneous connections of one person to one meeting (phone + laptop + spare tabs).
 pub const MAX_PER_PERSON: usize = 5;
 
+/// The open websockets of this instance.
 #[derive(Default)]
 pub struct Sockets {
     by_session: Mutex<HashMap<String, Vec<CancellationToken>>>,

@@ -5,13 +5,12 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::AppState;
 use crate::domain::dates;
 use crate::domain::workshop::Window;
-use crate::error::AppError;
 use crate::services::catalogue::Entry;
-use crate::store;
+use crate::services::enrollment;
 use crate::web::auth::Viewer;
+use crate::web::{AppError, AppState};
 
 /// A template context whose values are serialised with serde: `ctx! { a, b => expr }`.
 #[macro_export]
@@ -85,6 +84,7 @@ pub struct WorkshopView {
     pub meetings_count: usize,
 }
 
+/// A module of a [`WorkshopView`].
 #[derive(Serialize)]
 pub struct ModuleView {
     pub number: u32,
@@ -93,6 +93,7 @@ pub struct ModuleView {
     pub meetings: Vec<MeetingView>,
 }
 
+/// A meeting of a [`ModuleView`].
 #[derive(Serialize)]
 pub struct MeetingView {
     pub id: i64,
@@ -109,11 +110,13 @@ pub struct MeetingView {
 }
 
 impl WorkshopView {
+    /// The view of a workshop with its current seat counts.
     pub async fn load(state: &AppState, entry: &Entry) -> Result<WorkshopView, AppError> {
-        let (confirmed, waitlisted) = store::enrollments::counts(&state.store, entry.id).await?;
+        let (confirmed, waitlisted) = enrollment::seats(&state.store, entry.id).await?;
         Ok(Self::build(entry, confirmed, waitlisted))
     }
 
+    /// The view of a workshop given its seat counts.
     pub fn build(entry: &Entry, confirmed: i64, waitlisted: i64) -> WorkshopView {
         let w = &entry.workshop;
         let window = w.window(Utc::now());

@@ -140,7 +140,7 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub state: tavolo::AppState,
+    pub state: tavolo::web::AppState,
     pub workshops_dir: PathBuf,
     pub db: TestDb,
     pub config: Config,

@@ -7,12 +7,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::meeting_context;
-use crate::AppState;
 use crate::domain::text::{self, FieldError};
-use crate::error::AppError;
 use crate::services::board::{self as boards, GuestRefused};
 use crate::web::auth::{self, CsrfForm, Viewer};
 use crate::web::view::page;
+use crate::web::{AppError, AppState};
 
 pub async fn guest_form(
     State(state): State<AppState>,

@@ -6,12 +6,11 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::{board_actor, meeting_context};
-use crate::AppState;
 use crate::domain::board::{self, Event};
-use crate::error::AppError;
 use crate::services::board as boards;
 use crate::web::auth::Viewer;
 use crate::web::view::page;
+use crate::web::{AppError, AppState};
 
 /// The meeting's history: every event in order, in Italian.
 pub async fn history(

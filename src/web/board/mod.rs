@@ -19,14 +19,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::AppState;
 use crate::domain::board::Actor;
 use crate::domain::dates;
-use crate::error::AppError;
 use crate::services::board::{self as boards, Asking, Denied};
 use crate::services::catalogue::MeetingRef;
 use crate::services::room::RoomError;
 use crate::web::auth::Viewer;
+use crate::web::{AppError, AppState};
 
 /// The board identity of whoever asks, for one meeting; refuses anyone else.
 pub async fn board_actor(

@@ -8,12 +8,11 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{board_actor, meeting_context};
-use crate::AppState;
 use crate::domain::board::ActorKind;
 use crate::domain::board_config;
-use crate::error::AppError;
 use crate::web::auth::Viewer;
 use crate::web::view::page;
+use crate::web::{AppError, AppState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum View {

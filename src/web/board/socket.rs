@@ -17,13 +17,12 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::board_actor;
-use crate::AppState;
 use crate::domain::board::{Actor, Op};
 use crate::domain::text::FieldError;
-use crate::error::AppError;
 use crate::services::board as boards;
 use crate::services::room::{Connection, Frame, OpError, RoomHandle};
 use crate::web::auth::{self, Viewer};
+use crate::web::{AppError, AppState};
 
 static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
 

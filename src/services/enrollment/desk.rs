@@ -11,14 +11,14 @@
 //! by locking the workshop row (`store::enrollments::lock_workshop`), so seat counts stay exact
 //! across instances and arrival order holds within each instance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::domain::dates;
 use crate::domain::enrollment::{self, Application, Status};
-use crate::domain::{dates, workshop::Workshop};
 use crate::secret;
 use crate::services::catalogue::Entry;
 use crate::store::enrollments::{self as rows, EnrollmentRow, WorkshopSeats};
@@ -71,6 +71,7 @@ pub enum Canceller {
     },
 }
 
+/// Why the desk could not decide.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
     #[error("database: {0}")]
@@ -166,6 +167,7 @@ impl Desk {
         rx.await.map_err(|_| DeskError::Stopped)?
     }
 
+    /// Decides a cancellation (and the promotion into the freed seat).
     pub async fn cancel(
         &self,
         entry: Arc<Entry>,
@@ -176,6 +178,8 @@ impl Desk {
         rx.await.map_err(|_| DeskError::Stopped)?
     }
 
+    /// Fills free seats from the waitlist and, once the window has closed, tells everyone
+    /// still waiting that no seat is left.
     pub async fn settle(&self, entry: Arc<Entry>) -> Result<SettleOutcome, DeskError> {
         let (reply, rx) = oneshot::channel();
         self.submit(|_| Command::Settle { entry, reply })?;
@@ -302,21 +306,22 @@ impl Writer<'_> {
         })
     }
 
+    /// The seat counts of a workshop, locking it and reading them at its first use in the
+    /// transaction.
     async fn seats(&mut self, tx: &mut Tx, workshop_id: i64) -> Result<&mut Seats, DbError> {
-        if !self.seats.contains_key(&workshop_id) {
-            let lock = rows::lock_workshop(tx, workshop_id).await?;
-            let confirmed = rows::count_with_status(tx, workshop_id, Status::Confirmed).await?;
-            let waiting = rows::count_with_status(tx, workshop_id, Status::Waitlisted).await?;
-            self.seats.insert(
-                workshop_id,
-                Seats {
+        match self.seats.entry(workshop_id) {
+            hash_map::Entry::Occupied(known) => Ok(known.into_mut()),
+            hash_map::Entry::Vacant(slot) => {
+                let lock = rows::lock_workshop(tx, workshop_id).await?;
+                let confirmed = rows::count_with_status(tx, workshop_id, Status::Confirmed).await?;
+                let waiting = rows::count_with_status(tx, workshop_id, Status::Waitlisted).await?;
+                Ok(slot.insert(Seats {
                     lock,
                     confirmed,
                     waiting,
-                },
-            );
+                }))
+            }
         }
-        Ok(self.seats.get_mut(&workshop_id).expect("inserted above"))
     }
 
     async fn enroll(
@@ -537,23 +542,7 @@ pub fn manage_url(base_url: &str, token: &str) -> String {
     format!("{}/iscrizione/{token}", base_url.trim_end_matches('/'))
 }
 
-/// The calendar lines of a workshop's mails.
-pub fn meeting_lines(w: &Workshop) -> Vec<String> {
-    w.meetings()
-        .map(|(module, m)| {
-            format!(
-                "{}, {}–{} — modulo {}: {} — {}",
-                dates::format_date(m.date),
-                dates::format_time(m.start),
-                dates::format_time(m.end),
-                module.number,
-                module.title,
-                m.place
-            )
-        })
-        .collect()
-}
-
+/// What the mail templates (`templates/mail/*.txt`) are given.
 fn mail_context(
     entry: &Entry,
     name: &str,

@@ -1,12 +1,17 @@
 //! One error type for the web layer, mapped once to HTTP: JSON for the API, a page for browsers.
-//! Internal causes are logged; people see a clean Italian message.
+//! Internal causes are logged; people see a clean Italian message. The errors of the layers
+//! below (store, services, export) become an [`AppError`] here, each in one place.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::domain::text::FieldError;
+use crate::export::ExportError;
+use crate::services::enrollment::{ApplyError, CancelError, DeskError};
+use crate::store::{self, DbError};
 
+/// What went wrong with a request, as the person (or the script) is told.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("Pagina non trovata.")]
@@ -36,6 +41,7 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -51,6 +57,7 @@ impl AppError {
         }
     }
 
+    /// The machine-readable `code` of the JSON body.
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
@@ -66,6 +73,7 @@ impl AppError {
         }
     }
 
+    /// The generic "not allowed" answer.
     pub fn forbidden() -> AppError {
         AppError::Forbidden("Non hai i permessi per questa operazione.".into())
     }
@@ -77,11 +85,12 @@ impl AppError {
     }
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut => AppError::Unavailable,
-            e => AppError::Internal(e.into()),
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        if store::is_busy(&e) {
+            AppError::Unavailable
+        } else {
+            AppError::Internal(e.into())
         }
     }
 }
@@ -92,9 +101,61 @@ impl From<minijinja::Error> for AppError {
     }
 }
 
-impl From<crate::services::enrollment::DeskError> for AppError {
-    fn from(e: crate::services::enrollment::DeskError) -> Self {
+impl From<DeskError> for AppError {
+    fn from(e: DeskError) -> Self {
         AppError::Internal(e.into())
+    }
+}
+
+impl From<ApplyError> for AppError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::NotYetOpen { .. } => AppError::Conflict {
+                code: "not_open",
+                message: e.to_string(),
+                extra: json!({}),
+            },
+            ApplyError::Closed { .. } => AppError::Gone(e.to_string()),
+            ApplyError::Invalid(fields) => AppError::Invalid(fields),
+            ApplyError::RoleNotEligible { .. } => AppError::Forbidden(e.to_string()),
+            ApplyError::AlreadyEnrolled {
+                status, position, ..
+            } => AppError::Conflict {
+                code: "already_enrolled",
+                message: e.to_string(),
+                extra: json!({ "status": status, "position": position }),
+            },
+            ApplyError::Desk(e) => e.into(),
+        }
+    }
+}
+
+impl From<CancelError> for AppError {
+    fn from(e: CancelError) -> Self {
+        match e {
+            CancelError::NotFound => AppError::NotFound,
+            CancelError::AlreadyCancelled => AppError::Conflict {
+                code: "already_cancelled",
+                message: e.to_string(),
+                extra: json!({}),
+            },
+            CancelError::Reason(message) => AppError::BadRequest(message),
+            CancelError::Db(e) => e.into(),
+            CancelError::Desk(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::NotFound => AppError::NotFound,
+            ExportError::Db(e) => e.into(),
+            ExportError::Template(e) => AppError::Internal(e.into()),
+            e @ (ExportError::Package(_) | ExportError::Interrupted) => {
+                AppError::Internal(anyhow::anyhow!("{e}"))
+            }
+        }
     }
 }
 

@@ -1,0 +1,38 @@
+//! The `tavolo` command's work besides serving: checking the workshop files, managing staff
+//! accounts, exporting. `main.rs` parses the arguments and calls these. Each returns the exit
+//! code: 0, or 1 for a failure, or 2 for a request that cannot be carried out (unknown
+//! workshop, invalid e-mail…), with its message already printed to standard error.
+
+pub mod admin;
+pub mod export;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `tavolo check`: validates the workshop files of `dir` without serving, one line per workshop.
+pub fn check(dir: &Path) -> ExitCode {
+    match crate::workshop_files::load_dir(dir) {
+        Ok(workshops) => {
+            for w in &workshops {
+                println!(
+                    "ok  {}: {} moduli, {} incontri, {} posti",
+                    w.slug,
+                    w.modules.len(),
+                    w.meetings().count(),
+                    w.capacity
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints `errore: …` and returns the exit code of a request that cannot be carried out.
+fn refuse(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("errore: {message}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,151 @@
+//! Sessions, API keys, and who holds them: the staff member, enrolled person or guest behind a
+//! session cookie or an `Authorization: Bearer` credential.
+
+use crate::domain::access::{AccountRole, Principal};
+use crate::secret;
+use crate::store::accounts::{self as rows, Account};
+use crate::store::board::{self, GuestRow};
+use crate::store::enrollments::{self, EnrollmentRow};
+use crate::store::{DbError, Store};
+
+use super::passwords::{hash_password, verify_password};
+
+/// Sessions last twelve hours: a working day, including a long live meeting.
+pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+
+/// Checks e-mail and password; `None` for any mismatch (same answer, same work: argon2 runs
+/// even for unknown e-mails so timing does not reveal which accounts exist).
+async fn login(store: &Store, email: &str, password: &str) -> Result<Option<i64>, DbError> {
+    static DUMMY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash_password("no account has this password"));
+    let account = rows::by_email(store, &email.trim().to_lowercase()).await?;
+    let password = password.to_string();
+    let hash = account
+        .as_ref()
+        .and_then(|a| a.password_hash.clone())
+        .unwrap_or_else(|| DUMMY.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    Ok(account
+        .filter(|a| ok && a.password_hash.is_some())
+        .map(|a| a.id))
+}
+
+/// Logs a staff member in: checks e-mail and password and opens a session, closing the
+/// visitor's `previous` session (by hash) so that no session outlives a change of person.
+/// Returns the raw session token, or `None` when e-mail or password is wrong.
+pub async fn sign_in(
+    store: &Store,
+    email: &str,
+    password: &str,
+    previous: Option<&str>,
+) -> Result<Option<String>, DbError> {
+    let Some(account_id) = login(store, email, password).await? else {
+        return Ok(None);
+    };
+    if let Some(old) = previous {
+        rows::delete_session(store, old).await?;
+    }
+    open_session(store, Some(account_id), None).await.map(Some)
+}
+
+/// Opens a session for a staff account or an enrolled person; returns the raw cookie token.
+pub async fn open_session(
+    store: &Store,
+    account_id: Option<i64>,
+    enrollment_id: Option<i64>,
+) -> Result<String, DbError> {
+    let (raw, hash) = secret::new_token();
+    rows::create_session(store, &hash, account_id, enrollment_id, SESSION_TTL_MS).await?;
+    Ok(raw)
+}
+
+/// Ends a session (by the hash of its token).
+pub async fn close_session(store: &Store, token_hash: &str) -> Result<(), DbError> {
+    rows::delete_session(store, token_hash).await
+}
+
+/// Who holds a credential.
+pub enum Holder {
+    /// A staff account, with the permissions of its role (`Principal::Anonymous` for a role
+    /// this version does not know).
+    Staff {
+        account: Account,
+        principal: Principal,
+    },
+    /// An enrolled person: their private link, or the session it opened.
+    Participant(EnrollmentRow),
+    /// A guest of one meeting.
+    Guest(GuestRow),
+}
+
+/// The holder of a session (by the hash of its token); `None` when it expired or never
+/// existed.
+pub async fn by_session(store: &Store, token_hash: &str) -> Result<Option<Holder>, DbError> {
+    let Some(session) = rows::session(store, token_hash).await? else {
+        return Ok(None);
+    };
+    if let Some(account_id) = session.account_id {
+        return staff(store, account_id).await;
+    }
+    if let Some(id) = session.enrollment_id {
+        if let Some(row) = enrollments::find(store, id).await? {
+            return Ok(Some(Holder::Participant(row)));
+        }
+    }
+    if let Some(id) = session.guest_id {
+        if let Some(guest) = board::guest(store, id).await? {
+            return Ok(Some(Holder::Guest(guest)));
+        }
+    }
+    Ok(None)
+}
+
+/// The holder of an `Authorization: Bearer` credential: a personal token (the one in an
+/// enrollment's private link, for scripts acting as that person) or a staff API key. `None`
+/// when it is neither.
+pub async fn by_bearer(store: &Store, credential: &str) -> Result<Option<Holder>, DbError> {
+    let hash = secret::hash(credential);
+    if secret::looks_like_token(credential) {
+        return Ok(enrollments::find_by_link(store, &hash)
+            .await?
+            .map(Holder::Participant));
+    }
+    match rows::account_by_api_key(store, &hash).await? {
+        Some(account_id) => staff(store, account_id).await,
+        None => Ok(None),
+    }
+}
+
+async fn staff(store: &Store, account_id: i64) -> Result<Option<Holder>, DbError> {
+    let Some(account) = rows::by_id(store, account_id).await? else {
+        return Ok(None);
+    };
+    let principal = match AccountRole::parse(&account.role) {
+        Some(role) => Principal::Account {
+            id: account_id,
+            role,
+            workshops: rows::workshops_of(store, account_id).await?,
+        },
+        None => Principal::Anonymous,
+    };
+    Ok(Some(Holder::Staff { account, principal }))
+}
+
+/// Creates a new API key for an account; returns the key (shown once: only its hash is kept).
+pub async fn new_api_key(store: &Store, account_id: i64) -> Result<String, DbError> {
+    // The prefix tells API keys from personal tokens (see `by_bearer`); the hash is of the
+    // whole key, as it arrives in the header.
+    let key = format!("tvl_{}", secret::random_token());
+    rows::create_api_key(store, account_id, &secret::hash(&key)).await?;
+    Ok(key)
+}
+
+/// A new API key for the account with this e-mail; `None` when there is no such account.
+pub async fn new_api_key_for(store: &Store, email: &str) -> Result<Option<String>, DbError> {
+    match rows::by_email(store, &email.trim().to_lowercase()).await? {
+        Some(account) => new_api_key(store, account.id).await.map(Some),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,134 @@
+//! `tavolo admin` from the terminal: the account rules of the organisers' page, Italian
+//! messages on standard error, exit code 2 for a request that cannot be carried out.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{TestDb, WorkshopSpec};
+
+/// Runs `tavolo` with `args` on the test database, feeding `stdin`.
+fn tavolo(db: &TestDb, workshops: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tavolo"))
+        .env("DATABASE_URL", &db.url)
+        .env("TAVOLO_WORKSHOPS", workshops)
+        .env("RUST_LOG", "warn")
+        .env_remove("TAVOLO_SMTP_URL")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn refused(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn admin_commands_follow_the_account_rules_and_answer_in_italian() {
+    let dir = tempfile::tempdir().unwrap();
+    let workshops = dir.path().join("workshops");
+    std::fs::create_dir_all(&workshops).unwrap();
+    std::fs::write(
+        workshops.join("terminale.toml"),
+        WorkshopSpec::open("terminale", 5).toml(),
+    )
+    .unwrap();
+    let db = TestDb::new(dir.path()).await;
+    let create = |extra: &[&str], stdin: &str| {
+        let mut args = vec!["admin", "create", "--name", "Franco Conduttore"];
+        args.extend_from_slice(extra);
+        tavolo(&db, &workshops, &args, stdin)
+    };
+
+    let out = create(&["--email", "f@example.it", "--role", "capo"], "");
+    assert_eq!(
+        refused(&out),
+        "errore: ruolo «capo» non valido: usare organiser oppure facilitator\n"
+    );
+    let out = create(&["--email", "f@", "--role", "facilitator"], "");
+    assert!(refused(&out).starts_with("errore: Indirizzo e-mail non valido"));
+    let out = create(
+        &[
+            "--email",
+            "f@example.it",
+            "--role",
+            "facilitator",
+            "--workshop",
+            "nessuno",
+        ],
+        "",
+    );
+    assert_eq!(
+        refused(&out),
+        "errore: nessun laboratorio con slug «nessuno»\n"
+    );
+    let out = create(
+        &[
+            "--email",
+            "f@example.it",
+            "--role",
+            "facilitator",
+            "--password-stdin",
+        ],
+        "corta\n",
+    );
+    assert_eq!(
+        refused(&out),
+        "errore: La password deve avere almeno 12 caratteri.\n"
+    );
+
+    let out = create(
+        &[
+            "--email",
+            " F@Example.it ",
+            "--role",
+            "facilitator",
+            "--workshop",
+            "terminale",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("Creato l'account f@example.it (Conduttore).\nLink per scegliere"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("/configura/"));
+    let out = create(&["--email", "f@example.it", "--role", "organiser"], "");
+    assert_eq!(
+        refused(&out),
+        "errore: esiste già un account con l'e-mail f@example.it\n"
+    );
+
+    let out = tavolo(
+        &db,
+        &workshops,
+        &["admin", "api-key", "--email", "nessuno@example.it"],
+        "",
+    );
+    assert_eq!(
+        refused(&out),
+        "errore: nessun account con l'e-mail nessuno@example.it\n"
+    );
+    let out = tavolo(
+        &db,
+        &workshops,
+        &["admin", "api-key", "--email", "F@example.it"],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("tvl_"));
+}
