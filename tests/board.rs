@@ -673,7 +673,7 @@ async fn a_failed_commit_writes_nothing_and_the_board_goes_on() {
     let first = maria.ok(need("c1", "Prima")).await;
 
     // The database refuses one write (a trigger standing in for a full disk).
-    let pool = &r.app.state.store.pool;
+    let pool = &r.app.sql;
     let statements: &[&str] = if r.app.db.is_postgres() {
         &[
             "CREATE FUNCTION guasto() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \

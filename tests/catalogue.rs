@@ -72,7 +72,7 @@ async fn removing_a_meeting_with_data_is_refused_with_a_clear_message() {
     // A meeting without data can be removed.
     let mut app2 = app;
     sqlx::query("DELETE FROM attendance")
-        .execute(&app2.state.store.pool)
+        .execute(&app2.sql)
         .await
         .unwrap();
     Catalogue::load(&app2.workshops_dir, &app2.state.store)

@@ -156,7 +156,7 @@ async fn every_status_change_has_exactly_one_notification() {
     );
     // Each message is in Italian and carries a working private link.
     let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE kind = 'promoted'")
-        .fetch_one(&app.state.store.pool)
+        .fetch_one(&app.sql)
         .await
         .unwrap();
     assert!(body.contains("si è liberato un posto"), "{body}");

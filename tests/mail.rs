@@ -137,7 +137,7 @@ async fn mail_is_delivered_once_the_smtp_server_comes_back() {
     // The private link reached the person; the stored copy no longer holds it.
     assert!(messages[0].contains("/iscrizione/"));
     let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox ORDER BY id LIMIT 1")
-        .fetch_one(&app.state.store.pool)
+        .fetch_one(&app.sql)
         .await
         .unwrap();
     assert!(

@@ -36,7 +36,8 @@ pub enum Backend {
 /// A cheap-to-clone handle on the database.
 #[derive(Clone)]
 pub struct Store {
-    pub pool: AnyPool,
+    /// Private to the store: SQL lives in this module and its children only.
+    pool: AnyPool,
     pub backend: Backend,
 }
 
@@ -129,6 +130,11 @@ impl Store {
     }
 
     /// Starts a transaction.
+    /// Closes every connection (at the end of a graceful shutdown, or of a test).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     pub async fn begin(&self) -> Result<Tx, DbError> {
         self.pool.begin().await
     }

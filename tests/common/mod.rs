@@ -144,6 +144,9 @@ pub struct TestApp {
     pub workshops_dir: PathBuf,
     pub db: TestDb,
     pub config: Config,
+    /// A connection pool of the test's own on the app's database, to check what was stored
+    /// (the app's pool is private to its store).
+    pub sql: sqlx::AnyPool,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: TempDir,
 }
@@ -214,7 +217,13 @@ impl TestApp {
         let server = tokio::spawn(async move {
             tavolo.serve(listener).await.expect("serve");
         });
+        let sql = sqlx::any::AnyPoolOptions::new()
+            .max_connections(2)
+            .connect(&db.url)
+            .await
+            .expect("the test's own connection to the database");
         TestApp {
+            sql,
             base,
             client: client(),
             state,
@@ -257,7 +266,8 @@ impl TestApp {
         if let Some(s) = self.server.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), s).await;
         }
-        self.state.store.pool.close().await;
+        self.sql.close().await;
+        self.state.store.close().await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -343,14 +353,14 @@ impl TestApp {
     /// Every outbox message as (kind, recipient, status).
     pub async fn outbox(&self) -> Vec<(String, String, String)> {
         sqlx::query_as("SELECT kind, recipient, status FROM outbox ORDER BY id")
-            .fetch_all(&self.state.store.pool)
+            .fetch_all(&self.sql)
             .await
             .unwrap()
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_one(&self.state.store.pool)
+            .fetch_one(&self.sql)
             .await
             .unwrap();
         n
