@@ -26,7 +26,7 @@ impl SmtpSink {
                 std::env::var("CI").is_err(),
                 "aiosmtpd is required in CI (.ci/run installs it)"
             );
-            eprintln!("SKIPPED: python3 -m pip install aiosmtpd to run the real-SMTP tests");
+            common::skipped("python3 -m pip install aiosmtpd to run the real-SMTP tests");
             return None;
         }
         let dir = tempfile::tempdir().unwrap();

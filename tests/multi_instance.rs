@@ -12,7 +12,7 @@ use ws::Client;
 #[tokio::test]
 async fn two_instances_share_one_board() {
     if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
-        eprintln!("SKIPPED: several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
         return;
     }
     let a = TestApp::spawn(WorkshopSpec::open("condiviso", 10)).await;

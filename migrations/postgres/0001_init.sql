@@ -12,8 +12,8 @@ CREATE TABLE workshops (
     enrollment_closes BIGINT NOT NULL,
     -- 1 once everyone still waiting at the close was told that no seat is left.
     closed_processed BIGINT NOT NULL DEFAULT 0,
-    -- Bumped by every enrollment decision: the UPDATE takes the write lock (SQLite; this is the PostgreSQL twin) or the row
-    -- lock (PostgreSQL) before anything is read, so decisions on one workshop are serialised.
+    -- Bumped by every enrollment decision: the UPDATE takes the row lock before anything is read,
+    -- so decisions on one workshop are serialised.
     lock_version BIGINT NOT NULL DEFAULT 0,
     updated_at BIGINT NOT NULL
 );
