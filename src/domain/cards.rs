@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::card_fields::{Field, INDICATOR, NEED, PLAIN, PROPOSAL, field_of};
 use super::text::FieldError;
 
+/// The card kinds with fields of their own (the others are plain text).
+const TYPED_KINDS: &[&str] = &["bisogno", "proposta", "indicatore"];
+
 /// What a card says, by kind. The JSON has `"card_type"` beside the fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "card_type", rename_all = "snake_case")]
@@ -279,6 +282,15 @@ impl CardContent {
                 }
                 area(&mut i.policy_area, f("policy_area"), &mut e);
             }
+            // A typed kind with a field it does not have lands here (the plain kind is the
+            // untagged fallback of deserialisation): refuse it rather than store a need,
+            // proposal or indicator that skipped its own checks.
+            CardContent::Altro(p) if TYPED_KINDS.contains(&p.card_type.as_str()) => {
+                e.push(FieldError::new(
+                    "card_type",
+                    "Il contributo contiene campi non previsti per il suo tipo: aggiorna la pagina e riprova.",
+                ));
+            }
             CardContent::Altro(p) => req(&mut p.text, field_of(PLAIN, "text"), &mut e),
         }
         if e.is_empty() { Ok(()) } else { Err(e) }
@@ -524,5 +536,20 @@ mod tests {
         });
         c.validate(&[]).unwrap();
         assert_eq!(c.title(), "ab\nc");
+    }
+
+    #[test]
+    fn a_typed_card_with_a_field_it_lacks_is_refused_not_stored_as_plain() {
+        let mut c: CardContent = serde_json::from_str(
+            r#"{"card_type":"bisogno","text":"Anziani soli","colore":"rosso"}"#,
+        )
+        .unwrap();
+        assert!(matches!(c, CardContent::Altro(_)), "serde's fallback");
+        let errors = c.validate(&[]).unwrap_err();
+        assert_eq!(errors[0].field, "card_type");
+        // A kind a board template adds is plain text, as before.
+        let mut c: CardContent =
+            serde_json::from_str(r#"{"card_type":"risorsa","text":"Sportello sociale"}"#).unwrap();
+        assert!(c.validate(&[]).is_ok());
     }
 }
