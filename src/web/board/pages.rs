@@ -1,5 +1,5 @@
 //! The board's pages: the participants' board, the accessible list, the facilitator console
-//! and the projector. One page template each; the browser client (`static/board.js`) draws
+//! and the projector. One page template each; the browser client (`static/board/`) draws
 //! the board from the configuration embedded here and the websocket.
 
 use axum::extract::{Path, State};
