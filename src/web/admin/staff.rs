@@ -1,0 +1,132 @@
+//! Staff accounts: the list, creating one (with a setup link), API keys.
+
+use super::Empty;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::access::{AccountRole, Action, Principal};
+use crate::domain::text::FieldError;
+use crate::services::accounts::{self, NewAccount, Problem};
+use crate::web::auth::{CsrfForm, Viewer};
+use crate::web::view::page;
+use crate::web::{AppError, AppState};
+
+// --- accounts ------------------------------------------------------------------------------------
+
+/// `GET /admin/account`: the staff accounts.
+pub async fn accounts(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    viewer.require(Action::ManageAccounts)?;
+    accounts_page(&state, &viewer, None, None, Vec::new()).await
+}
+
+async fn accounts_page(
+    state: &AppState,
+    viewer: &Viewer,
+    new_key: Option<String>,
+    new_link: Option<String>,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let mut rows = Vec::new();
+    for staff in accounts::list(&state.store).await? {
+        let a = &staff.account;
+        let titles: Vec<String> = staff
+            .workshops
+            .iter()
+            .filter_map(|id| state.catalogue.by_id(*id))
+            .map(|e| e.workshop.title.clone())
+            .collect();
+        rows.push(json!({
+            "name": a.name, "email": a.email,
+            "role": AccountRole::parse(&a.role).map(|r| r.label()).unwrap_or(&a.role),
+            "workshops": titles, "has_password": a.password_hash.is_some(),
+        }));
+    }
+    let workshops: Vec<_> = state
+        .catalogue
+        .all()
+        .iter()
+        .map(|e| json!({"slug": e.workshop.slug, "title": e.workshop.title}))
+        .collect();
+    page(
+        state,
+        viewer,
+        "admin/accounts.html",
+        crate::ctx! { rows, workshops, new_key, new_link, errors },
+    )
+}
+
+/// A new account: `workshop` is a slug, or empty.
+#[derive(Deserialize)]
+pub struct NewAccountForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    workshop: String,
+}
+
+/// `POST /admin/account`: creates an account and shows its password link.
+pub async fn create_account(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<NewAccountForm>,
+) -> Result<Response, AppError> {
+    viewer.require(Action::ManageAccounts)?;
+    let new = NewAccount {
+        name: form.name,
+        email: form.email,
+        role: AccountRole::parse(&form.role),
+        workshops: Some(form.workshop)
+            .filter(|w| !w.is_empty())
+            .into_iter()
+            .collect(),
+        password: None,
+    };
+    let checked = match accounts::check(&state.store, &state.catalogue, new).await {
+        Ok(checked) => checked,
+        Err(accounts::CreateError::Rejected(problems)) => {
+            let errors = problems.iter().map(field_error).collect();
+            let mut res = accounts_page(&state, &viewer, None, None, errors).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(res);
+        }
+        Err(accounts::CreateError::Db(e)) => return Err(e.into()),
+    };
+    let created = accounts::create(&state.store, &state.base_url, checked).await?;
+    accounts_page(&state, &viewer, None, created.link, Vec::new()).await
+}
+
+/// `POST /admin/account/chiave-api`: a new API key for the viewer, shown once.
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    viewer.require(Action::ManageAccounts)?;
+    let Principal::Account { id, .. } = viewer.principal else {
+        return Err(AppError::Unauthorized);
+    };
+    let key = accounts::new_api_key(&state.store, id).await?;
+    accounts_page(&state, &viewer, Some(key), None, Vec::new()).await
+}
+
+/// A problem of a new account or of a setup form, as the form shows it.
+pub(super) fn field_error(problem: &Problem) -> FieldError {
+    match problem {
+        Problem::Field(e) => e.clone(),
+        Problem::NoRole => FieldError::new("role", "Scegli il ruolo dell'account."),
+        Problem::UnknownWorkshop(_) => FieldError::new("workshop", "Laboratorio non trovato."),
+        Problem::EmailTaken => {
+            FieldError::new("email", "Esiste già un account con questo indirizzo.")
+        }
+        Problem::Password(message) => FieldError::new("password", *message),
+        Problem::PasswordsDiffer => {
+            FieldError::new("password_confirm", "Le due password non coincidono.")
+        }
+    }
+}
