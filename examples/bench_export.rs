@@ -295,6 +295,12 @@ fn boards(entry: &Entry, n: usize) -> Vec<Session> {
                         content: card.content.clone(),
                         author: card.author.clone(),
                         anonymous: card.anonymous,
+                        number: None,
+                        from_reference: Some(card.reference("M1-1")),
+                        created_at: Some(card.created_at),
+                        on_behalf_of: card.on_behalf_of.clone(),
+                        comments: card.comments.clone(),
+                        merged: Vec::new(),
                     }],
                 },
             );
@@ -315,6 +321,7 @@ fn boards(entry: &Entry, n: usize) -> Vec<Session> {
                     on_behalf_of: None,
                     revealed: true,
                     content: c,
+                    number: None,
                 },
             );
             if k % 5 == 0 {

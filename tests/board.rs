@@ -509,7 +509,13 @@ async fn cards_are_carried_over_from_an_earlier_meeting() {
     let card = cards.values().next().unwrap();
     assert_eq!(card["content"]["text"], "Da riprendere");
     assert_eq!(card["author"]["name"], "Persona 1", "the author is kept");
-    assert_eq!(card["carried_from"], json!([first, "c1"]));
+    assert_eq!(card["carried_from"]["meeting"], first);
+    assert_eq!(card["carried_from"]["card"], "c1");
+    assert_eq!(
+        card["carried_from"]["reference"], "M1-1/B01",
+        "the card it came from, by its reference"
+    );
+    assert_eq!(card["number"], 1, "and a number of its own in this meeting");
     // Not from a later meeting, not unknown cards.
     assert_eq!(
         f1.refused(json!({"kind": "carry_over", "from_meeting": second, "cards": ["c1"]}))

@@ -163,10 +163,11 @@ fn card_row(o: &Outline, it: &Item, state: &str) -> Vec<String> {
         it.votes.to_string(),
         it.card.comments.len().to_string(),
         it.card.merged.len().to_string(),
-        it.carried_from
-            .and_then(|i| o.sessions.get(i))
-            .map(|s| s.session.meeting.date.format("%d/%m/%Y").to_string())
-            .unwrap_or_default(),
+        it.origin
+            .as_ref()
+            .and_then(|origin| origin.reference)
+            .unwrap_or_default()
+            .to_string(),
         it.organisation().unwrap_or_default().to_string(),
         it.ambito().unwrap_or_default().to_string(),
         it.author_name().unwrap_or_default().to_string(),

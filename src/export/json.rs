@@ -239,10 +239,7 @@ fn card<'a>(o: &'a Outline, it: &'a Item) -> Card<'a> {
             })
             .collect(),
         merged_cards: c.merged.len(),
-        carried_from_meeting_id: it
-            .carried_from
-            .and_then(|s| o.sessions.get(s))
-            .map(|s| s.session.id),
+        carried_from_meeting_id: c.carried_from.as_ref().map(|f| f.meeting),
         anonymous: c.anonymous,
         author: it.author_name().map(|name| Author {
             name,
@@ -370,6 +367,7 @@ mod tests {
                 on_behalf_of: None,
                 revealed: true,
                 content: need("Segreto", None),
+                number: None,
             },
         )
         .event(
@@ -399,7 +397,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&write(&o)).unwrap();
         assert_eq!(v["schema"], SCHEMA);
         let card = &v["cards"][0];
-        assert_eq!(card["ref"], "B1");
+        assert_eq!(card["ref"], "M1-1/B01");
         assert_eq!(card["author"], serde_json::Value::Null);
         assert_eq!(card["content"]["text"], "Segreto");
         assert_eq!(card["votes"], 1);

@@ -2,7 +2,10 @@
 //! joining with the meeting's code, carrying cards over from an earlier meeting, the history.
 
 use crate::domain::access::{AccountRole, Action, Principal};
-use crate::domain::board::{Actor, ActorId, ActorKind, CarriedCard, EventRecord, Op, Refusal};
+use crate::domain::board::reference;
+use crate::domain::board::{
+    Actor, ActorId, ActorKind, CarriedCard, EventRecord, MergedCard, Op, Refusal,
+};
 use crate::domain::enrollment::Status;
 use crate::services::accounts;
 use crate::services::catalogue::{Catalogue, MeetingRef};
@@ -193,6 +196,7 @@ pub async fn resolve_carry_over(
         .map_err(|_| OpError::Unavailable)?;
     let source = source.state().await.ok_or(OpError::Unavailable)?;
     let columns = &here.entry.workshop.board_template(here.meeting).columns;
+    let there_code = reference::meeting_code(there.module.number, there.meeting.number);
     let mut carried = Vec::new();
     for id in cards {
         let card = source
@@ -210,6 +214,26 @@ pub async fn resolve_carry_over(
         } else {
             card.content.card_type().to_string()
         };
+        // Its history comes along: the comments and duplicates of the meetings it went
+        // through, and the time it was first written.
+        let earlier = card.carried_from.as_ref();
+        let mut comments = earlier.map(|c| c.comments.clone()).unwrap_or_default();
+        comments.extend(card.comments.iter().cloned());
+        let mut merged = earlier.map(|c| c.merged.clone()).unwrap_or_default();
+        merged.extend(
+            card.merged
+                .iter()
+                .filter_map(|m| source.cards.get(m))
+                .map(|m| MergedCard {
+                    meeting: from_meeting,
+                    reference: Some(m.reference(&there_code)),
+                    content: m.content.clone(),
+                    author: m.author.clone(),
+                    on_behalf_of: m.on_behalf_of.clone(),
+                    anonymous: m.anonymous,
+                    created_at: m.created_at,
+                }),
+        );
         carried.push(CarriedCard {
             from_card: id.clone(),
             card_id: format!("m{from_meeting}-{id}").chars().take(64).collect(),
@@ -217,6 +241,16 @@ pub async fn resolve_carry_over(
             content: card.content.clone(),
             author: card.author.clone(),
             anonymous: card.anonymous,
+            number: None,
+            from_reference: Some(card.reference(&there_code)),
+            created_at: Some(
+                earlier
+                    .and_then(|c| c.created_at)
+                    .unwrap_or(card.created_at),
+            ),
+            on_behalf_of: card.on_behalf_of.clone(),
+            comments,
+            merged,
         });
     }
     Ok(Op::CarryOverCards {

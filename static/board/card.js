@@ -5,7 +5,7 @@
 import { draftKey } from "./client.js";
 import { fill, h, plural, setText, shorten, timeLabel } from "./dom.js";
 import { cardFieldRows, nounOf } from "./fields.js";
-import { ANONYMOUS_ID, cardTitle, totalVotes, votesOf } from "./model.js";
+import { ANONYMOUS_ID, cardTitle, referenceOf, totalVotes, votesOf } from "./model.js";
 
 const TITLE_MAX = 160;
 
@@ -59,7 +59,7 @@ export class CardView {
     if (card._pending) badges.push(["pending", "In attesa di invio"]);
     if (!card.revealed) badges.push(["hidden", ctx.facilitator ? "Non ancora rivelato ai partecipanti" : "Visibile solo a te e a chi conduce finché non viene rivelato"]);
     if (mine && !ctx.facilitator) badges.push(["mine", "Tuo"]);
-    if (card.carried_from) badges.push(["carried", "Da un incontro precedente"]);
+    if (card.carried_from) badges.push(["carried", card.carried_from.reference ? `Ripreso da ${card.carried_from.reference}` : "Da un incontro precedente"]);
     if ((card.merged || []).length) badges.push(["merged", `Raccoglie ${plural(card.merged.length, "contributo simile", "contributi simili")}`]);
     this.region("badges", JSON.stringify(badges), () => {
       this.badges.hidden = !badges.length;
@@ -97,8 +97,11 @@ export class CardView {
     // Meta: author, organisation, policy area, time
     const area = card.content.policy_area || null;
     const who = authorLine(card, ctx);
-    this.region("meta", JSON.stringify([who, area, card.created_at, ctx.columnOther]), () => {
+    const ref = card.number && !card._pending ? referenceOf(card, this.ui.config.meeting_code) : null;
+    this.region("meta", JSON.stringify([ref, who, area, card.created_at, ctx.columnOther]), () => {
       const bits = [];
+      // The card's reference, the same in the history and in every document.
+      if (ref) bits.push(h("span", { class: "lv-card__ref" }, h("span", { class: "visually-hidden", text: "Riferimento: " }), ref));
       bits.push(h("span", { class: "lv-card__author" }, h("span", { class: "visually-hidden", text: "Autore: " }), who.join(" · ")));
       if (area) bits.push(h("span", { class: "lv-chip" }, h("span", { class: "visually-hidden", text: "Area di policy: " }), area));
       const sec = card.content.secondary_areas || [];

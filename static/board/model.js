@@ -186,6 +186,33 @@ function insertCard(state, card) {
   order.splice(i, 0, card.id);
 }
 
+/** The letter of a kind of card, as in references ("M3-1/B01"): src/domain/board/reference.rs. */
+export function letterOf(content) {
+  switch (content && content.card_type) {
+    case "bisogno":
+      return "B";
+    case "proposta":
+      return "P";
+    case "indicatore":
+      return "I";
+    default:
+      return "C";
+  }
+}
+
+/** The number the next card of a letter takes (cards never leave a board). */
+function nextNumber(state, letter) {
+  let n = 0;
+  for (const c of Object.values(state.cards || {})) if (letterOf(c.content) === letter) n += 1;
+  return n + 1;
+}
+
+/** A card's reference in the meeting with code `meetingCode`: "M3-1/B01". */
+export function referenceOf(card, meetingCode) {
+  const n = String(card.number || 0).padStart(2, "0");
+  return `${meetingCode}/${letterOf(card.content)}${n}`;
+}
+
 /**
  * Applies one event record `{seq, op_id, actor, at, event}` to `state`, in place.
  * Events that no longer fit leave the state unchanged, as in board.rs.
@@ -204,6 +231,8 @@ export function apply(state, rec) {
   switch (ev.kind) {
     case "card_added": {
       if (state.cards[ev.card_id]) return;
+      // The number is computed before the card joins the board (see reference.rs).
+      const number = ev.number != null ? ev.number : nextNumber(state, letterOf(ev.content));
       state.card_order.push(ev.card_id);
       state.cards[ev.card_id] = {
         id: ev.card_id,
@@ -220,6 +249,7 @@ export function apply(state, rec) {
         created_seq: rec.seq,
         created_at: at,
         updated_at: at,
+        number,
         carried_from: null,
         merged: [],
       };
@@ -363,13 +393,14 @@ export function apply(state, rec) {
     case "cards_carried_over":
       for (const c of ev.cards || []) {
         if (state.cards[c.card_id]) continue;
+        const number = c.number != null ? c.number : nextNumber(state, letterOf(c.content));
         state.card_order.push(c.card_id);
         state.cards[c.card_id] = {
           id: c.card_id,
           column: c.column,
           content: deepClone(c.content),
           author: deepClone(c.author),
-          on_behalf_of: null,
+          on_behalf_of: c.on_behalf_of ? deepClone(c.on_behalf_of) : null,
           anonymous: !!c.anonymous,
           state: { state: "active" },
           group: null,
@@ -379,7 +410,15 @@ export function apply(state, rec) {
           created_seq: rec.seq,
           created_at: at,
           updated_at: at,
-          carried_from: [ev.from_meeting, c.from_card],
+          number,
+          carried_from: {
+            meeting: ev.from_meeting,
+            card: c.from_card,
+            reference: c.from_reference != null ? c.from_reference : null,
+            created_at: c.created_at != null ? c.created_at : null,
+            comments: deepClone(c.comments || []),
+            merged: deepClone(c.merged || []),
+          },
           merged: [],
         };
       }

@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::actor::{Actor, ActorId};
-use super::model::{BoardState, Card, CardState, Comment, Group, OnBehalf, PhaseChange, Timer};
+use super::model::{
+    BoardState, Card, CardState, CarriedFrom, Comment, Group, OnBehalf, PhaseChange, Timer,
+};
 use super::ops::CarriedCard;
+use super::reference::{letter, next_number};
 use crate::domain::cards::CardContent;
 
 /// What happened: stored in `board_events`, applied by [`apply`].
@@ -23,6 +26,10 @@ pub enum Event {
         on_behalf_of: Option<OnBehalf>,
         revealed: bool,
         content: CardContent,
+        /// Its number among the cards of its letter (see [`super::reference`]); absent in
+        /// events written before cards had numbers, when the fold counts instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number: Option<u32>,
     },
     CardEdited {
         card_id: String,
@@ -152,10 +159,12 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
             on_behalf_of,
             revealed,
             content,
+            number,
         } => {
             if state.cards.contains_key(card_id) {
                 return;
             }
+            let number = number.unwrap_or_else(|| next_number(state, letter(content)));
             state.card_order.push(card_id.clone());
             state.cards.insert(
                 card_id.clone(),
@@ -174,6 +183,7 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                     created_seq: rec.seq,
                     created_at: at,
                     updated_at: at,
+                    number,
                     carried_from: None,
                     merged: Vec::new(),
                 },
@@ -327,6 +337,9 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                 if state.cards.contains_key(&c.card_id) {
                     continue;
                 }
+                let number = c
+                    .number
+                    .unwrap_or_else(|| next_number(state, letter(&c.content)));
                 state.card_order.push(c.card_id.clone());
                 state.cards.insert(
                     c.card_id.clone(),
@@ -335,17 +348,27 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                         column: c.column.clone(),
                         content: c.content.clone(),
                         author: c.author.clone(),
-                        on_behalf_of: None,
+                        on_behalf_of: c.on_behalf_of.clone(),
                         anonymous: c.anonymous,
                         state: CardState::Active,
                         group: None,
+                        // Votes belong to the meeting that cast them: a carried card starts
+                        // with none.
                         votes: BTreeMap::new(),
                         comments: Vec::new(),
                         revealed: true,
                         created_seq: rec.seq,
                         created_at: at,
                         updated_at: at,
-                        carried_from: Some((*from_meeting, c.from_card.clone())),
+                        number,
+                        carried_from: Some(CarriedFrom {
+                            meeting: *from_meeting,
+                            card: c.from_card.clone(),
+                            reference: c.from_reference.clone(),
+                            created_at: c.created_at,
+                            comments: c.comments.clone(),
+                            merged: c.merged.clone(),
+                        }),
                         merged: Vec::new(),
                     },
                 );

@@ -11,6 +11,7 @@
 //! - `model.rs` — the state ([`BoardState`], [`Card`], themes, timer);
 //! - `phases.rs` — what each phase allows participants to do;
 //! - `limits.rs` — how much the board accepts (lengths, timer, votes);
+//! - `reference.rs` — how a contribution is cited ("M3-1/B01");
 //! - `ops.rs` — what clients ask ([`Op`]);
 //! - `decide/` — the rules that turn an operation into an event or a [`Refusal`];
 //! - `events.rs` — what happened ([`Event`]) and [`apply`];
@@ -23,12 +24,16 @@ pub mod limits;
 mod model;
 mod ops;
 mod phases;
+pub mod reference;
 pub mod visibility;
 
 pub use actor::{Actor, ActorId, ActorKind, NotAnActorId, anonymous_actor, nobody};
 pub use decide::{Refusal, decide};
 pub use events::{Event, EventRecord, apply};
-pub use model::{BoardState, Card, CardState, Comment, Group, OnBehalf, PhaseChange, Timer};
+pub use model::{
+    BoardState, Card, CardState, CarriedFrom, Comment, Group, MergedCard, OnBehalf, PhaseChange,
+    Timer,
+};
 pub use ops::{CarriedCard, Op, TimerAction};
 pub use phases::{Permission, phase_label, phase_rules};
 pub use visibility::view_for;

@@ -49,10 +49,49 @@ pub struct Card {
     pub created_seq: i64,
     pub created_at: i64,
     pub updated_at: i64,
-    /// Carried over from an earlier meeting: (meeting id, card id).
-    pub carried_from: Option<(i64, String)>,
+    /// Its number among the cards of its letter on this board (see [`super::reference`]).
+    #[serde(default)]
+    pub number: u32,
+    /// Carried over from an earlier meeting: where from, and what it brings.
+    pub carried_from: Option<CarriedFrom>,
     /// Ids of the cards merged into this one.
     pub merged: Vec<String>,
+}
+
+/// Where a card carried over from an earlier meeting came from, and what it brings with it:
+/// its history stays with it, while its votes belong to the meeting that cast them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CarriedFrom {
+    pub meeting: i64,
+    pub card: String,
+    /// The card's reference there, "M3-1/B01" (carry-overs written before cards had numbers
+    /// lack it).
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// When it was first written (in the first meeting, for a card carried more than once).
+    #[serde(default)]
+    pub created_at: Option<i64>,
+    /// The comments it received in earlier meetings.
+    #[serde(default)]
+    pub comments: Vec<Comment>,
+    /// The duplicates merged into it in earlier meetings.
+    #[serde(default)]
+    pub merged: Vec<MergedCard>,
+}
+
+/// A duplicate merged into a card in an earlier meeting, as it was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedCard {
+    pub meeting: i64,
+    /// Its reference in that meeting, "M3-1/B04".
+    #[serde(default)]
+    pub reference: Option<String>,
+    pub content: CardContent,
+    pub author: Actor,
+    #[serde(default)]
+    pub on_behalf_of: Option<OnBehalf>,
+    pub anonymous: bool,
+    pub created_at: i64,
 }
 
 impl Card {

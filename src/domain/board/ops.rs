@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
-use super::model::OnBehalf;
+use super::model::{Comment, MergedCard, OnBehalf};
 use crate::domain::cards::CardContent;
 
 /// An operation a client asks for.
@@ -129,4 +129,23 @@ pub struct CarriedCard {
     pub content: CardContent,
     pub author: Actor,
     pub anonymous: bool,
+    /// Its number in this meeting, assigned by `decide` (absent in events written before cards
+    /// had numbers: the fold then counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u32>,
+    /// The card's reference in the meeting it comes from, "M3-1/B01".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_reference: Option<String>,
+    /// When it was first written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    /// The person a facilitator wrote it for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<OnBehalf>,
+    /// The comments it received in earlier meetings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Comment>,
+    /// The duplicates merged into it in earlier meetings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<MergedCard>,
 }

@@ -359,3 +359,75 @@ fn a_card_written_for_someone_names_them_within_the_limits() {
         "only facilitators write for someone else"
     );
 }
+
+#[test]
+fn each_card_is_numbered_once_per_kind_and_keeps_its_number() {
+    let mut b = Board::new();
+    let (maria, f) = (person(1), conductor());
+    b.op(&f, r#"{"kind":"set_phase","phase":"raccolta"}"#)
+        .unwrap();
+    for (id, kind, field) in [
+        ("c1", "bisogno", "text"),
+        ("c2", "proposta", "title"),
+        ("c3", "bisogno", "text"),
+        ("c4", "indicatore", "name"),
+    ] {
+        b.op(
+            &maria,
+            &format!(
+                r#"{{"kind":"add_card","card_id":"{id}","card_type":"{kind}","{field}":"x"}}"#
+            ),
+        )
+        .unwrap();
+    }
+    b.op(&maria, r#"{"kind":"withdraw_card","card_id":"c3"}"#)
+        .unwrap();
+    b.op(
+        &maria,
+        r#"{"kind":"add_card","card_id":"c5","card_type":"bisogno","text":"y"}"#,
+    )
+    .unwrap();
+    let refs: Vec<String> = ["c1", "c2", "c3", "c4", "c5"]
+        .iter()
+        .map(|id| b.state.cards[*id].reference("M1-2"))
+        .collect();
+    assert_eq!(
+        refs,
+        ["M1-2/B01", "M1-2/P01", "M1-2/B02", "M1-2/I01", "M1-2/B03"],
+        "a withdrawn card keeps its number: numbers are never reused"
+    );
+}
+
+#[test]
+fn the_number_in_the_event_is_the_one_everybody_keeps_and_old_events_are_counted() {
+    let mut state = BoardState::new(1, template());
+    let maria = person(1);
+    let add = |seq: i64, id: &str, number: Option<u32>| EventRecord {
+        seq,
+        op_id: format!("op{seq}"),
+        actor: maria.clone(),
+        at: 1000,
+        event: Event::CardAdded {
+            card_id: id.into(),
+            column: "bisogno".into(),
+            anonymous: false,
+            on_behalf_of: None,
+            revealed: true,
+            content: serde_json::from_str(r#"{"card_type":"bisogno","text":"x"}"#).unwrap(),
+            number,
+        },
+    };
+    // Written before cards had numbers: the fold counts.
+    apply(&mut state, &add(1, "a", None));
+    apply(&mut state, &add(2, "b", None));
+    // Written with a number: the fold keeps it (a browser that missed a hidden card still
+    // shows the right one).
+    apply(&mut state, &add(3, "c", Some(7)));
+    let numbers: Vec<u32> = ["a", "b", "c"]
+        .iter()
+        .map(|id| state.cards[*id].number)
+        .collect();
+    assert_eq!(numbers, [1, 2, 7]);
+    let stored = serde_json::to_string(&add(1, "a", None).event).unwrap();
+    assert!(!stored.contains("number"), "old events keep their form");
+}

@@ -49,6 +49,7 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
     v.cards.retain(|_, c| visible_to(c, viewer));
     v.card_order.retain(|id| v.cards.contains_key(id));
     for c in v.cards.values_mut() {
+        scrub_history(c, viewer.id);
         if c.anonymous && c.author.id != viewer.id {
             c.author = anonymous_actor();
         }
@@ -75,6 +76,7 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
 /// counted, not named.
 pub fn public_card(card: &Card) -> Card {
     let mut c = card.clone();
+    scrub_history(&mut c, ActorId::Nobody);
     if c.anonymous {
         c.author = anonymous_actor();
     }
@@ -84,6 +86,26 @@ pub fn public_card(card: &Card) -> Card {
         c.votes.insert(ActorId::Others, total);
     }
     c
+}
+
+/// What a carried card brings from earlier meetings, as `viewer` may see it: the authors of
+/// anonymous duplicates, and the anonymous author's own comments, are not named (to anyone but
+/// themselves).
+fn scrub_history(card: &mut Card, viewer: ActorId) {
+    let author = card.author.id;
+    let anonymous = card.anonymous;
+    if let Some(from) = &mut card.carried_from {
+        for m in &mut from.merged {
+            if m.anonymous && m.author.id != viewer {
+                m.author = anonymous_actor();
+            }
+        }
+        for comment in &mut from.comments {
+            if anonymous && comment.author.id == author && author != viewer {
+                comment.author = anonymous_actor();
+            }
+        }
+    }
 }
 
 /// Whether the card an event touches is visible to the public before the event is applied

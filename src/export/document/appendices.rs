@@ -52,32 +52,50 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             self.empty();
             return;
         }
-        let rows = ids
-            .iter()
-            .map(|&i| {
-                let it = self.item(i);
-                let s = &o.sessions[it.session];
-                vec![
-                    Cow::Owned(it.reference.clone()),
-                    Cow::Owned(s.session.meeting.date.format("%d/%m/%Y").to_string()),
-                    Cow::Owned(
-                        o.when(it.card.created_at)
-                            .split(' ')
-                            .nth(1)
-                            .unwrap_or_default()
-                            .to_string(),
-                    ),
+        let time = |at: i64| o.when(at).split(' ').nth(1).unwrap_or_default().to_string();
+        let mut rows = Vec::new();
+        for &i in &ids {
+            let it = self.item(i);
+            let date = o.sessions[it.session]
+                .session
+                .meeting
+                .date
+                .format("%d/%m/%Y")
+                .to_string();
+            let mut what = short(it.title(), 90).into_owned();
+            if let Some(origin) = &it.origin {
+                what = format!("{what} ({})", self.origin_line(origin));
+            }
+            rows.push(vec![
+                Cow::Owned(it.reference.clone()),
+                Cow::Owned(date.clone()),
+                Cow::Owned(time(it.card.created_at)),
+                Cow::Borrowed(it.kind.label()),
+                Cow::Borrowed(if it.card.anonymous {
+                    "—"
+                } else {
+                    it.organisation().unwrap_or_default()
+                }),
+                Cow::Borrowed(it.author_name().unwrap_or("Anonimo")),
+                Cow::Owned(what),
+            ]);
+            // The duplicates merged into it in this meeting are part of this meeting's record.
+            for m in it.merged.iter().filter(|m| !m.earlier) {
+                rows.push(vec![
+                    Cow::Owned(m.reference.clone().unwrap_or_default()),
+                    Cow::Owned(date.clone()),
+                    Cow::Owned(time(m.created_at)),
                     Cow::Borrowed(it.kind.label()),
-                    Cow::Borrowed(if it.card.anonymous {
-                        "—"
-                    } else {
-                        it.organisation().unwrap_or_default()
-                    }),
-                    Cow::Borrowed(it.author_name().unwrap_or("Anonimo")),
-                    short(it.title(), 90),
-                ]
-            })
-            .collect();
+                    Cow::Borrowed(m.organisation().unwrap_or("—")),
+                    Cow::Borrowed(m.author_name().unwrap_or("Anonimo")),
+                    Cow::Owned(format!(
+                        "{} (unito a {})",
+                        short(m.content.title(), 90),
+                        it.reference
+                    )),
+                ]);
+            }
+        }
         self.table(
             &[650, 1150, 700, 1200, 2000, 1538, 2400],
             &[

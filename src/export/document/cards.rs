@@ -4,7 +4,7 @@
 use super::layout::Layout;
 use super::model::{Span, Style};
 use crate::domain::cards::CardContent;
-use crate::export::outline::indicator_type_label;
+use crate::export::outline::{Origin, indicator_type_label};
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// A card: reference and text, then its fields, votes and history.
@@ -75,16 +75,8 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 if it.votes == 1 { "voto" } else { "voti" }
             ));
         }
-        if !it.card.merged.is_empty() {
-            let n = it.card.merged.len();
-            short.push(if n == 1 {
-                "unisce 1 contributo simile".into()
-            } else {
-                format!("unisce {n} contributi simili")
-            });
-        }
-        if let Some(from) = it.carried_from.and_then(|s| self.o.sessions.get(s)) {
-            short.push(format!("ripreso dall'incontro del {}", from.date_label));
+        if let Some(origin) = &it.origin {
+            short.push(self.origin_line(origin));
         }
         if !short.is_empty() {
             self.para(Style::Detail, vec![Span::plain(short.join(" · "))]);
@@ -92,7 +84,40 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         for (label, text) in long {
             self.para(Style::Detail, vec![Span::bold(label), Span::plain(text)]);
         }
+        // Duplicates merged into it, each as it was written: nothing a person wrote vanishes.
+        for m in &it.merged {
+            let mut who: Vec<&str> = Vec::new();
+            who.extend(m.author_name());
+            who.extend(m.organisation());
+            let mut line = vec![
+                Span::italic(match &m.reference {
+                    Some(r) => format!("Unito [{r}]: "),
+                    None => "Unito: ".to_string(),
+                }),
+                Span::plain(m.content.title()),
+            ];
+            let by = if who.is_empty() {
+                "anonimo".to_string()
+            } else {
+                who.join(", ")
+            };
+            line.push(Span::plain(format!(
+                " ({by}, {})",
+                self.o.when(m.created_at)
+            )));
+            self.para(Style::Detail, line);
+        }
         if show_comments {
+            for (c, author) in it.earlier_comments() {
+                let who = match author.and_then(|a| a.organisation.as_deref()) {
+                    Some(org) => format!("Commento in un incontro precedente ({org}): "),
+                    None => "Commento in un incontro precedente: ".into(),
+                };
+                self.para(
+                    Style::Detail,
+                    vec![Span::italic(who), Span::plain(c.text.as_str())],
+                );
+            }
             for (c, author) in it.comments() {
                 let who = match author.and_then(|a| a.organisation.as_deref()) {
                     Some(org) => format!("Commento ({org}): "),
@@ -103,6 +128,22 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     vec![Span::italic(who), Span::plain(c.text.as_str())],
                 );
             }
+        }
+    }
+
+    /// "ripreso da M3-1/B01, scritto il 01/10/2021 10:40": where a carried card came from.
+    pub(super) fn origin_line(&self, origin: &Origin) -> String {
+        let from = match (
+            origin.reference,
+            origin.session.and_then(|s| self.o.sessions.get(s)),
+        ) {
+            (Some(r), _) => format!("ripreso da {r}"),
+            (None, Some(s)) => format!("ripreso dall'incontro del {}", s.date_label),
+            (None, None) => "ripreso da un incontro precedente".to_string(),
+        };
+        match origin.created_at {
+            Some(at) => format!("{from}, scritto il {}", self.o.when(at)),
+            None => from,
         }
     }
 

@@ -9,9 +9,16 @@
 //!
 //! - only cards the room saw are reported: active and revealed (hidden ones are left out, or
 //!   listed apart when the scope asks for it; withdrawn ones never appear);
-//! - a card merged into another appears once, inside the card it was merged into (which carries
-//!   its votes, see `apply`); a card carried over to a later meeting appears once, as its latest
-//!   copy, with the votes of every copy;
+//! - a meeting's record is fixed: whatever the scope, a meeting appears with exactly its own
+//!   cards, votes, comments and times, so its section in a module or workshop document is its
+//!   own export; votes are those cast in that meeting, never added across meetings;
+//! - every card is cited by its permanent reference, "M3-1/B01" (`domain::board::reference`),
+//!   the same on the board, in the history and in every file;
+//! - a card merged into another appears inside the card it joined, with its own text, author,
+//!   organisation and time (and its votes, which the merge moved, see `apply`);
+//! - a card carried over to a later meeting appears in each meeting it was discussed in: in the
+//!   later one it names the card it was taken from and brings that card's author, first time,
+//!   comments and merged duplicates;
 //! - grouped cards appear under their theme; themes of different meetings with the same title
 //!   and column are one theme;
 //! - anonymous cards stay anonymous: neither their author nor the author's organisation is
@@ -24,7 +31,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::scope::{Extent, HiddenCards, Scope};
-use crate::domain::board::{self, Actor, ActorId, ActorKind, BoardState, Card, CardState, Comment};
+use crate::domain::board::{
+    self, Actor, ActorId, ActorKind, BoardState, Card, CardState, Comment, OnBehalf, reference,
+};
 use crate::domain::cards::{CardContent, INDICATOR_TYPES};
 use crate::domain::dates;
 use crate::domain::workshop::{Meeting, Workshop};
@@ -95,16 +104,6 @@ impl Kind {
         }
     }
 
-    /// Letter of the references ("B3", "P1", "I2", "C7").
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Kind::Need => "B",
-            Kind::Proposal => "P",
-            Kind::Indicator => "I",
-            Kind::OpenQuestion | Kind::CoDesign | Kind::Other => "C",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Kind::Need => "Bisogno",
@@ -120,22 +119,76 @@ impl Kind {
 /// A card as the documents report it, with its reference.
 #[derive(Debug, Clone)]
 pub struct Item<'a> {
-    /// "B3": kind letter and number, unique in the document.
+    /// The card's permanent reference, "M3-1/B01".
     pub reference: String,
     pub kind: Kind,
-    /// Index into [`Outline::sessions`]: the meeting where the card was (last) discussed.
+    /// Index into [`Outline::sessions`]: the meeting whose card this is.
     pub session: usize,
     pub card: &'a Card,
     /// Heading of the board column the card sits in.
     pub column_title: String,
     /// Title of the card's theme, if grouped.
     pub theme: Option<String>,
-    /// The room's votes, including the votes of earlier copies (carry-over).
+    /// The votes cast for it in its meeting (with those of duplicates merged into it there).
     pub votes: u32,
-    /// Index of the session a carried-over card first came from.
-    pub carried_from: Option<usize>,
+    /// Where a card carried over from an earlier meeting came from.
+    pub origin: Option<Origin<'a>>,
+    /// The duplicates merged into it, in this meeting and (for a carried card) before.
+    pub merged: Vec<Merged<'a>>,
     /// Why a facilitator hid it (only for the hidden cards listed apart).
     pub hidden_reason: Option<&'a str>,
+}
+
+/// Where a carried card came from.
+#[derive(Debug, Clone)]
+pub struct Origin<'a> {
+    /// The reference of the card it was taken from, "M3-1/B01" (unknown for carry-overs
+    /// written before cards had references).
+    pub reference: Option<&'a str>,
+    /// That meeting, when it is in this export: index into [`Outline::sessions`].
+    pub session: Option<usize>,
+    /// When the card was first written.
+    pub created_at: Option<i64>,
+    /// The comments it received in earlier meetings.
+    pub comments: &'a [Comment],
+}
+
+/// A duplicate merged into a card, as it was written.
+#[derive(Debug, Clone)]
+pub struct Merged<'a> {
+    /// Its own reference.
+    pub reference: Option<String>,
+    pub content: &'a CardContent,
+    author: &'a Actor,
+    on_behalf_of: Option<&'a OnBehalf>,
+    anonymous: bool,
+    pub created_at: i64,
+    /// Merged in an earlier meeting (brought along by a carry-over).
+    pub earlier: bool,
+}
+
+impl<'a> Merged<'a> {
+    /// Its author, unless it was anonymous; a card typed for someone names that person.
+    pub fn author_name(&self) -> Option<&'a str> {
+        if self.anonymous {
+            return None;
+        }
+        Some(match self.on_behalf_of {
+            Some(o) => o.name.as_str(),
+            None => self.author.name.as_str(),
+        })
+    }
+
+    /// Its author's organisation, unless it was anonymous.
+    pub fn organisation(&self) -> Option<&'a str> {
+        if self.anonymous {
+            return None;
+        }
+        match self.on_behalf_of {
+            Some(o) => o.organisation.as_deref(),
+            None => self.author.organisation.as_deref(),
+        }
+    }
 }
 
 impl<'a> Item<'a> {
@@ -180,11 +233,15 @@ impl<'a> Item<'a> {
 
     /// Comments with their author shown, except the anonymous author's own comments.
     pub fn comments(&self) -> impl Iterator<Item = (&'a Comment, Option<&'a Actor>)> + use<'a> {
-        let card = self.card;
-        card.comments.iter().map(move |c| {
-            let hide = card.anonymous && c.author.id == card.author.id;
-            (c, (!hide).then_some(&c.author))
-        })
+        shown_comments(self.card, &self.card.comments)
+    }
+
+    /// For a carried card, the comments it received in earlier meetings, shown the same way.
+    pub fn earlier_comments(
+        &self,
+    ) -> impl Iterator<Item = (&'a Comment, Option<&'a Actor>)> + use<'a> {
+        let earlier = self.origin.as_ref().map(|o| o.comments).unwrap_or(&[]);
+        shown_comments(self.card, earlier)
     }
 }
 
@@ -253,6 +310,17 @@ pub struct Outline<'a> {
     pub participation: Participation,
 }
 
+/// Comments of `card` with their author, but never the name of an anonymous card's author.
+fn shown_comments<'a>(
+    card: &'a Card,
+    comments: &'a [Comment],
+) -> impl Iterator<Item = (&'a Comment, Option<&'a Actor>)> + use<'a> {
+    comments.iter().map(move |c| {
+        let hide = card.anonymous && c.author.id == card.author.id;
+        (c, (!hide).then_some(&c.author))
+    })
+}
+
 fn same_ambito(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
 }
@@ -280,17 +348,15 @@ impl<'a> Outline<'a> {
         let mut items: Vec<Item<'a>> = Vec::new();
         let mut hidden: Vec<Item<'a>> = Vec::new();
         let mut unrevealed = 0;
-        // (meeting id, card id) → index in `items`, to find the original of a carried card.
-        let mut by_origin: HashMap<(i64, &'a str), usize> = HashMap::new();
-        let mut superseded: Vec<bool> = Vec::new();
         for (si, s) in sessions.iter().enumerate() {
             let b = &s.board;
+            let code = reference::meeting_code(s.module_number, s.meeting.number);
             for card in b.card_order.iter().filter_map(|id| b.cards.get(id)) {
                 if !in_ambito(card) {
                     continue;
                 }
                 let item = |hidden_reason| Item {
-                    reference: String::new(),
+                    reference: card.reference(&code),
                     kind: Kind::of(&card.content),
                     session: si,
                     card,
@@ -301,28 +367,17 @@ impl<'a> Outline<'a> {
                         .and_then(|g| b.groups.get(g))
                         .map(|g| g.title.clone()),
                     votes: card.total_votes(),
-                    carried_from: None,
+                    origin: card.carried_from.as_ref().map(|f| Origin {
+                        reference: f.reference.as_deref(),
+                        session: sessions.iter().position(|x| x.id == f.meeting),
+                        created_at: f.created_at,
+                        comments: &f.comments,
+                    }),
+                    merged: merged_into(card, b, &code),
                     hidden_reason,
                 };
                 match &card.state {
-                    CardState::Active if card.revealed => {
-                        let mut it = item(None);
-                        if let Some((from_meeting, from_card)) = &card.carried_from {
-                            if let Some(&orig) = by_origin.get(&(*from_meeting, from_card.as_str()))
-                            {
-                                superseded[orig] = true;
-                                it.votes += items[orig].votes;
-                                it.carried_from =
-                                    Some(items[orig].carried_from.unwrap_or(items[orig].session));
-                            } else {
-                                it.carried_from =
-                                    sessions.iter().position(|x| x.id == *from_meeting);
-                            }
-                        }
-                        by_origin.insert((s.id, card.id.as_str()), items.len());
-                        items.push(it);
-                        superseded.push(false);
-                    }
+                    CardState::Active if card.revealed => items.push(item(None)),
                     CardState::Active => unrevealed += 1,
                     CardState::Hidden { reason, .. } if scope.hidden == HiddenCards::Apart => {
                         hidden.push(item(Some(reason.as_str())));
@@ -331,13 +386,6 @@ impl<'a> Outline<'a> {
                 }
             }
         }
-        let mut items: Vec<Item<'a>> = items
-            .into_iter()
-            .zip(superseded)
-            .filter_map(|(it, gone)| (!gone).then_some(it))
-            .collect();
-        number(&mut items, None);
-        number(&mut hidden, Some("N"));
 
         let tz = workshop.timezone;
         let views: Vec<SessionView<'a>> = sessions
@@ -544,15 +592,36 @@ impl<'a> Outline<'a> {
     }
 }
 
-/// Gives each item its reference: kind letter and a number per letter, in document order.
-fn number(items: &mut [Item], prefix: Option<&str>) {
-    let mut counters: HashMap<&str, usize> = HashMap::new();
-    for it in items {
-        let p = prefix.unwrap_or(it.kind.prefix());
-        let n = counters.entry(p).or_default();
-        *n += 1;
-        it.reference = format!("{p}{n}");
-    }
+/// The duplicates merged into `card`: those of an earlier meeting it brought along, then those
+/// merged on this board (whose reference is in this meeting, `code`).
+fn merged_into<'a>(card: &'a Card, board: &'a BoardState, code: &str) -> Vec<Merged<'a>> {
+    let earlier = card
+        .carried_from
+        .iter()
+        .flat_map(|f| f.merged.iter())
+        .map(|m| Merged {
+            reference: m.reference.clone(),
+            content: &m.content,
+            author: &m.author,
+            on_behalf_of: m.on_behalf_of.as_ref(),
+            anonymous: m.anonymous,
+            created_at: m.created_at,
+            earlier: true,
+        });
+    let here = card
+        .merged
+        .iter()
+        .filter_map(|id| board.cards.get(id))
+        .map(|m| Merged {
+            reference: Some(m.reference(code)),
+            content: &m.content,
+            author: &m.author,
+            on_behalf_of: m.on_behalf_of.as_ref(),
+            anonymous: m.anonymous,
+            created_at: m.created_at,
+            earlier: false,
+        });
+    earlier.chain(here).collect()
 }
 
 fn column_title(b: &BoardState, column: &str) -> String {

@@ -95,6 +95,7 @@ impl BoardBuilder {
                 on_behalf_of: None,
                 revealed: true,
                 content,
+                number: None,
             },
         )
     }
@@ -158,7 +159,7 @@ fn scope(extent: Extent, ambito: Option<&str>, hidden: HiddenCards) -> Scope {
 }
 
 #[test]
-fn merged_grouped_and_carried_cards_appear_once_with_all_their_votes() {
+fn each_meeting_keeps_its_own_cards_and_votes_and_history_travels_with_a_carried_card() {
     let w = workshop();
     let (a, b, f) = (person(1, "Bergamo"), person(2, "Dalmine"), facilitator());
     let mut m1 = BoardBuilder::new(1);
@@ -167,6 +168,14 @@ fn merged_grouped_and_carried_cards_appear_once_with_all_their_votes() {
         .card(&b, "c3", need("Caregiver", Some("Domiciliarità")))
         .votes(&a, "c1", 2)
         .votes(&b, "c2", 1)
+        .event(
+            &b,
+            Event::Commented {
+                card_id: "c1".into(),
+                comment_id: "k1".into(),
+                text: "Anche a Dalmine".into(),
+            },
+        )
         .event(
             &f,
             Event::CardsMerged {
@@ -190,11 +199,13 @@ fn merged_grouped_and_carried_cards_appear_once_with_all_their_votes() {
             },
         );
     let c1 = m1.state.cards["c1"].clone();
+    let c2 = m1.state.cards["c2"].clone();
     let mut m2 = BoardBuilder::new(2);
-    m2.event(
+    m2.card(&a, "n1", need("Trasporti", None)).event(
         &f,
         Event::CardsCarriedOver {
             from_meeting: 1,
+            // As `services::board::resolve_carry_over` fills it.
             cards: vec![board::CarriedCard {
                 from_card: "c1".into(),
                 card_id: "k1".into(),
@@ -202,29 +213,86 @@ fn merged_grouped_and_carried_cards_appear_once_with_all_their_votes() {
                 content: c1.content.clone(),
                 author: c1.author.clone(),
                 anonymous: false,
+                number: None,
+                from_reference: Some(c1.reference("M1-1")),
+                created_at: Some(c1.created_at),
+                on_behalf_of: None,
+                comments: c1.comments.clone(),
+                merged: vec![board::MergedCard {
+                    meeting: 1,
+                    reference: Some(c2.reference("M1-1")),
+                    content: c2.content.clone(),
+                    author: c2.author.clone(),
+                    on_behalf_of: None,
+                    anonymous: false,
+                    created_at: c2.created_at,
+                }],
             }],
         },
-    )
-    .votes(&a, "k1", 1);
+    );
+    m2.votes(&a, "k1", 1);
     let sessions = vec![session(&w, 0, m1.state), session(&w, 1, m2.state)];
     let sc = scope(Extent::Workshop, None, HiddenCards::Omit);
     let o = Outline::build(&w, &sessions, &sc, Utc::now());
-    let titles: Vec<_> = o
+    let listed: Vec<_> = o
         .items
         .iter()
-        .map(|i| (i.reference.as_str(), i.title()))
+        .map(|i| (i.reference.as_str(), i.title(), i.votes))
         .collect();
-    assert_eq!(titles, [("B1", "Caregiver"), ("B2", "Anziani soli")]);
-    let carried = &o.items[1];
     assert_eq!(
-        carried.votes, 4,
-        "2 + 1 merged in meeting 1, 1 after the carry-over"
+        listed,
+        [
+            ("M1-1/B01", "Anziani soli", 3),
+            ("M1-1/B03", "Caregiver", 0),
+            ("M1-2/B01", "Trasporti", 0),
+            ("M1-2/B02", "Anziani soli", 1),
+        ],
+        "each meeting with its own cards, references and votes (the merge moved c2's vote to c1)"
     );
-    assert_eq!(carried.session, 1);
-    assert_eq!(carried.carried_from, Some(0));
-    assert_eq!(o.priorities(|_| true), vec![(1, 1)]);
+    // The duplicate stays readable inside the card it joined.
+    let merged = &o.items[0].merged;
+    assert_eq!(merged.len(), 1);
+    assert_eq!(merged[0].reference.as_deref(), Some("M1-1/B02"));
+    assert_eq!(merged[0].content.title(), "Anziani isolati");
+    assert_eq!(merged[0].author_name(), Some("Persona 2"));
+    assert_eq!(merged[0].organisation(), Some("Comune 2"));
+    assert!(!merged[0].earlier);
+    // The carried card names its origin and brings its first time, comments and duplicates.
+    let carried = &o.items[3];
+    let origin = carried
+        .origin
+        .as_ref()
+        .expect("a carried card has an origin");
+    assert_eq!(origin.reference, Some("M1-1/B01"));
+    assert_eq!(origin.session, Some(0));
+    assert_eq!(origin.created_at, Some(c1.created_at));
+    let earlier: Vec<_> = carried
+        .earlier_comments()
+        .map(|(c, _)| c.text.as_str())
+        .collect();
+    assert_eq!(earlier, ["Anche a Dalmine"]);
+    assert_eq!(carried.merged.len(), 1);
+    assert!(carried.merged[0].earlier);
+    assert_eq!(carried.merged[0].reference.as_deref(), Some("M1-1/B02"));
+    assert_eq!(carried.author_name(), Some("Persona 1"));
+    // Each meeting's own export holds the same cards, with the same references and votes.
+    for (si, meeting) in [(0usize, 1i64), (1, 2)] {
+        let only = scope(Extent::Meeting(meeting), None, HiddenCards::Omit);
+        let alone = Outline::build(&w, &sessions[si..=si], &only, Utc::now());
+        let mine: Vec<_> = o
+            .in_session(si)
+            .into_iter()
+            .map(|i| (o.items[i].reference.clone(), o.items[i].votes))
+            .collect();
+        let own: Vec<_> = alone
+            .items
+            .iter()
+            .map(|i| (i.reference.clone(), i.votes))
+            .collect();
+        assert_eq!(mine, own, "meeting {meeting}");
+    }
     // The theme was set on the original: the copy starts ungrouped.
-    assert_eq!(o.by_theme(&[0, 1])[0].0, None);
+    assert_eq!(o.by_theme(&[3])[0].0, None);
 }
 
 #[test]
@@ -250,6 +318,7 @@ fn hidden_cards_are_left_out_or_listed_apart_and_blind_ones_wait() {
                 on_behalf_of: None,
                 revealed: false,
                 content: need("Non ancora rivelato", None),
+                number: None,
             },
         );
     let sessions = vec![session(&w, 0, m.state)];
@@ -261,7 +330,10 @@ fn hidden_cards_are_left_out_or_listed_apart_and_blind_ones_wait() {
     let apart = scope(Extent::Meeting(1), None, HiddenCards::Apart);
     let o = Outline::build(&w, &sessions, &apart, Utc::now());
     assert_eq!(o.hidden.len(), 1);
-    assert_eq!(o.hidden[0].reference, "N1");
+    assert_eq!(
+        o.hidden[0].reference, "M1-1/B02",
+        "a hidden card keeps its own reference"
+    );
     assert_eq!(o.hidden[0].hidden_reason, Some("Linguaggio"));
 }
 
@@ -284,6 +356,7 @@ fn the_ambito_filter_keeps_its_cards_and_its_people_and_anonymity_holds() {
                 on_behalf_of: None,
                 revealed: true,
                 content: need("Anonimo di Bergamo", None),
+                number: None,
             },
         )
         .event(
@@ -298,6 +371,7 @@ fn the_ambito_filter_keeps_its_cards_and_its_people_and_anonymity_holds() {
                 }),
                 revealed: true,
                 content: need("Per conto di", None),
+                number: None,
             },
         );
     let mut s = session(&w, 0, m.state);
@@ -367,6 +441,11 @@ fn sections_follow_the_kinds_and_ranks_share_ties() {
     assert_eq!(o.of_kind(Kind::OpenQuestion), [5]);
     assert_eq!(o.by_column(Kind::Other)[0].1, [6]);
     let refs: Vec<_> = o.items.iter().map(|i| i.reference.as_str()).collect();
-    assert_eq!(refs, ["B1", "B2", "B3", "P1", "I1", "C1", "C2"]);
+    assert_eq!(
+        refs,
+        [
+            "M1-1/B01", "M1-1/B02", "M1-1/B03", "M1-1/P01", "M1-1/I01", "M1-1/C01", "M1-1/C02"
+        ]
+    );
     assert_eq!(o.priorities(|_| true), [(1, 0), (1, 3), (3, 4)]);
 }

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{board_actor, meeting_context};
-use crate::domain::board::ActorKind;
+use crate::domain::board::{ActorKind, reference};
 use crate::domain::board_config;
 use crate::web::auth::Viewer;
 use crate::web::view::page;
@@ -60,6 +60,10 @@ async fn board_page(
     };
     for (key, value) in [
         ("meeting_id", json!(meeting_id)),
+        (
+            "meeting_code",
+            json!(reference::meeting_code(m.module.number, m.meeting.number)),
+        ),
         ("view", json!(view.name())),
         ("ws_url", json!(ws_url)),
         (

@@ -6,6 +6,7 @@ use crate::domain::board::events::Event;
 use crate::domain::board::limits;
 use crate::domain::board::model::OnBehalf;
 use crate::domain::board::phases::Permission;
+use crate::domain::board::reference::{letter, next_number};
 use crate::domain::board::visibility::visible_to;
 use crate::domain::cards::CardContent;
 
@@ -74,13 +75,15 @@ pub(super) fn add_card(
         }
         None => None,
     };
+    let content = ctx.validate(content)?;
     Ok(Event::CardAdded {
         card_id,
         column,
         anonymous,
         on_behalf_of,
         revealed: !state.blind,
-        content: ctx.validate(content)?,
+        number: Some(next_number(state, letter(&content))),
+        content,
     })
 }
 

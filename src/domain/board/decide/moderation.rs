@@ -2,11 +2,14 @@
 //! between columns, carrying cards over from an earlier meeting. The dispatcher has already
 //! checked that the actor runs the meeting.
 
+use std::collections::BTreeMap;
+
 use super::{Ctx, Refusal, check_id};
 use crate::domain::board::events::Event;
 use crate::domain::board::limits;
 use crate::domain::board::model::CardState;
 use crate::domain::board::ops::CarriedCard;
+use crate::domain::board::reference::{letter, next_number};
 
 pub(super) fn hide(ctx: &Ctx, card_id: String, reason: String) -> Result<Event, Refusal> {
     ctx.active_card(&card_id)?;
@@ -108,12 +111,21 @@ pub(super) fn carry_over(
     if cards.is_empty() {
         return Err(Refusal::new("invalid", "Nessun contributo da riportare."));
     }
-    for c in &cards {
+    let mut cards = cards;
+    // Each carried card takes the next number of its letter in this meeting.
+    let mut taken: BTreeMap<char, u32> = BTreeMap::new();
+    for c in &mut cards {
         check_id(&c.card_id)?;
         ctx.column_exists(&c.column)?;
         if ctx.state.cards.contains_key(&c.card_id) {
             return Err(Refusal::new("duplicate_id", "Contributo già riportato."));
         }
+        let of = letter(&c.content);
+        let next = taken
+            .entry(of)
+            .or_insert_with(|| next_number(ctx.state, of));
+        c.number = Some(*next);
+        *next += 1;
     }
     Ok(Event::CardsCarriedOver {
         from_meeting,

@@ -458,3 +458,97 @@ fn each_viewer_loads_the_board_the_rules_allow() {
     );
     assert!(!has_own(&b.state, p.guest.id));
 }
+
+/// A carried card brings its history; who wrote an anonymous part of it stays unnamed.
+#[test]
+fn the_history_a_carried_card_brings_names_no_anonymous_author() {
+    use crate::domain::board::{CarriedCard, Comment, MergedCard};
+    let p = people();
+    let mut b = Board::new();
+    let content: crate::domain::cards::CardContent =
+        serde_json::from_str(r#"{"card_type":"bisogno","text":"Anziani soli"}"#).unwrap();
+    let carried = CarriedCard {
+        from_card: "c1".into(),
+        card_id: "k1".into(),
+        column: "bisogno".into(),
+        content: content.clone(),
+        author: p.maria.clone(),
+        anonymous: true,
+        number: None,
+        from_reference: Some("M1-1/B01".into()),
+        created_at: Some(500),
+        on_behalf_of: None,
+        comments: vec![
+            Comment {
+                id: "m1".into(),
+                author: p.maria.clone(),
+                text: "Lo confermo".into(),
+                at: 600,
+            },
+            Comment {
+                id: "m2".into(),
+                author: p.guest.clone(),
+                text: "Anche noi".into(),
+                at: 700,
+            },
+        ],
+        merged: vec![MergedCard {
+            meeting: 1,
+            reference: Some("M1-1/B02".into()),
+            content,
+            author: p.luca.clone(),
+            on_behalf_of: None,
+            anonymous: true,
+            created_at: 550,
+        }],
+    };
+    // As the room receives it once `services::board::resolve_carry_over` filled it in.
+    let op = Op::CarryOverCards {
+        from_meeting: 1,
+        cards: vec![carried],
+    };
+    let event = decide(&b.state, &p.facilitator, op, &[], || "X".into(), 1000).unwrap();
+    let rec = EventRecord {
+        seq: b.state.seq + 1,
+        op_id: "carry".into(),
+        actor: p.facilitator.clone(),
+        at: 1000,
+        event,
+    };
+    let before = card_was_public(&b.state, &rec.event);
+    apply(&mut b.state, &rec);
+
+    let history = |v: &Actor| {
+        let card = view_for(&b.state, v).cards["k1"].clone();
+        let from = card.carried_from.unwrap();
+        (
+            from.comments[0].author.name.clone(),
+            from.comments[1].author.name.clone(),
+            from.merged[0].author.name.clone(),
+        )
+    };
+    assert_eq!(
+        history(&p.facilitator),
+        ("Maria".into(), "Ospite".into(), "Luca".into())
+    );
+    assert_eq!(
+        history(&p.maria),
+        ("Maria".into(), "Ospite".into(), "Anonimo".into())
+    );
+    assert_eq!(
+        history(&p.luca),
+        ("Anonimo".into(), "Ospite".into(), "Luca".into())
+    );
+    assert_eq!(
+        history(&p.guest),
+        ("Anonimo".into(), "Ospite".into(), "Anonimo".into())
+    );
+    // And live: the carried cards reach the public as the public sees them.
+    let PublicEvent::CardsRevealed { cards } = public_event(&b.state, &rec, before) else {
+        panic!("a carry-over reaches the public as the cards revealed")
+    };
+    let from = cards[0].carried_from.as_ref().unwrap();
+    assert_eq!(from.comments[0].author.name, "Anonimo");
+    assert_eq!(from.merged[0].author.name, "Anonimo");
+    assert_eq!(cards[0].author.name, "Anonimo");
+}
