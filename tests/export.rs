@@ -513,9 +513,12 @@ async fn every_document_type_opens_with_headings_italian_and_hostile_text_intact
             // What the room saw, once; hidden only when asked; anonymous stays anonymous.
             let text = d.text();
             let hidden_apart = path.contains("nascosti=allegato");
-            // (The Accordo lists only proposals and indicators, hidden ones included.)
+            // Listed apart by reference, date and reason; their text never, unless an
+            // organiser asks for it (see `hidden_text_only_for_organisers`). (The Accordo lists
+            // only proposals and indicators, hidden ones included.)
+            assert!(!text.contains("Contributo fuori luogo"), "{path}");
             assert_eq!(
-                text.contains("Contributo fuori luogo"),
+                text.contains("Fuori tema"),
                 hidden_apart && doc != DocType::Accordo,
                 "{path}"
             );
@@ -615,15 +618,32 @@ async fn csv_and_json_carry_the_data_safely() {
     let csv = res.text().await.unwrap();
     assert!(csv.starts_with('\u{feff}'), "BOM for Excel");
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
-    assert!(lines[0].starts_with("Rif.;Stato;Incontro;"));
+    assert!(lines[0].starts_with("Rif.;ID;Stato;Incontro;"));
     let columns = lines[0].split(';').count();
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
         "formula neutralised"
     );
     assert!(csv.contains("Anziani soli nei Comuni montani"));
-    assert!(!csv.contains("Anziani isolati in montagna"));
     assert!(!csv.contains("Contributo fuori luogo"));
+    // The merged duplicate: a row of its own, "unito" to the card it joined.
+    let header: Vec<&str> = lines[0].split(';').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let merged = lines
+        .iter()
+        .find(|l| l.contains("Anziani isolati in montagna"))
+        .expect("the merged duplicate has a row");
+    let merged: Vec<&str> = merged.split(';').collect();
+    let c1 = lines
+        .iter()
+        .find(|l| l.contains("Anziani soli nei Comuni montani"))
+        .unwrap();
+    let c1: Vec<&str> = c1.split(';').collect();
+    assert_eq!(merged[col("Stato")], "unito");
+    assert_eq!(merged[col("Unito a")], c1[col("Rif.")]);
+    assert_eq!(c1[col("Contributi uniti")], merged[col("Rif.")]);
+    assert_eq!(merged[col("Autore")], "Persona 2");
+    assert_eq!(c1[col("ID")], format!("{}:c1", fx.meeting));
     let anon = lines
         .iter()
         .find(|l| l.contains("Segnalazione anonima"))
@@ -640,18 +660,28 @@ async fn csv_and_json_carry_the_data_safely() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/json");
     let v: Value = res.json().await.unwrap();
-    assert_eq!(v["schema"], "tavolo-export/1");
+    assert_eq!(v["schema"], "tavolo-export/2");
     assert_eq!(v["scope"]["kind"], "workshop");
     assert_eq!(v["meetings"].as_array().unwrap().len(), 2);
     let cards = v["cards"].as_array().unwrap();
     let c1 = cards.iter().find(|c| c["id"] == "c1").unwrap();
     assert_eq!(c1["votes"], 2);
-    assert_eq!(c1["merged_cards"], 1);
+    assert_eq!(
+        c1["merged"][0]["content"]["text"],
+        "Anziani isolati in montagna"
+    );
+    assert_eq!(c1["merged"][0]["author"]["name"], "Persona 2");
     assert_eq!(c1["theme"], "Solitudine & isolamento");
     assert_eq!(c1["author"]["organisation"], "Comune di Bergamo");
     let anon = cards.iter().find(|c| c["id"] == "c4").unwrap();
     assert_eq!(anon["author"], Value::Null);
     assert_eq!(v["hidden_cards"][0]["hidden_reason"], "Fuori tema");
+    assert_eq!(
+        v["hidden_cards"][0]["content"],
+        Value::Null,
+        "the text of a hidden card only when an organiser asks"
+    );
+    assert!(v["hidden_cards"][0]["hidden_at"].is_string());
     let hostile = cards.iter().find(|c| c["id"] == "h1").unwrap();
     assert_eq!(
         hostile["content"]["text"], ILLEGAL,
@@ -960,4 +990,52 @@ fn snapshot_of_the_minutes_of_a_small_board() {
                 .unwrap();
         Docx::open(&f.bytes);
     }
+}
+
+/// A card is often hidden because it held personal data: its text leaves only when an organiser
+/// asks for it, and the file name says so.
+#[tokio::test]
+async fn hidden_text_only_for_organisers() {
+    let fx = fixture().await;
+    let path = format!(
+        "/api/v1/meetings/{}/export.docx?type=verbale&nascosti=testo",
+        fx.meeting
+    );
+    let res = get(&fx, &path, &fx.facilitator).await;
+    assert_eq!(res.status(), 403, "a facilitator alone may not");
+    let organiser = fx.app.organiser_key().await;
+    let (headers, d) = docx(&fx, &path, &organiser).await;
+    assert!(d.text().contains("Contributo fuori luogo"));
+    assert!(d.text().contains("Fuori tema"));
+    let name =
+        |h: &reqwest::header::HeaderMap| h["content-disposition"].to_str().unwrap().to_string();
+    assert!(
+        name(&headers).contains("con-testo-dei-nascosti"),
+        "{}",
+        name(&headers)
+    );
+    let (without, d) = docx(
+        &fx,
+        &format!(
+            "/api/v1/meetings/{}/export.docx?type=verbale&nascosti=allegato",
+            fx.meeting
+        ),
+        &organiser,
+    )
+    .await;
+    assert!(!d.text().contains("Contributo fuori luogo"));
+    assert!(name(&without).contains("con-nascosti"));
+    assert_ne!(name(&headers), name(&without));
+    let res = get(
+        &fx,
+        &format!("/api/v1/meetings/{}/export.json?nascosti=testo", fx.meeting),
+        &organiser,
+    )
+    .await;
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        v["hidden_cards"][0]["content"]["text"],
+        "Contributo fuori luogo"
+    );
+    assert_eq!(v["scope"]["hidden_cards"], "apart_with_text");
 }

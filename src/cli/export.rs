@@ -32,9 +32,12 @@ pub struct ExportArgs {
     /// Only the cards and people of this Ambito.
     #[arg(long)]
     ambito: Option<String>,
-    /// List the cards hidden by moderation in an appendix.
+    /// List the cards hidden by moderation in an appendix, by reference, date and reason.
     #[arg(long)]
     nascosti: bool,
+    /// The same, with their text (they often hold personal data; the file name says so).
+    #[arg(long, conflicts_with = "nascosti")]
+    nascosti_con_testo: bool,
     /// Output file; `-` writes to standard output.
     #[arg(short = 'o', long)]
     output: PathBuf,
@@ -103,7 +106,9 @@ pub async fn run(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> 
             .ambito
             .map(|a| a.trim().to_string())
             .filter(|a| !a.is_empty()),
-        hidden: if args.nascosti {
+        hidden: if args.nascosti_con_testo {
+            HiddenCards::ApartWithText
+        } else if args.nascosti {
             HiddenCards::Apart
         } else {
             HiddenCards::Omit

@@ -75,6 +75,9 @@ pub enum Action {
     /// Export a workshop's documents and data, for every Ambito (staff: organisers, and the
     /// facilitators of that workshop). Ambito referents get [`ExportGrant::OnlyAmbito`].
     Export(i64),
+    /// Export the text of the cards moderation hid (often hidden because they held personal
+    /// data): organisers only, never a facilitator on their own.
+    ExportHiddenText,
     /// Read the outbox (every notification, with personal data).
     ViewOutbox,
     /// Create accounts and API keys.

@@ -1,8 +1,9 @@
-//! The raw data of an export as JSON, schema `tavolo-export/1` (docs/export-schema.md): the
+//! The raw data of an export as JSON, schema `tavolo-export/2` (docs/export-schema.md): the
 //! workshop, the scope, each meeting (phases, register counts), the themes and every card with
-//! all its fields, its votes and comments. The same rules as the documents apply: cards once,
-//! anonymous authors hidden, votes counted (never who cast them), names only where the board
-//! showed them.
+//! all its fields, its reference, votes, comments, merged duplicates and provenance. The same
+//! rules as the documents apply: each meeting with its own cards and votes, anonymous authors
+//! hidden, votes counted (never who cast them), names only where the board showed them, the
+//! text of hidden cards only when an organiser asked for it.
 
 use serde::Serialize;
 
@@ -11,7 +12,7 @@ use super::scope::{Extent, HiddenCards};
 use crate::domain::cards::CardContent;
 
 /// Identifies the format; bumped on any incompatible change.
-pub const SCHEMA: &str = "tavolo-export/1";
+pub const SCHEMA: &str = "tavolo-export/2";
 
 pub fn write(o: &Outline) -> Vec<u8> {
     serde_json::to_vec_pretty(&Export::new(o)).expect("export data serialises")
@@ -49,7 +50,7 @@ struct Scope<'a> {
     meeting_id: Option<i64>,
     module: Option<u32>,
     ambito: Option<&'a str>,
-    /// "omit" | "apart"
+    /// "omit" | "apart" | "apart_with_text"
     hidden_cards: &'static str,
     label: String,
 }
@@ -123,17 +124,47 @@ struct Card<'a> {
     column: &'a str,
     column_title: &'a str,
     theme: Option<&'a str>,
-    content: &'a CardContent,
+    /// `null` for a hidden card whose text was not asked for.
+    content: Option<&'a CardContent>,
+    /// The votes of its meeting.
     votes: u32,
     comments: Vec<CommentOut<'a>>,
-    merged_cards: usize,
-    carried_from_meeting_id: Option<i64>,
+    /// The duplicates merged into it, each as it was written.
+    merged: Vec<MergedOut<'a>>,
+    /// Where a card carried over from an earlier meeting came from.
+    carried_from: Option<CarriedOut<'a>>,
     anonymous: bool,
     author: Option<Author<'a>>,
+    /// When it was written in this meeting (for a carried card: when it was carried over).
     created_at: String,
     updated_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     hidden_reason: Option<&'a str>,
+    /// When a facilitator hid it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct MergedOut<'a> {
+    #[serde(rename = "ref")]
+    reference: Option<&'a str>,
+    content: &'a CardContent,
+    author: Option<Author<'a>>,
+    written_at: String,
+    /// Merged in an earlier meeting (brought along by a carry-over).
+    in_earlier_meeting: bool,
+}
+
+#[derive(Serialize)]
+struct CarriedOut<'a> {
+    meeting_id: i64,
+    #[serde(rename = "ref")]
+    reference: Option<&'a str>,
+    /// When the card was first written.
+    first_written_at: Option<String>,
+    /// The comments it received in earlier meetings.
+    comments: Vec<CommentOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -204,9 +235,29 @@ fn actor_kind(k: crate::domain::board::ActorKind) -> &'static str {
     }
 }
 
+fn comment_out<'a>(
+    (m, author): (
+        &'a crate::domain::board::Comment,
+        Option<&'a crate::domain::board::Actor>,
+    ),
+) -> CommentOut<'a> {
+    CommentOut {
+        text: &m.text,
+        at: rfc3339(m.at),
+        author: author.map(|a| Author {
+            name: &a.name,
+            organisation: a.organisation.as_deref(),
+            ambito: a.ambito.as_deref(),
+            kind: actor_kind(a.kind),
+        }),
+    }
+}
+
 fn card<'a>(o: &'a Outline, it: &'a Item) -> Card<'a> {
     use super::outline::Kind;
     let c = it.card;
+    let hidden = it.hidden_reason.is_some();
+    let withheld = hidden && !o.scope.hidden.with_text();
     Card {
         reference: &it.reference,
         id: &c.id,
@@ -223,23 +274,35 @@ fn card<'a>(o: &'a Outline, it: &'a Item) -> Card<'a> {
         column: &c.column,
         column_title: &it.column_title,
         theme: it.theme.as_deref(),
-        content: &c.content,
+        content: (!withheld).then_some(&c.content),
         votes: it.votes,
-        comments: it
-            .comments()
-            .map(|(m, author)| CommentOut {
-                text: &m.text,
-                at: rfc3339(m.at),
-                author: author.map(|a| Author {
-                    name: &a.name,
-                    organisation: a.organisation.as_deref(),
-                    ambito: a.ambito.as_deref(),
-                    kind: actor_kind(a.kind),
+        comments: if withheld {
+            Vec::new()
+        } else {
+            it.comments().map(comment_out).collect()
+        },
+        merged: it
+            .merged
+            .iter()
+            .map(|m| MergedOut {
+                reference: m.reference.as_deref(),
+                content: m.content,
+                author: m.author_name().map(|name| Author {
+                    name,
+                    organisation: m.organisation(),
+                    ambito: None,
+                    kind: m.author_kind().map_or("on_behalf", actor_kind),
                 }),
+                written_at: rfc3339(m.created_at),
+                in_earlier_meeting: m.earlier,
             })
             .collect(),
-        merged_cards: c.merged.len(),
-        carried_from_meeting_id: c.carried_from.as_ref().map(|f| f.meeting),
+        carried_from: it.origin.as_ref().map(|origin| CarriedOut {
+            meeting_id: c.carried_from.as_ref().map_or(0, |f| f.meeting),
+            reference: origin.reference,
+            first_written_at: origin.created_at.map(rfc3339),
+            comments: it.earlier_comments().map(comment_out).collect(),
+        }),
         anonymous: c.anonymous,
         author: it.author_name().map(|name| Author {
             name,
@@ -254,6 +317,7 @@ fn card<'a>(o: &'a Outline, it: &'a Item) -> Card<'a> {
         created_at: rfc3339(c.created_at),
         updated_at: rfc3339(c.updated_at),
         hidden_reason: it.hidden_reason,
+        hidden_at: hidden.then(|| rfc3339(c.updated_at)),
     }
 }
 
@@ -303,6 +367,7 @@ impl<'a> Export<'a> {
                 hidden_cards: match o.scope.hidden {
                     HiddenCards::Omit => "omit",
                     HiddenCards::Apart => "apart",
+                    HiddenCards::ApartWithText => "apart_with_text",
                 },
                 label: o.scope_label(),
             },

@@ -227,6 +227,12 @@ pub fn file_name(entry: &Entry, sessions: &[Session], scope: &Scope, format: For
             parts.push(s);
         }
     }
+    // The file name says what it holds: the same name never means two contents.
+    match scope.hidden {
+        HiddenCards::Omit => {}
+        HiddenCards::Apart => parts.push("con-nascosti".into()),
+        HiddenCards::ApartWithText => parts.push("con-testo-dei-nascosti".into()),
+    }
     format!("{}.{}", parts.join("_"), format.extension())
 }
 
@@ -272,6 +278,10 @@ mod tests {
         assert_eq!(DocType::parse("accordo"), Some(DocType::Accordo));
         assert_eq!(DocType::parse("x"), None);
         assert_eq!(HiddenCards::parse("allegato"), Some(HiddenCards::Apart));
+        assert_eq!(
+            HiddenCards::parse("testo"),
+            Some(HiddenCards::ApartWithText)
+        );
         assert_eq!(HiddenCards::parse(""), Some(HiddenCards::Omit));
         assert_eq!(HiddenCards::parse("boh"), None);
     }

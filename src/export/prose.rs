@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::format::DocType;
 use super::outline::{Kind, Outline, SessionView};
-use super::scope::{Extent, HiddenCards};
+use super::scope::Extent;
 use crate::domain::dates;
 use crate::templates::Templates;
 
@@ -131,6 +131,8 @@ struct ScopeCtx {
     first_date: String,
     last_date: String,
     hidden_apart: bool,
+    /// Hidden cards are listed with their text (an organiser asked for it).
+    hidden_text: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -245,7 +247,8 @@ impl Context {
                     .last()
                     .map(|s| s.date_label.clone())
                     .unwrap_or_default(),
-                hidden_apart: o.scope.hidden == HiddenCards::Apart,
+                hidden_apart: o.scope.hidden.listed(),
+                hidden_text: o.scope.hidden.with_text(),
             },
             ambito: o.scope.ambito.clone(),
             meetings: o

@@ -14,26 +14,52 @@ pub enum Extent {
     Workshop,
 }
 
-/// What happens to cards a facilitator hid.
+/// What happens to cards a facilitator hid. A card is often hidden because it held personal
+/// data: its text is reprinted only when an organiser asks for it, and the file name says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HiddenCards {
     /// Left out (the default: the room did not see them).
     #[default]
     Omit,
-    /// Listed apart in an appendix, with the moderation reason (staff only).
+    /// Listed apart in an appendix by reference, date and moderation reason, without their text
+    /// (staff).
     Apart,
+    /// Listed apart with their text (organisers only).
+    ApartWithText,
 }
 
 impl HiddenCards {
-    /// `nascosti=ometti|allegato` (also `omit`, `apart`, `0`, `1`).
+    /// `nascosti=ometti|allegato|testo` (also `omit`, `apart`, `0`, `1`, `allegato-con-testo`).
     pub fn parse(s: &str) -> Option<HiddenCards> {
         match s.trim().to_lowercase().as_str() {
             "" | "ometti" | "omit" | "no" | "0" | "false" => Some(HiddenCards::Omit),
             "allegato" | "apart" | "elenca" | "si" | "sì" | "1" | "true" => {
                 Some(HiddenCards::Apart)
             }
+            "testo" | "allegato-con-testo" | "con-testo" | "text" => {
+                Some(HiddenCards::ApartWithText)
+            }
             _ => None,
         }
+    }
+
+    /// The query word of this choice.
+    pub fn id(self) -> &'static str {
+        match self {
+            HiddenCards::Omit => "ometti",
+            HiddenCards::Apart => "allegato",
+            HiddenCards::ApartWithText => "testo",
+        }
+    }
+
+    /// Whether hidden cards are listed at all.
+    pub fn listed(self) -> bool {
+        self != HiddenCards::Omit
+    }
+
+    /// Whether their text is reprinted.
+    pub fn with_text(self) -> bool {
+        self == HiddenCards::ApartWithText
     }
 }
 
@@ -57,8 +83,10 @@ impl Scope {
         if let Some(a) = &self.ambito {
             s.push_str(&format!(", {a}"));
         }
-        if self.hidden == HiddenCards::Apart {
-            s.push_str(", nascosti in allegato");
+        match self.hidden {
+            HiddenCards::Omit => {}
+            HiddenCards::Apart => s.push_str(", nascosti in allegato"),
+            HiddenCards::ApartWithText => s.push_str(", nascosti in allegato con il testo"),
         }
         s
     }

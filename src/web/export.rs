@@ -9,8 +9,9 @@
 //!
 //! Query parameters: `type` (or `tipo`) = `verbale` | `coprogrammazione` | `accordo` (Word
 //! only; default `verbale` for a meeting, `coprogrammazione` otherwise), `ambito` = an Ambito's
-//! name, `nascosti` = `ometti` (default) | `allegato`, and on the workshop routes `modulo` = a
-//! module number (absent: the whole workshop).
+//! name, `nascosti` = `ometti` (default) | `allegato` (by reference, date and reason) | `testo`
+//! (with their text: organisers only), and on the workshop routes `modulo` = a module number
+//! (absent: the whole workshop).
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::access::{ExportGrant, Principal, export_grant};
+use crate::domain::access::{Action, ExportGrant, Principal, export_grant};
 use crate::export::{self, DocType, ExportFile, Extent, Format, HiddenCards, Scope};
 use crate::services::catalogue::Entry;
 use crate::services::{audit, enrollment};
@@ -64,7 +65,9 @@ impl ExportQuery {
 
     fn hidden(&self) -> Result<HiddenCards, AppError> {
         HiddenCards::parse(filled(&self.nascosti).unwrap_or_default()).ok_or_else(|| {
-            AppError::BadRequest("Valore di «nascosti» non valido: usa ometti o allegato.".into())
+            AppError::BadRequest(
+                "Valore di «nascosti» non valido: usa ometti, allegato o testo.".into(),
+            )
         })
     }
 
@@ -108,15 +111,29 @@ async fn grant(state: &AppState, viewer: &Viewer, entry: &Entry) -> Result<Expor
 }
 
 /// The scope asked for, within what the grant allows.
-fn scope(grant: &ExportGrant, extent: Extent, q: &ExportQuery) -> Result<Scope, AppError> {
+fn scope(
+    viewer: &Viewer,
+    grant: &ExportGrant,
+    extent: Extent,
+    q: &ExportQuery,
+) -> Result<Scope, AppError> {
     let hidden = q.hidden()?;
     let requested = filled(&q.ambito).map(str::to_string);
     match grant {
-        ExportGrant::Everything => Ok(Scope {
-            extent,
-            ambito: requested,
-            hidden,
-        }),
+        ExportGrant::Everything => {
+            if hidden.with_text() && !viewer.principal.may(Action::ExportHiddenText) {
+                return Err(AppError::Forbidden(
+                    "Il testo dei contributi nascosti dalla moderazione può contenere dati \
+                     personali: lo esporta solo l'organizzazione."
+                        .into(),
+                ));
+            }
+            Ok(Scope {
+                extent,
+                ambito: requested,
+                hidden,
+            })
+        }
         ExportGrant::OnlyAmbito(own) => {
             if let Some(r) = &requested {
                 if r.to_lowercase() != own.to_lowercase() {
@@ -125,7 +142,7 @@ fn scope(grant: &ExportGrant, extent: Extent, q: &ExportQuery) -> Result<Scope, 
                     )));
                 }
             }
-            if hidden == HiddenCards::Apart {
+            if hidden.listed() {
                 return Err(AppError::Forbidden(
                     "I contributi nascosti dalla moderazione sono riservati a chi conduce.".into(),
                 ));
@@ -201,7 +218,7 @@ async fn meeting_export(
         .clone();
     let g = grant(&state, &viewer, &entry).await?;
     let format = format_of(ext, &q, DocType::Verbale)?;
-    let scope = scope(&g, Extent::Meeting(id), &q)?;
+    let scope = scope(&viewer, &g, Extent::Meeting(id), &q)?;
     run(&state, &viewer, &entry, scope, format).await
 }
 
@@ -223,7 +240,7 @@ async fn workshop_export(
         Some(n) => Extent::Module(n),
         None => Extent::Workshop,
     };
-    let scope = scope(&g, extent, &q)?;
+    let scope = scope(&viewer, &g, extent, &q)?;
     run(&state, &viewer, &entry, scope, format).await
 }
 
@@ -321,7 +338,7 @@ pub async fn export_page(
         DocType::Coprogrammazione
     };
     let doc = q.doc_type(default_doc)?;
-    let scope = scope(&g, extent.clone(), &q)?;
+    let scope = scope(&viewer, &g, extent.clone(), &q)?;
     let staff = matches!(g, ExportGrant::Everything);
 
     // Ambiti to choose from: the workshop's list and those people gave when enrolling.
@@ -355,8 +372,8 @@ pub async fn export_page(
     if let Some(a) = &scope.ambito {
         params.push(("ambito", a.clone()));
     }
-    if scope.hidden == HiddenCards::Apart {
-        params.push(("nascosti", "allegato".into()));
+    if scope.hidden.listed() {
+        params.push(("nascosti", scope.hidden.id().into()));
     }
     let base = match extent {
         Extent::Meeting(_) => format!("/api/v1/meetings/{id}/export"),
@@ -424,7 +441,8 @@ pub async fn export_page(
             extents,
             ambiti,
             ambito => scope.ambito,
-            hidden_apart => scope.hidden == HiddenCards::Apart,
+            hidden => scope.hidden.id(),
+            hidden_text_allowed => viewer.principal.may(Action::ExportHiddenText),
             doc_label => doc.label(),
             preview,
             docx_url => with_query("docx", &doc_query),

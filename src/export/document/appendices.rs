@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use super::layout::{Layout, count_word, non_empty, short};
 use super::model::{Block, Span, Style};
 use crate::export::outline::{Item, Kind};
-use crate::export::scope::HiddenCards;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// A page break and the heading "Allegato A –", "Allegato B –"… (appendices are lettered,
@@ -111,10 +110,12 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         );
     }
 
-    /// Allegato: the cards moderation hid, with the reason, when the scope lists them apart.
+    /// Allegato: the cards moderation hid, when the scope lists them apart: by reference, the
+    /// day and time they were hidden and the reason; their text only when an organiser asked
+    /// for it (a card is often hidden because it held personal data).
     pub(super) fn hidden(&mut self, only: Option<&[Kind]>) {
         let o = self.o;
-        if o.scope.hidden != HiddenCards::Apart {
+        if !o.scope.hidden.listed() {
             return;
         }
         let Some(title) = non_empty(self.text("nascosti_titolo")) else {
@@ -134,28 +135,35 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             self.empty();
             return;
         }
+        let with_text = o.scope.hidden.with_text();
         let rows = hidden
             .into_iter()
             .map(|it| {
-                vec![
+                // The card's state changed when it was hidden: `updated_at` is that moment.
+                let mut row = vec![
                     Cow::Owned(it.reference.clone()),
-                    Cow::Owned(
-                        o.sessions[it.session]
-                            .session
-                            .meeting
-                            .date
-                            .format("%d/%m/%Y")
-                            .to_string(),
-                    ),
-                    short(it.title(), 500),
-                    Cow::Borrowed(it.hidden_reason.unwrap_or_default()),
-                ]
+                    Cow::Owned(o.when(it.card.updated_at)),
+                    Cow::Borrowed(it.kind.label()),
+                ];
+                if with_text {
+                    row.push(short(it.title(), 500));
+                }
+                row.push(Cow::Borrowed(it.hidden_reason.unwrap_or_default()));
+                row
             })
             .collect();
-        self.table(
-            &[650, 1150, 4838, 3000],
-            &["Rif.", "Incontro", "Contributo", "Motivo"],
-            rows,
-        );
+        if with_text {
+            self.table(
+                &[1150, 1400, 1200, 3388, 2500],
+                &["Rif.", "Nascosto il", "Tipo", "Contributo", "Motivo"],
+                rows,
+            );
+        } else {
+            self.table(
+                &[1150, 1400, 1400, 5688],
+                &["Rif.", "Nascosto il", "Tipo", "Motivo"],
+                rows,
+            );
+        }
     }
 }

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::scope::{Extent, HiddenCards, Scope};
+use super::scope::{Extent, Scope};
 use crate::domain::board::{
     self, Actor, ActorId, ActorKind, BoardState, Card, CardState, Comment, OnBehalf, reference,
 };
@@ -158,6 +158,8 @@ pub struct Origin<'a> {
 pub struct Merged<'a> {
     /// Its own reference.
     pub reference: Option<String>,
+    /// Its card id on its board (merged in this meeting only).
+    pub id: Option<&'a str>,
     pub content: &'a CardContent,
     author: &'a Actor,
     on_behalf_of: Option<&'a OnBehalf>,
@@ -188,6 +190,11 @@ impl<'a> Merged<'a> {
             Some(o) => o.organisation.as_deref(),
             None => self.author.organisation.as_deref(),
         }
+    }
+
+    /// Who wrote it, by kind (`None` when it was typed by a facilitator for someone).
+    pub fn author_kind(&self) -> Option<ActorKind> {
+        self.on_behalf_of.is_none().then_some(self.author.kind)
     }
 }
 
@@ -379,7 +386,7 @@ impl<'a> Outline<'a> {
                 match &card.state {
                     CardState::Active if card.revealed => items.push(item(None)),
                     CardState::Active => unrevealed += 1,
-                    CardState::Hidden { reason, .. } if scope.hidden == HiddenCards::Apart => {
+                    CardState::Hidden { reason, .. } if scope.hidden.listed() => {
                         hidden.push(item(Some(reason.as_str())));
                     }
                     _ => {}
@@ -601,6 +608,7 @@ fn merged_into<'a>(card: &'a Card, board: &'a BoardState, code: &str) -> Vec<Mer
         .flat_map(|f| f.merged.iter())
         .map(|m| Merged {
             reference: m.reference.clone(),
+            id: None,
             content: &m.content,
             author: &m.author,
             on_behalf_of: m.on_behalf_of.as_ref(),
@@ -614,6 +622,7 @@ fn merged_into<'a>(card: &'a Card, board: &'a BoardState, code: &str) -> Vec<Mer
         .filter_map(|id| board.cards.get(id))
         .map(|m| Merged {
             reference: Some(m.reference(code)),
+            id: Some(m.id.as_str()),
             content: &m.content,
             author: &m.author,
             on_behalf_of: m.on_behalf_of.as_ref(),

@@ -4,6 +4,7 @@
 use super::*;
 use crate::domain::board::{Event, EventRecord, OnBehalf};
 use crate::domain::cards::{Indicator, Need, Plain, Proposal};
+use crate::export::scope::HiddenCards;
 
 pub fn workshop() -> Workshop {
     crate::workshop_files::parse_workshop(
