@@ -82,6 +82,20 @@ async fn fixture() -> Fixture {
     let entry = app.state.catalogue.by_slug(SLUG).unwrap().clone();
     let meeting = entry.meeting_id("M1-1");
     let second = entry.meeting_id("M1-2");
+    // The third person is in the first meeting's register: three people could have written its
+    // anonymous card, so the documents may report it (`outline::ANONYMITY_SET`).
+    for person in [&a, &b, &c] {
+        let marked = tavolo::services::attendance::mark_by_hand(
+            &app.state.store,
+            entry.id,
+            meeting,
+            person["id"].as_i64().unwrap(),
+            true,
+        )
+        .await
+        .unwrap();
+        assert!(marked);
+    }
     let fx = Fixture {
         meeting,
         second,
@@ -932,12 +946,15 @@ fn snapshot_of_the_minutes_of_a_small_board() {
         module_title: module.title.clone(),
         meeting: meeting.clone(),
         board,
-        attendance: vec![Attendee {
-            person: 1,
-            organisation: "Comune di Bergamo".into(),
-            role: "Responsabile Ufficio di Piano".into(),
-            ambito: Some("Ambito di Bergamo".into()),
-        }],
+        // Three people present: enough for the anonymous card to be reported.
+        attendance: (1..=3)
+            .map(|person| Attendee {
+                person,
+                organisation: "Comune di Bergamo".into(),
+                role: "Responsabile Ufficio di Piano".into(),
+                ambito: Some("Ambito di Bergamo".into()),
+            })
+            .collect(),
     }];
     let scope = Scope {
         extent: Extent::Meeting(1),

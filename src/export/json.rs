@@ -30,6 +30,9 @@ struct Export<'a> {
     cards: Vec<Card<'a>>,
     hidden_cards: Vec<Card<'a>>,
     unrevealed_cards: usize,
+    /// Some anonymous cards were left out: fewer than three people could have written them in
+    /// this scope (how many is not said).
+    anonymous_withheld: bool,
 }
 
 #[derive(Serialize)]
@@ -407,6 +410,7 @@ impl<'a> Export<'a> {
             cards: o.items.iter().map(|it| card(o, it)).collect(),
             hidden_cards: o.hidden.iter().map(|it| card(o, it)).collect(),
             unrevealed_cards: o.unrevealed,
+            anonymous_withheld: o.anonymous_withheld,
         }
     }
 }
@@ -452,7 +456,17 @@ mod tests {
             },
         )
         .votes(&b, "c1", 1);
-        let sessions = vec![session(&w, 0, m.state)];
+        let mut s = session(&w, 0, m.state);
+        // Enough people for an anonymous card to be reported (`outline::ANONYMITY_SET`).
+        s.attendance = (1..=3)
+            .map(|n| crate::export::outline::Attendee {
+                person: n,
+                organisation: format!("Comune {n}"),
+                role: "Responsabile Ufficio di Piano".into(),
+                ambito: None,
+            })
+            .collect();
+        let sessions = vec![s];
         let scope = ExportScope {
             extent: Extent::Meeting(1),
             ambito: None,

@@ -47,6 +47,15 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 ))],
             );
         }
+        if o.anonymous_withheld {
+            self.para(
+                Style::Note,
+                vec![Span::plain(
+                    "Alcuni contributi anonimi non sono riportati: in questo ambito meno di tre \
+                     persone avrebbero potuto scriverli, e riportarli ne rivelerebbe l'autore.",
+                )],
+            );
+        }
         if ids.is_empty() {
             self.empty();
             return;

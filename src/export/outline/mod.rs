@@ -313,6 +313,10 @@ pub struct Outline<'a> {
     pub hidden: Vec<Item<'a>>,
     /// Cards still waiting to be revealed: the room did not see them, so they are not reported.
     pub unrevealed: usize,
+    /// Anonymous cards left out because fewer than [`ANONYMITY_SET`] people could have written
+    /// them in this scope (say, an Ambito with one person present): reporting them would name
+    /// their author.
+    pub anonymous_withheld: bool,
     /// The register of every meeting in scope, together.
     pub participation: Participation,
 }
@@ -326,6 +330,41 @@ fn shown_comments<'a>(
         let hide = card.anonymous && c.author.id == card.author.id;
         (c, (!hide).then_some(&c.author))
     })
+}
+
+/// The fewest people who must have been able to write an anonymous card for it to be reported:
+/// with three or more, a reader cannot tell which of them wrote it, and no count in the document
+/// (by organisation or by role) can single the author out, since a count only ever narrows the
+/// group to the people it counts. Three is the threshold of the frequency-table rule of
+/// statistical disclosure control (no published cell below three units) that national
+/// statistics offices such as ISTAT apply; below it, the card is left out and the document says
+/// that some anonymous contributions are not reported, without saying how many.
+pub const ANONYMITY_SET: usize = 3;
+
+/// How many distinct people could have written an anonymous card on this meeting's board, within
+/// the Ambito filter: those in its register, and those who wrote or commented on the board.
+fn anonymity_set(s: &Session, ambito: Option<&str>) -> usize {
+    let fits = |a: Option<&str>| match ambito {
+        None => true,
+        Some(f) => a.is_some_and(|x| same_ambito(x, f)),
+    };
+    let mut people: Vec<ActorId> = s
+        .attendance
+        .iter()
+        .filter(|a| fits(a.ambito.as_deref()))
+        .map(|a| ActorId::Enrollment(a.person))
+        .collect();
+    let writers = s
+        .board
+        .cards
+        .values()
+        .flat_map(|c| std::iter::once(&c.author).chain(c.comments.iter().map(|m| &m.author)));
+    for actor in writers {
+        if !actor.is_facilitator() && fits(actor.ambito.as_deref()) && !people.contains(&actor.id) {
+            people.push(actor.id);
+        }
+    }
+    people.len()
 }
 
 fn same_ambito(a: &str, b: &str) -> bool {
@@ -355,11 +394,17 @@ impl<'a> Outline<'a> {
         let mut items: Vec<Item<'a>> = Vec::new();
         let mut hidden: Vec<Item<'a>> = Vec::new();
         let mut unrevealed = 0;
+        let mut anonymous_withheld = false;
         for (si, s) in sessions.iter().enumerate() {
             let b = &s.board;
             let code = reference::meeting_code(s.module_number, s.meeting.number);
+            let crowd = anonymity_set(s, ambito);
             for card in b.card_order.iter().filter_map(|id| b.cards.get(id)) {
                 if !in_ambito(card) {
+                    continue;
+                }
+                if card.anonymous && crowd < ANONYMITY_SET {
+                    anonymous_withheld = true;
                     continue;
                 }
                 let item = |hidden_reason| Item {
@@ -440,6 +485,7 @@ impl<'a> Outline<'a> {
             items,
             hidden,
             unrevealed,
+            anonymous_withheld,
         }
     }
 

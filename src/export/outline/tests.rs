@@ -390,26 +390,44 @@ fn the_ambito_filter_keeps_its_cards_and_its_people_and_anonymity_holds() {
             ambito: Some("Ambito di Dalmine".into()),
         },
     ];
-    let sessions = vec![s];
     let sc = scope(
         Extent::Meeting(1),
         Some(" ambito di bergamo"),
         HiddenCards::Omit,
     );
+    // One person of the Ambito took part: the anonymous card would be theirs, plainly.
+    let sessions = vec![s.clone()];
+    let o = Outline::build(&w, &sessions, &sc, Utc::now());
+    let titles: Vec<_> = o.items.iter().map(|i| i.title()).collect();
+    assert_eq!(titles, ["Di Bergamo"]);
+    assert!(o.anonymous_withheld);
+    assert_eq!(o.participation.people, 1);
+    assert_eq!(o.participation.by_organisation[0].organisation, "Comune 1");
+
+    // Three of them: any of the three may have written it.
+    for n in [3, 5] {
+        s.attendance.push(Attendee {
+            person: n,
+            organisation: format!("Comune {n}"),
+            role: "Responsabile Ufficio di Piano".into(),
+            ambito: Some("Ambito di Bergamo".into()),
+        });
+    }
+    let sessions = vec![s];
     let o = Outline::build(&w, &sessions, &sc, Utc::now());
     let titles: Vec<_> = o.items.iter().map(|i| i.title()).collect();
     assert_eq!(titles, ["Di Bergamo", "Anonimo di Bergamo"]);
+    assert!(!o.anonymous_withheld);
     assert_eq!(o.items[1].author_name(), None);
     assert_eq!(o.items[1].organisation(), None);
-    assert_eq!(o.participation.people, 1);
-    assert_eq!(o.participation.by_organisation[0].organisation, "Comune 1");
+    assert_eq!(o.participation.people, 3);
 
     let all = scope(Extent::Meeting(1), None, HiddenCards::Omit);
     let o = Outline::build(&w, &sessions, &all, Utc::now());
     assert_eq!(o.items.len(), 4);
     assert_eq!(o.items[3].author_name(), Some("Mario"));
     assert_eq!(o.items[3].organisation(), Some("Coop"));
-    assert_eq!(o.participation.people, 2);
+    assert_eq!(o.participation.people, 4);
 }
 
 #[test]
