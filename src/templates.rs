@@ -345,7 +345,7 @@ fn elenco(items: Value) -> Result<String, minijinja::Error> {
 }
 
 /// `{{ meeting.date_label | articolo("del") }}`: "del 12 febbraio 2027", "dell'8 febbraio
-/// 2027" (`il`, `del`, `al`, `dal`, `nel`, `sul`).
+/// 2027" (`il`, `del`, `al`, `dal`, `nel`, `sul`; before a time `alle`, `dalle`).
 fn articolo(text: Value, article: &str) -> Result<String, minijinja::Error> {
     let text = if text.is_undefined() || text.is_none() {
         String::new()
@@ -354,7 +354,7 @@ fn articolo(text: Value, article: &str) -> Result<String, minijinja::Error> {
     };
     italian::with_article(article, &text).ok_or_else(|| {
         template_error(format!(
-            "articolo: «{article}» non è tra gli articoli previsti (il, del, al, dal, nel, sul)."
+            "articolo: «{article}» non è tra gli articoli previsti (il, del, al, dal, nel, sul, alle, dalle)."
         ))
     })
 }

@@ -307,8 +307,23 @@ pub fn list<S: AsRef<str>>(items: &[S]) -> String {
 /// "dal", "nel", "sul") before `next`, elided before a vowel sound: "del 12 febbraio",
 /// "dell'8 febbraio", "dall'11 marzo", "del 1° ottobre", "l'incontro". Numbers are read as
 /// Italian says them ("otto", "undici", "un milione": a vowel; "primo": a consonant).
+/// Before a time, "alle" and "dalle" elide for one o'clock only ("all'1:15", read "all'una";
+/// "alle 11:00"), as [`crate::domain::dates::format_datetime`] writes it.
 /// `None` for another `article`: its elision is not a rule written here.
 pub fn with_article(article: &str, next: &str) -> Option<String> {
+    if let Some(elided) = match article {
+        "alle" => Some("all'"),
+        "dalle" => Some("dall'"),
+        _ => None,
+    } {
+        let t = next.trim_start();
+        let one = t.strip_prefix('0').unwrap_or(t).starts_with("1:");
+        return Some(if one {
+            format!("{elided}{next}")
+        } else {
+            format!("{article} {next}")
+        });
+    }
     let elided = match article {
         "il" => "l'",
         "del" => "dell'",
@@ -535,6 +550,10 @@ mod tests {
         );
         assert_eq!(with_article("al", "1").unwrap(), "all'1");
         assert_eq!(with_article("sul", "hotel").unwrap(), "sull'hotel");
+        assert_eq!(with_article("alle", "1:15").unwrap(), "all'1:15");
+        assert_eq!(with_article("alle", "01:15").unwrap(), "all'01:15");
+        assert_eq!(with_article("dalle", "11:00").unwrap(), "dalle 11:00");
+        assert_eq!(with_article("alle", "13:05").unwrap(), "alle 13:05");
         assert_eq!(with_article("per il", "8"), None);
     }
 }

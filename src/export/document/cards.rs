@@ -4,6 +4,7 @@
 use super::layout::Layout;
 use super::model::{Span, Style};
 use crate::domain::cards::CardContent;
+use crate::domain::italian::{self, Agreement, nouns::*};
 use crate::export::outline::indicator_type_label;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
@@ -69,22 +70,21 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             CardContent::Altro(_) => {}
         }
         if it.votes > 0 {
-            short.push(format!(
-                "{} {}",
-                it.votes,
-                if it.votes == 1 { "voto" } else { "voti" }
-            ));
+            short.push(italian::count(u64::from(it.votes), VOTO));
         }
         if !it.card.merged.is_empty() {
-            let n = it.card.merged.len();
-            short.push(if n == 1 {
-                "unisce 1 contributo simile".into()
-            } else {
-                format!("unisce {n} contributi simili")
-            });
+            let n = it.card.merged.len() as u64;
+            short.push(format!(
+                "unisce {} {}",
+                italian::count(n, CONTRIBUTO),
+                Agreement::with(n, CONTRIBUTO).word("simile")
+            ));
         }
         if let Some(from) = it.carried_from.and_then(|s| self.o.sessions.get(s)) {
-            short.push(format!("ripreso dall'incontro del {}", from.date_label));
+            short.push(format!(
+                "ripreso dall'incontro {}",
+                italian::with_article("del", &from.date_label).unwrap_or_default()
+            ));
         }
         if !short.is_empty() {
             self.para(Style::Detail, vec![Span::plain(short.join(" · "))]);
