@@ -415,6 +415,221 @@ mod tests {
         );
     }
 
+    /// A page rendered with `ctx`, as its text: tags dropped, blanks collapsed.
+    fn page_text(name: &str, ctx: Value) -> String {
+        let html = Templates::new(None).render(name, ctx).unwrap();
+        let mut text = String::with_capacity(html.len());
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Every count on the pages, at 0, 1 and 2: (template, context for n, the text for 0, 1, 2).
+    #[test]
+    fn pages_agree_with_their_counts() {
+        use minijinja::context;
+        type Case = (&'static str, fn(usize) -> Value, [&'static str; 3]);
+        let cases: &[Case] = &[
+            (
+                "catalogue.html",
+                |n| {
+                    context! { workshops => [context! {
+                        window => "not_yet_open", capacity => n, meetings_count => 2,
+                        modules => vec![0; n],
+                    }] }
+                },
+                [
+                    "2 in nessun modulo",
+                    "1 posto, assegnato in ordine di arrivo",
+                    "2 posti, assegnati in ordine di arrivo",
+                ],
+            ),
+            (
+                "catalogue.html",
+                |n| {
+                    context! { workshops => [context! {
+                        window => "closed", meetings_count => n, modules => vec![0; n],
+                    }] }
+                },
+                [
+                    "nessun incontro in nessun modulo",
+                    "1 incontro in 1 modulo",
+                    "2 incontri in 2 moduli",
+                ],
+            ),
+            (
+                "workshop.html",
+                |n| {
+                    context! { w => context! {
+                        window => "closed", capacity => n, meetings_count => n,
+                        modules => vec![0; n],
+                    } }
+                },
+                [
+                    "Posti 0, assegnati in ordine di arrivo",
+                    "1 modulo e 1 incontro",
+                    "2 moduli e 2 incontri",
+                ],
+            ),
+            (
+                "workshop.html",
+                |n| {
+                    context! { w => context! {
+                        window => "open", capacity => 40, seats_left => n, waitlisted => n,
+                    } }
+                },
+                [
+                    "Posti esauriti : è aperta la lista d'attesa",
+                    "1 posto disponibile su 40",
+                    "2 posti disponibili su 40",
+                ],
+            ),
+            (
+                "workshop.html",
+                |n| {
+                    context! { w => context! {
+                        window => "open", capacity => 40, seats_left => 0, waitlisted => n,
+                    } }
+                },
+                [
+                    "Posti esauriti : è aperta la lista d'attesa su 40",
+                    "(1 persona in attesa)",
+                    "(2 persone in attesa)",
+                ],
+            ),
+            (
+                "enroll.html",
+                |n| context! { w => context! { window => "open", capacity => 40, seats_left => n } },
+                [
+                    "I posti sono esauriti",
+                    "ne resta 1 su 40",
+                    "ne restano 2 su 40",
+                ],
+            ),
+            (
+                "admin/enrollments.html",
+                |n| {
+                    context! {
+                        w => context! { capacity => n, confirmed => n, seats_left => n },
+                        rows => vec![context! { id => 1, created_at => 0 }; n],
+                    }
+                },
+                [
+                    "0 / 0 confermati su 0 posti 0 posti liberi",
+                    "1 / 1 confermato su 1 posto 1 posto libero",
+                    "2 / 2 confermati su 2 posti 2 posti liberi",
+                ],
+            ),
+            (
+                "admin/enrollments.html",
+                |n| context! { rows => vec![context! { id => 1, created_at => 0 }; n] },
+                [
+                    "0 domande ricevute",
+                    "1 domanda ricevuta",
+                    "2 domande ricevute",
+                ],
+            ),
+            (
+                "admin/index.html",
+                |n| {
+                    context! {
+                        viewer => context! { is_organiser => true },
+                        smtp_configured => true,
+                        workshops => vec![context! { seats_left => n, capacity => 2 }; n.max(1)],
+                    }
+                },
+                ["1 laboratorio", "1 laboratorio", "2 laboratori"],
+            ),
+            (
+                "admin/index.html",
+                |n| {
+                    context! {
+                        workshops => [context! { seats_left => n, capacity => n, confirmed => n }],
+                    }
+                },
+                [
+                    "0 / 0 confermati su 0 posti 0 posti liberi",
+                    "1 / 1 confermato su 1 posto 1 posto libero",
+                    "2 / 2 confermati su 2 posti 2 posti liberi",
+                ],
+            ),
+            (
+                "admin/attendance.html",
+                |n| context! { present => n, rows => vec![context! { id => 1 }; 4] },
+                [
+                    "0 presenti 4 assenti",
+                    "1 presente 3 assenti",
+                    "2 presenti 2 assenti",
+                ],
+            ),
+            (
+                "admin/attendance.html",
+                |n| context! { present => 0, rows => vec![context! { id => 1 }; n] },
+                [
+                    "0 presenti 0 assenti",
+                    "0 presenti 1 assente",
+                    "0 presenti 2 assenti",
+                ],
+            ),
+            (
+                "admin/outbox.html",
+                |n| {
+                    context! {
+                        smtp_configured => true,
+                        messages => vec![context! { status => "sent", attempts => n, last_error => "x", created_at => 0 }; n.max(1)],
+                    }
+                },
+                [
+                    "1 messaggio, dal più recente: 1 inviato, 0 in attesa",
+                    "Ultimo errore (1 tentativo)",
+                    "2 messaggi, dal più recente: 2 inviati, 0 in attesa",
+                ],
+            ),
+            (
+                "admin/outbox.html",
+                |n| {
+                    context! {
+                        smtp_configured => true,
+                        messages => [context! { status => "pending", attempts => n, last_error => "x", created_at => 0 }],
+                    }
+                },
+                [
+                    "1 messaggio, dal più recente: 0 inviati, 1 in attesa",
+                    "Ultimo errore (1 tentativo)",
+                    "Ultimo errore (2 tentativi)",
+                ],
+            ),
+            (
+                "board/history.html",
+                |n| context! { events => vec![context! { seq => 1, summary => "x" }; n] },
+                [
+                    "Tutto ciò che è successo",
+                    "1 evento registrato",
+                    "2 eventi registrati",
+                ],
+            ),
+        ];
+        for (name, make, want) in cases {
+            for (n, want) in want.iter().enumerate() {
+                let text = page_text(name, make(n));
+                assert!(
+                    text.contains(want),
+                    "{name} at {n}: {want:?} not in\n{text}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn elenco_and_articolo() {
         let ctx = minijinja::context! {
