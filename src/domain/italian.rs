@@ -102,6 +102,7 @@ pub mod nouns {
     pub const MESSAGGIO: N = Noun::m("messaggio", "messaggi");
     pub const MINUTO: N = Noun::m("minuto", "minuti");
     pub const MODULO: N = Noun::m("modulo", "moduli");
+    pub const OPERAZIONE: N = Noun::f("operazione", "operazioni");
     pub const OSPITE: N = Noun::m("ospite", "ospiti");
     pub const PARTECIPANTE: N = Noun::m("partecipante", "partecipanti");
     pub const PERSONA: N = Noun::f("persona", "persone");
@@ -113,6 +114,7 @@ pub mod nouns {
     pub const QUESTIONE: N = Noun::f("questione", "questioni");
     pub const RAPPRESENTANTE: N = Noun::m("rappresentante", "rappresentanti");
     pub const SCHEDA: N = Noun::f("scheda", "schede");
+    pub const SECONDO: N = Noun::m("secondo", "secondi");
     pub const SEDUTA: N = Noun::f("seduta", "sedute");
     pub const TEMA: N = Noun::m("tema", "temi");
     pub const TENTATIVO: N = Noun::m("tentativo", "tentativi");
@@ -142,6 +144,7 @@ pub const NOUNS: &[Noun<'static>] = {
         MESSAGGIO,
         MINUTO,
         MODULO,
+        OPERAZIONE,
         OSPITE,
         PARTECIPANTE,
         PERSONA,
@@ -153,6 +156,7 @@ pub const NOUNS: &[Noun<'static>] = {
         QUESTIONE,
         RAPPRESENTANTE,
         SCHEDA,
+        SECONDO,
         SEDUTA,
         TEMA,
         TENTATIVO,
@@ -555,5 +559,39 @@ mod tests {
         assert_eq!(with_article("dalle", "11:00").unwrap(), "dalle 11:00");
         assert_eq!(with_article("alle", "13:05").unwrap(), "alle 13:05");
         assert_eq!(with_article("per il", "8"), None);
+    }
+
+    /// The browser counts with its own copy of the nouns it needs (`NOUNS` in
+    /// `static/board/dom.js`): each must say what the registry says.
+    #[test]
+    fn the_browser_nouns_match_the_registry() {
+        let js = include_str!("../../static/board/dom.js");
+        let block = js
+            .split("export const NOUNS = {")
+            .nth(1)
+            .and_then(|rest| rest.split("};").next())
+            .expect("NOUNS in dom.js");
+        let mut seen = 0;
+        for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            // `contributo: ["contributi", "m"],`
+            let (word, rest) = line.split_once(':').expect(line);
+            let parts: Vec<&str> = rest
+                .split('"')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, p)| p)
+                .collect();
+            let noun = Noun::named(word.trim()).unwrap_or_else(|| panic!("{word} not in NOUNS"));
+            assert_eq!(noun.singular, word.trim(), "{line}");
+            assert_eq!(noun.plural, parts[0], "{line}");
+            let gender = match parts[1] {
+                "m" => Gender::Masculine,
+                "f" => Gender::Feminine,
+                g => panic!("{line}: gender {g}"),
+            };
+            assert_eq!(noun.gender, gender, "{line}");
+            seen += 1;
+        }
+        assert!(seen >= 5, "NOUNS parsed: {seen}");
     }
 }
