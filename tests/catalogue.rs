@@ -102,7 +102,7 @@ fn tavolo_check_names_file_line_and_key() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("ok  buono: 1 moduli, 2 incontri, 5 posti")
+        String::from_utf8_lossy(&out.stdout).contains("ok  buono: 1 modulo, 2 incontri, 5 posti")
     );
 
     let bad = good.replace("date = 2027-02-19", "date = 2027-02-30");

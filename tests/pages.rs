@@ -17,7 +17,7 @@ async fn the_seed_workshop_is_served_with_its_modules_meetings_and_facilitators(
     let (status, page, _) = b.get("/laboratori/co-programmazione-2021").await;
     assert_eq!(status, 200);
     for text in [
-        "venerdì 1 ottobre 2021",
+        "venerdì 1° ottobre 2021",
         "mercoledì 6 ottobre 2021",
         "venerdì 15 ottobre 2021",
         "giovedì 28 ottobre 2021",

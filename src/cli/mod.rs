@@ -14,12 +14,13 @@ pub fn check(dir: &Path) -> ExitCode {
     match crate::workshop_files::load_dir(dir) {
         Ok(workshops) => {
             for w in &workshops {
+                use crate::domain::italian::{count_digits, nouns::*};
                 println!(
-                    "ok  {}: {} moduli, {} incontri, {} posti",
+                    "ok  {}: {}, {}, {}",
                     w.slug,
-                    w.modules.len(),
-                    w.meetings().count(),
-                    w.capacity
+                    count_digits(w.modules.len() as u64, MODULO),
+                    count_digits(w.meetings().count() as u64, INCONTRO),
+                    count_digits(u64::from(w.capacity), POSTO)
                 );
             }
             ExitCode::SUCCESS

@@ -1,7 +1,10 @@
 //! Italian formatting of dates and times for pages, e-mails and exported documents.
 //!
 //! Pure functions with no locale machinery: the words are fixed here so that every output of
-//! Tavolo (web, mail, .docx) writes a date the same way, e.g. "venerdì 1 ottobre 2021".
+//! Tavolo (web, mail, .docx) writes a date the same way, e.g. "venerdì 1° ottobre 2021": the
+//! first of the month is an ordinal in Italian ("1°", read "primo"), every other day a
+//! cardinal ("2 ottobre"). Before a date, "del"/"dal"/"al" elide as the number is read
+//! ("dell'8 ottobre", "del 1° ottobre"): [`crate::domain::italian::with_article`].
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
@@ -47,32 +50,40 @@ pub fn month_name(month: u32) -> &'static str {
         .unwrap_or("")
 }
 
-/// A date in full: "venerdì 1 ottobre 2021".
+/// The day of the month as Italian writes it in a date: "1°" for the first, "2", … "31".
+pub fn day_label(date: NaiveDate) -> String {
+    match date.day() {
+        1 => "1°".to_string(),
+        d => d.to_string(),
+    }
+}
+
+/// A date in full: "venerdì 1° ottobre 2021", "sabato 2 ottobre 2021".
 pub fn format_date(date: NaiveDate) -> String {
     format!(
         "{} {} {} {}",
         weekday_name(date.weekday()),
-        date.day(),
+        day_label(date),
         month_name(date.month()),
         date.year()
     )
 }
 
-/// A date without weekday: "1 ottobre 2021".
+/// A date without weekday: "1° ottobre 2021", "2 ottobre 2021".
 pub fn format_date_long(date: NaiveDate) -> String {
     format!(
         "{} {} {}",
-        date.day(),
+        day_label(date),
         month_name(date.month()),
         date.year()
     )
 }
 
-/// A compact date for tables and lists: "1 ott 2021".
+/// A compact date for tables and lists: "1° ott 2021", "2 ott 2021".
 pub fn format_date_short(date: NaiveDate) -> String {
     format!(
         "{} {} {}",
-        date.day(),
+        day_label(date),
         MONTHS_SHORT[date.month0() as usize],
         date.year()
     )
@@ -89,7 +100,8 @@ pub fn format_time_range(start: NaiveTime, end: NaiveTime) -> String {
     format!("{}–{}", format_time(start), format_time(end))
 }
 
-/// An instant shown in a workshop's time zone: "lunedì 27 settembre 2021 alle 23:59".
+/// An instant shown in a workshop's time zone: "lunedì 27 settembre 2021 alle 23:59",
+/// "venerdì 1° ottobre 2021 alle 9:00".
 ///
 /// The article contracts before "1" ("all'1:00"), as in written Italian.
 pub fn format_datetime(at: DateTime<Utc>, tz: Tz) -> String {
@@ -119,7 +131,8 @@ mod tests {
 
     #[test]
     fn full_date_has_lowercase_weekday_and_no_leading_zero() {
-        assert_eq!(format_date(d(2021, 10, 1)), "venerdì 1 ottobre 2021");
+        assert_eq!(format_date(d(2021, 10, 1)), "venerdì 1° ottobre 2021");
+        assert_eq!(format_date(d(2021, 10, 2)), "sabato 2 ottobre 2021");
         assert_eq!(format_date(d(2021, 11, 25)), "giovedì 25 novembre 2021");
         assert_eq!(format_date(d(2027, 2, 14)), "domenica 14 febbraio 2027");
         assert_eq!(format_date(d(2026, 11, 28)), "sabato 28 novembre 2026");
@@ -144,13 +157,17 @@ mod tests {
         assert_eq!(months[0], "15 gennaio 2021");
         assert_eq!(months[4], "15 maggio 2021");
         assert_eq!(months[11], "15 dicembre 2021");
+        assert_eq!(format_date_long(d(2021, 10, 1)), "1° ottobre 2021");
+        assert_eq!(format_date_long(d(2021, 10, 11)), "11 ottobre 2021");
+        assert_eq!(format_date_long(d(2021, 10, 21)), "21 ottobre 2021");
+        assert_eq!(format_date_long(d(2021, 10, 31)), "31 ottobre 2021");
         assert_eq!(month_name(0), "");
         assert_eq!(month_name(13), "");
     }
 
     #[test]
     fn short_date_abbreviates_the_month() {
-        assert_eq!(format_date_short(d(2021, 10, 1)), "1 ott 2021");
+        assert_eq!(format_date_short(d(2021, 10, 1)), "1° ott 2021");
         assert_eq!(format_date_short(d(2021, 9, 27)), "27 set 2021");
         assert_eq!(format_date_short(d(2027, 1, 31)), "31 gen 2027");
         assert_eq!(format_date_short(d(2027, 6, 2)), "2 giu 2027");
@@ -194,12 +211,12 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2021, 10, 1, 0, 15, 0).unwrap();
         assert_eq!(
             format_datetime(at, chrono_tz::Europe::Rome),
-            "venerdì 1 ottobre 2021 alle 2:15"
+            "venerdì 1° ottobre 2021 alle 2:15"
         );
         let at = Utc.with_ymd_and_hms(2021, 12, 1, 0, 15, 0).unwrap();
         assert_eq!(
             format_datetime(at, chrono_tz::Europe::Rome),
-            "mercoledì 1 dicembre 2021 all'1:15"
+            "mercoledì 1° dicembre 2021 all'1:15"
         );
     }
 }

@@ -10,5 +10,6 @@ pub mod dates;
 pub mod defaults;
 pub mod enrollment;
 pub mod ics;
+pub mod italian;
 pub mod text;
 pub mod workshop;

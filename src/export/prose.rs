@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::format::DocType;
 use super::outline::{Kind, Outline, SessionView};
 use super::scope::Extent;
-use crate::domain::dates;
+use crate::domain::{dates, italian};
 use crate::templates::Templates;
 
 /// The rendered blocks: one set for the document, or one per meeting for the minutes.
@@ -106,8 +106,9 @@ struct Context {
     /// The meeting of these minutes (verbale only).
     meeting: Option<MeetingCtx>,
     counts: Counts,
-    /// "3 marzo 2027".
+    /// "3 marzo 2027", "1° marzo 2027".
     generated: String,
+    /// "9:05".
     generated_time: String,
 }
 
@@ -156,6 +157,12 @@ struct MeetingCtx {
     contributions: usize,
     people: usize,
     organisations: usize,
+    /// Whether the board was used at all: a phase opened or a card written.
+    board_used: bool,
+    /// Whether any card was written on the board, whatever became of it (withdrawn, hidden,
+    /// never revealed, of another Ambito): tells "nothing was written" from "nothing is
+    /// reported here".
+    cards_written: bool,
 }
 
 impl MeetingCtx {
@@ -181,6 +188,8 @@ impl MeetingCtx {
             contributions: outline.in_session(index).len(),
             people: s.participation.people,
             organisations: s.participation.by_organisation.len(),
+            board_used: !s.phases.is_empty() || !s.session.board.cards.is_empty(),
+            cards_written: !s.session.board.cards.is_empty(),
         }
     }
 }
@@ -224,7 +233,7 @@ impl Context {
                 organiser: w.organiser.clone(),
                 funding: w.funding.clone(),
                 facilitators: w.facilitators.clone(),
-                facilitators_list: list_it(&w.facilitators),
+                facilitators_list: italian::list(&w.facilitators),
                 modules: w.modules.iter().map(|m| m.title.clone()).collect(),
             },
             scope: ScopeCtx {
@@ -281,17 +290,8 @@ impl Context {
                 non_rivelati: o.unrevealed,
             },
             generated: dates::format_date_long(generated.date_naive()),
-            generated_time: generated.format("%H:%M").to_string(),
+            generated_time: dates::format_time(generated.time()),
         }
-    }
-}
-
-/// "a, b e c".
-pub fn list_it(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} e {last}", init.join(", ")),
     }
 }
 
@@ -312,6 +312,5 @@ mod tests {
                 (false, "Ultimo".to_string()),
             ]
         );
-        assert_eq!(list_it(&["a".into(), "b".into(), "c".into()]), "a, b e c");
     }
 }

@@ -3,7 +3,7 @@
 // only when what they show changed, so focus and open details survive every render.
 
 import { draftKey } from "./client.js";
-import { fill, h, plural, setText, shorten, timeLabel } from "./dom.js";
+import { agree, count, fill, h, pick, setText, shorten, timeLabel } from "./dom.js";
 import { cardFieldRows, nounOf } from "./fields.js";
 import { ANONYMOUS_ID, cardTitle, referenceOf, totalVotes, votesOf } from "./model.js";
 
@@ -60,7 +60,7 @@ export class CardView {
     if (!card.revealed) badges.push(["hidden", ctx.facilitator ? "Non ancora rivelato ai partecipanti" : "Visibile solo a te e a chi conduce finché non viene rivelato"]);
     if (mine && !ctx.facilitator) badges.push(["mine", "Tuo"]);
     if (card.carried_from) badges.push(["carried", card.carried_from.reference ? `Ripreso da ${card.carried_from.reference}` : "Da un incontro precedente"]);
-    if ((card.merged || []).length) badges.push(["merged", `Raccoglie ${plural(card.merged.length, "contributo simile", "contributi simili")}`]);
+    if ((card.merged || []).length) badges.push(["merged", `Raccoglie ${count(card.merged.length, "contributo")} ${agree("simile", card.merged.length, "contributo")}`]);
     this.region("badges", JSON.stringify(badges), () => {
       this.badges.hidden = !badges.length;
       fill(this.badges, ...badges.map(([k, t]) => h("span", { class: `badge lv-badge lv-badge--${k}`, text: t })));
@@ -105,7 +105,7 @@ export class CardView {
       bits.push(h("span", { class: "lv-card__author" }, h("span", { class: "visually-hidden", text: "Autore: " }), who.join(" · ")));
       if (area) bits.push(h("span", { class: "lv-chip" }, h("span", { class: "visually-hidden", text: "Area di policy: " }), area));
       const sec = card.content.secondary_areas || [];
-      if (sec.length && ctx.variant !== "list") bits.push(h("span", { class: "lv-chip lv-chip--soft", text: `+ ${plural(sec.length, "area", "aree")}` }));
+      if (sec.length && ctx.variant !== "list") bits.push(h("span", { class: "lv-chip lv-chip--soft", text: `+ ${count(sec.length, "area")}` }));
       if (ctx.columnOther) bits.push(h("span", { class: "lv-chip lv-chip--soft", text: `Tipo: ${nounOf(card.content.card_type).one}` }));
       if (card.created_at) bits.push(h("span", { class: "lv-card__time" }, "ore ", h("time", { text: timeLabel(card.created_at) })));
       fill(this.meta, ...bits);
@@ -141,7 +141,7 @@ export class CardView {
       this.voteEls = { count, dots, minus, plus, btns };
     }
     const v = this.voteEls;
-    const countText = plural(total, "voto", "voti") + (mine ? `, di cui ${mine} ${mine === 1 ? "tuo" : "tuoi"}` : "");
+    const countText = count(total, "voto") + (mine ? `, di cui ${mine} ${pick(mine, "tuo", "tuoi")}` : "");
     setText(v.count, countText);
     setText(v.dots, "●".repeat(Math.min(mine, 10)));
     v.btns.hidden = !ctx.voting;

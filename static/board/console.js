@@ -6,7 +6,7 @@
 import { newId } from "./client.js";
 import { authorLine } from "./card.js";
 import { openDialog } from "./dialogs.js";
-import { absoluteUrl, fill, h, plural, setText, shorten } from "./dom.js";
+import { absoluteUrl, agree, count, fill, h, setText, shorten } from "./dom.js";
 import { activeCards, cardTitle, isActive, phaseLabel, totalVotes, voteBudget } from "./model.js";
 import { BoardView } from "./participant.js";
 import { mmss, spokenDuration } from "./timer.js";
@@ -267,7 +267,7 @@ export class ConsoleView extends BoardView {
     el.anon.set(!!vs.anonymous_allowed);
     el.blind.set(!!vs.blind);
     const hidden = activeCards(vs).filter((c) => !c.revealed).length;
-    setText(el.reveal, `Rivela i contributi (${hidden} ${hidden === 1 ? "nascosto" : "nascosti"})`);
+    setText(el.reveal, hidden ? `Rivela i contributi (${hidden} ${agree("nascosto", hidden, "contributo")})` : "Rivela i contributi (nessuno nascosto)");
     el.reveal.setAttribute("aria-disabled", hidden ? "false" : "true");
     // Votes
     const vp = phases.indexOf("voto") >= 0 ? "voto" : vs.phase;
@@ -281,7 +281,7 @@ export class ConsoleView extends BoardView {
       this.ctlBudgetSig = bsig;
       if (document.activeElement !== el.budget) el.budget.value = String(voteBudget(vs, cfg, el.budgetPhase.value));
     }
-    const lines = phases.filter((p) => voteBudget(vs, cfg, p) > 0).map((p) => `${phaseLabel(cfg, p)}: ${plural(voteBudget(vs, cfg, p), "voto", "voti")} a testa`);
+    const lines = phases.filter((p) => voteBudget(vs, cfg, p) > 0).map((p) => `${phaseLabel(cfg, p)}: ${count(voteBudget(vs, cfg, p), "voto")} a testa`);
     setText(el.budgetNow, lines.length ? lines.join(" · ") : "Nessuna fase di voto.");
     // Timer
     const t = vs.timer;
@@ -387,7 +387,7 @@ export class ConsoleView extends BoardView {
     this.selectionBar.hidden = !n;
     if (!n) return;
     fill(this.selectionBar, 
-      h("p", { class: "lv-selection__count", text: n === 1 ? "1 contributo selezionato: scegline almeno un altro da unire." : `${n} contributi selezionati` }),
+      h("p", { class: "lv-selection__count", text: n === 1 ? "1 contributo selezionato: scegline almeno un altro da unire." : `${count(n, "contributo")} ${agree("selezionato", n, "contributo")}` }),
       h("button", {
         type: "button",
         class: "btn btn--primary btn--small",
@@ -422,7 +422,7 @@ export class ConsoleView extends BoardView {
           const c = vs.cards[id];
           const r = h("input", { type: "radio", name: "into", id: `unisci-${id}`, value: id, checked: i === 0 });
           fs.appendChild(
-            h("label", { class: "checkbox", for: r.id }, r, h("span", null, h("strong", { text: shorten(cardTitle(c.content), 120) }), h("span", { class: "muted", text: ` · ${authorLine(c, this.cardCtxBase(vs)).join(" · ")} · ${plural(totalVotes(c), "voto", "voti")}` }))),
+            h("label", { class: "checkbox", for: r.id }, r, h("span", null, h("strong", { text: shorten(cardTitle(c.content), 120) }), h("span", { class: "muted", text: ` · ${authorLine(c, this.cardCtxBase(vs)).join(" · ")} · ${count(totalVotes(c), "voto")}` }))),
           );
         });
         const form = h(
@@ -456,7 +456,7 @@ export class ConsoleView extends BoardView {
       className: "lv-dialog--form",
       build: (body, close) => {
         const who = authorLine(card, this.cardCtxBase(vs)).join(" · ");
-        const info = h("p", { class: "muted" }, `Di ${who}`, card.on_behalf_of ? ` · inserito da ${card.author.name}` : "", ` · ${plural(totalVotes(card), "voto", "voti")}`);
+        const info = h("p", { class: "muted" }, `Di ${who}`, card.on_behalf_of ? ` · inserito da ${card.author.name}` : "", ` · ${count(totalVotes(card), "voto")}`);
         // Spotlight
         const spotOn = vs.spotlight === cardId;
         const spot = h("button", {

@@ -1,5 +1,5 @@
 // Tavolo board client — DOM and text helpers: building elements without parsing HTML, updating
-// children in place, Italian plurals, short titles, times, and the browser's storage.
+// children in place, Italian counts that agree, short titles, times, and the browser's storage.
 
 const PROPS = new Set(["value", "checked", "selected", "hidden", "disabled", "open", "required", "multiple", "readOnly"]);
 
@@ -51,8 +51,75 @@ export function syncChildren(parent, els) {
   });
 }
 
-export function plural(n, one, many) {
-  return `${n} ${n === 1 ? one : many}`;
+// Italian agreement: the browser's half of src/domain/italian.rs, same rules. NOUNS holds the
+// nouns the board counts as `singular: [plural, gender]`; a Rust test (domain::italian) checks
+// that each says what the server's registry says.
+export const NOUNS = {
+  area: ["aree", "f"],
+  contributo: ["contributi", "m"],
+  minuto: ["minuti", "m"],
+  operazione: ["operazioni", "f"],
+  persona: ["persone", "f"],
+  secondo: ["secondi", "m"],
+  voto: ["voti", "m"],
+};
+
+function noun(word) {
+  const entry = NOUNS[word];
+  if (!entry) throw new Error(`dom.js: «${word}» is not in NOUNS`);
+  return { singular: word, plural: entry[0], feminine: entry[1] === "f" };
+}
+
+const VOWEL = /^[aeiouàèéìòù]/i;
+
+/** "nessun contributo", "nessuna persona", "nessun'area" (the forms of the indefinite article). */
+function none(word) {
+  const n = noun(word);
+  if (n.feminine) return VOWEL.test(word) ? `nessun'${word}` : `nessuna ${word}`;
+  const lo = /^(s[^aeiouàèéìòù]|z|x|y|gn|ps|pn|i[aeiou])/i.test(word);
+  return `${lo ? "nessuno" : "nessun"} ${word}`;
+}
+
+/** A count in a sentence: "nessun voto", "1 voto", "2 voti" (zero in words, as the documents). */
+export function count(n, word) {
+  return n === 0 ? none(word) : countDigits(n, word);
+}
+
+/** A count in digits, beside other numbers: "0 voti", "1 voto", "2 voti". */
+export function countDigits(n, word) {
+  return `${n} ${form(n, word)}`;
+}
+
+/** The noun alone, agreeing with `n` written in digits beside it: "voto", "voti". */
+export function form(n, word) {
+  const x = noun(word);
+  return n === 1 ? x.singular : x.plural;
+}
+
+/** `singular` for 0 and 1 ("nessun voto è…"), `plural` from 2; with `digits`, 0 is plural. */
+export function pick(n, singular, plural, digits = false) {
+  return n === 1 || (n === 0 && !digits) ? singular : plural;
+}
+
+/**
+ * An adjective or participle given in the masculine singular, agreeing with `n` `word`:
+ * agree("simile", 2, "contributo") → "simili", agree("nascosto", 1, "persona") → "nascosta".
+ * Regular words only (-o, -io, -e), as on the server.
+ */
+export function agree(adjective, n, word, digits = false) {
+  const feminine = noun(word).feminine;
+  const many = pick(n, false, true, digits);
+  const stem = adjective.slice(0, -1);
+  switch (adjective.slice(-1)) {
+    case "o":
+      if (!many) return feminine ? `${stem}a` : adjective;
+      if (feminine) return `${stem}e`;
+      return stem.endsWith("i") ? stem : `${stem}i`;
+    case "e":
+      return many ? `${stem}i` : adjective;
+    default:
+      return adjective;
+  }
 }
 
 export function shorten(text, max) {

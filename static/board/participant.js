@@ -6,7 +6,7 @@
 import { STATUS, draftKey, newId } from "./client.js";
 import { CardView } from "./card.js";
 import { confirmDialog, openDialog } from "./dialogs.js";
-import { fill, h, plural, setText, shorten, syncChildren } from "./dom.js";
+import { agree, count, fill, form, h, pick, setText, shorten, syncChildren } from "./dom.js";
 import { nounOf } from "./fields.js";
 import { CardForm } from "./forms.js";
 import {
@@ -70,7 +70,7 @@ export class BoardView extends BoardShell {
     const v = this.votingInfo(vs);
     this.votesLeft.hidden = !v.voting;
     if (v.voting) {
-      setText(this.votesLeft, v.remaining === 1 ? "Ti resta 1 voto" : `Ti restano ${v.remaining} voti`);
+      setText(this.votesLeft, v.remaining ? `Ti ${pick(v.remaining, "resta", "restano")} ${count(v.remaining, "voto")}` : "Hai usato tutti i tuoi voti");
       this.votesLeft.classList.toggle("lv-votesleft--none", v.remaining === 0);
     }
     this.renderPresence();
@@ -114,7 +114,7 @@ export class BoardView extends BoardShell {
       const sorted = people.slice().sort((a, b) => String(a.name).localeCompare(String(b.name), "it"));
       fill(this.presence.querySelector("ul"), 
         ...sorted.map((p) => h("li", null, p.name || "—", p.organisation ? h("span", { class: "muted", text: ` · ${p.organisation}` }) : null, p.kind === "guest" ? h("span", { class: "muted", text: " (ospite)" }) : null)),
-        this.client.presenceCount > sorted.length && sorted.length ? h("li", { class: "muted", text: `e altre ${this.client.presenceCount - sorted.length} persone` }) : null,
+        this.client.presenceCount > sorted.length && sorted.length ? h("li", { class: "muted", text: this.client.presenceCount - sorted.length === 1 ? "e un'altra persona" : `e altre ${count(this.client.presenceCount - sorted.length, "persona")}` }) : null,
       );
     }
   }
@@ -183,7 +183,7 @@ export class BoardView extends BoardShell {
     const p = rules.permissions;
     if (p.indexOf("add_card") >= 0) can.push("aggiungere contributi");
     if (p.indexOf("edit_own_card") >= 0) can.push("modificare o ritirare i propri");
-    if (p.indexOf("vote") >= 0 && budget > 0) can.push(`votare le priorità (${plural(budget, "voto", "voti")} a testa, anche più d'uno sullo stesso contributo)`);
+    if (p.indexOf("vote") >= 0 && budget > 0) can.push(`votare le priorità (${count(budget, "voto")} a testa, anche più d'uno sullo stesso contributo)`);
     if (p.indexOf("comment") >= 0) can.push("commentare");
     const list = can.length > 1 ? `${can.slice(0, -1).join(", ")} e ${can[can.length - 1]}` : can[0];
     if (you.read_only) return "Stai guardando la lavagna in sola lettura.";
@@ -281,7 +281,7 @@ export class BoardView extends BoardShell {
       const c = this.ensureColumn(col, i);
       sections.push(c.section);
       const list = byCol.get(col.card_type);
-      setText(c.count, `(${plural(list.length, "contributo", "contributi")})`);
+      setText(c.count, `(${count(list.length, "contributo")})`);
       jumpItems.push([col, list.length]);
       // Add form: visible when allowed, or when it holds text that must not vanish.
       c.form.setAnonymousAllowed(!!vs.anonymous_allowed);
@@ -296,7 +296,7 @@ export class BoardView extends BoardShell {
     if (jsig !== this.jumpSig) {
       this.jumpSig = jsig;
       fill(this.jump.firstChild, 
-        ...jumpItems.map(([c, n]) => h("li", null, h("a", { href: `#colonna-${c.card_type}`, class: "lv-jump__link" }, c.title, h("span", { class: "lv-jump__n", text: ` ${n}` }), h("span", { class: "visually-hidden", text: n === 1 ? " contributo" : " contributi" })))),
+        ...jumpItems.map(([c, n]) => h("li", null, h("a", { href: `#colonna-${c.card_type}`, class: "lv-jump__link" }, c.title, h("span", { class: "lv-jump__n", text: ` ${n}` }), h("span", { class: "visually-hidden", text: ` ${form(n, "contributo")}` })))),
       );
     }
   }
@@ -564,8 +564,11 @@ export class BoardView extends BoardShell {
         const who = c.on_behalf_of && c.on_behalf_of.name ? c.on_behalf_of.name : c.author && c.author.name;
         return say(anon ? `Nuovo contributo anonimo nella colonna ${colTitle(c.column)}.` : `Nuovo contributo di ${who} nella colonna ${colTitle(c.column)}.`);
       }
-      case "cards_carried_over":
-        return say(`Riportati ${plural((ev.cards || []).length, "contributo", "contributi")} da un incontro precedente.`);
+      case "cards_carried_over": {
+        const n = (ev.cards || []).length;
+        const carried = agree("riportato", n, "contributo");
+        return n ? say(`${carried[0].toUpperCase()}${carried.slice(1)} ${count(n, "contributo")} da un incontro precedente.`) : undefined;
+      }
       case "cards_revealed":
       case "revealed": {
         const n = (ev.cards || []).length;

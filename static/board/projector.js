@@ -3,7 +3,7 @@
 // per column the latest titles or, from the voting phase on, the vote results. Authors are never
 // shown.
 
-import { absoluteUrl, fill, h, plural, setText, shorten } from "./dom.js";
+import { absoluteUrl, count, fill, form, h, setText, shorten } from "./dom.js";
 import { cardFieldRows } from "./fields.js";
 import { activeCards, cardTitle, columnOf, isActive, phaseLabel, totalVotes, voteBudget } from "./model.js";
 import { BoardShell } from "./shell.js";
@@ -80,7 +80,7 @@ export class ProjectorView extends BoardShell {
           h("p", { class: "lv-proj__spotlabel", text: "In evidenza" }),
           h("h2", { class: "lv-proj__spottitle", id: "lv-proj-spot-t", text: shorten(cardTitle(spot.content), 280) }),
           rows.length ? h("dl", { class: "lv-proj__spotfields" }, rows.map(([k, v]) => h("div", null, h("dt", { text: k }), h("dd", { text: shorten(v, 200) })))) : null,
-          votes ? h("p", { class: "lv-proj__spotvotes", text: plural(votes, "voto", "voti") }) : null,
+          votes ? h("p", { class: "lv-proj__spotvotes", text: count(votes, "voto") }) : null,
         );
       }
     }
@@ -101,7 +101,7 @@ export class ProjectorView extends BoardShell {
     fill(this.projCols, 
       ...cols.map((col, i) => {
         const list = byCol.get(col.card_type);
-        const head = h("h2", { class: "lv-proj__coltitle" }, col.title, h("span", { class: "lv-proj__n", text: ` ${list.length}` }), h("span", { class: "visually-hidden", text: list.length === 1 ? " contributo" : " contributi" }));
+        const head = h("h2", { class: "lv-proj__coltitle" }, col.title, h("span", { class: "lv-proj__n", text: ` ${list.length}` }), h("span", { class: "visually-hidden", text: ` ${form(list.length, "contributo")}` }));
         let content;
         if (results) {
           const top = list.slice().sort((a, b) => totalVotes(b) - totalVotes(a) || a.created_seq - b.created_seq).slice(0, TOP_BARS);
@@ -118,7 +118,7 @@ export class ProjectorView extends BoardShell {
                     "li",
                     { class: `lv-bars__item${vs.spotlight === c.id ? " lv-bars__item--spot" : ""}`, "data-card-id": c.id },
                     h("span", { class: "lv-bars__label", text: shorten(cardTitle(c.content), 90) }),
-                    h("span", { class: "lv-bars__row" }, h("span", { class: "lv-bars__track", "aria-hidden": "true" }, fill), h("span", { class: "lv-bars__num" }, String(n), h("span", { class: "lv-bars__unit", text: n === 1 ? " voto" : " voti" }))),
+                    h("span", { class: "lv-bars__row" }, h("span", { class: "lv-bars__track", "aria-hidden": "true" }, fill), h("span", { class: "lv-bars__num" }, String(n), h("span", { class: "lv-bars__unit", text: ` ${form(n, "voto")}` }))),
                   );
                 }),
               )
@@ -140,7 +140,7 @@ export class ProjectorView extends BoardShell {
                       { class: `lv-proj__card${vs.spotlight === c.id ? " lv-proj__card--spot" : ""}`, "data-card-id": c.id },
                       g ? h("span", { class: "lv-proj__theme", text: g.title }) : null,
                       h("span", { class: "lv-proj__cardtitle", text: shorten(cardTitle(c.content), 120) }),
-                      n ? h("span", { class: "lv-proj__votes", text: plural(n, "voto", "voti") }) : null,
+                      n ? h("span", { class: "lv-proj__votes", text: count(n, "voto") }) : null,
                     );
                   }),
                 )

@@ -6,7 +6,7 @@
 
 import { BoardClient, STATUS, makeStore } from "./client.js";
 import { Announcer } from "./dialogs.js";
-import { cssEscape, fill, h, plural, safeStorage, setText } from "./dom.js";
+import { count, cssEscape, fill, h, safeStorage, setText } from "./dom.js";
 import { TimerView } from "./timer.js";
 
 const STATUS_TEXT = {
@@ -130,7 +130,7 @@ export class BoardShell {
     const q = this.conn.querySelector(".lv-conn__queue");
     const n = this.client.pending.length;
     q.hidden = !n || this.client.readOnly;
-    setText(q, n ? ` · ${plural(n, "operazione", "operazioni")} in attesa di invio` : "");
+    setText(q, n ? ` · ${count(n, "operazione")} in attesa di invio` : "");
   }
 
   showAlert(text, kind) {

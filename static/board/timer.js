@@ -2,7 +2,7 @@
 // (server time, corrected by the clock offset measured at `welcome`), announces the last minute
 // and the end to screen readers where asked.
 
-import { h, plural, setText } from "./dom.js";
+import { countDigits, h, setText } from "./dom.js";
 
 export function mmss(ms) {
   const s = Math.max(0, Math.ceil(ms / 1000));
@@ -14,9 +14,10 @@ export function spokenDuration(ms) {
   const s = Math.max(0, Math.round(ms / 1000));
   const m = Math.floor(s / 60);
   const r = s % 60;
-  if (m && r) return `${plural(m, "minuto", "minuti")} e ${plural(r, "secondo", "secondi")}`;
-  if (m) return plural(m, "minuto", "minuti");
-  return plural(r, "secondo", "secondi");
+  // Digits even at zero: "0 secondi" is how a countdown is read aloud.
+  if (m && r) return `${countDigits(m, "minuto")} e ${countDigits(r, "secondo")}`;
+  if (m) return countDigits(m, "minuto");
+  return countDigits(r, "secondo");
 }
 
 export class TimerView {

@@ -169,9 +169,29 @@ fn votes_stay_within_the_budget_of_the_phase() {
         .op(&maria, r#"{"kind":"vote","card_id":"c1"}"#)
         .unwrap_err();
     assert_eq!(err.code, "budget");
+    assert!(
+        err.message.contains("tutti i tuoi 2 voti"),
+        "{}",
+        err.message
+    );
     b.op(&maria, r#"{"kind":"unvote","card_id":"c1"}"#).unwrap();
     b.op(&maria, r#"{"kind":"vote","card_id":"c1"}"#).unwrap();
     assert_eq!(b.state.cards["c1"].total_votes(), 2);
+    // A budget of one: the refusal speaks of "il tuo voto", not of "tutti i tuoi 1 voti".
+    b.op(
+        &conductor(),
+        r#"{"kind":"set_vote_budget","phase":"voto","budget":1}"#,
+    )
+    .unwrap();
+    let err = b
+        .op(&maria, r#"{"kind":"vote","card_id":"c1"}"#)
+        .unwrap_err();
+    assert_eq!(err.code, "budget");
+    assert!(
+        err.message.starts_with("Hai già usato il tuo voto"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]

@@ -5,23 +5,21 @@
 
 use std::borrow::Cow;
 
-use super::layout::{Layout, count_word, short};
+use super::layout::{Layout, count, short};
 use crate::domain::cards::CardContent;
+use crate::domain::italian::nouns::*;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// The sections of the document, after the front matter.
     pub(super) fn accordo(&mut self) {
         let o = self.o;
         let p = &o.participation;
-        if self.section("parti", Some(format!("{} enti", p.by_organisation.len()))) {
+        if self.section("parti", Some(count(p.by_organisation.len(), ENTE))) {
             self.participation(p, o.sessions.len() > 1);
         }
         self.section("finalita", None);
         let proposals = o.proposals_by_votes();
-        if self.section(
-            "governance",
-            Some(count_word(proposals.len(), "proposta", "proposte")),
-        ) {
+        if self.section("governance", Some(count(proposals.len(), PROPOSTA))) {
             if proposals.is_empty() {
                 self.empty();
             } else {

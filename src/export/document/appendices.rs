@@ -4,8 +4,9 @@
 
 use std::borrow::Cow;
 
-use super::layout::{Layout, count_word, non_empty, short};
+use super::layout::{Layout, agree, count, non_empty, short};
 use super::model::{Block, Span, Style};
+use crate::domain::italian::nouns::*;
 use crate::export::outline::{Item, Kind};
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
@@ -33,17 +34,20 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         let ids: Vec<usize> = (0..o.items.len())
             .filter(|&i| only.is_none_or(|k| k.contains(&o.items[i].kind)))
             .collect();
-        self.next_appendix(
-            title,
-            Some(count_word(ids.len(), "contributo", "contributi")),
-        );
+        self.next_appendix(title, Some(count(ids.len(), CONTRIBUTO)));
         self.prose("tracciabilita");
         if o.unrevealed > 0 {
+            // "1 contributo non era ancora rivelato in sala …: non è riportato."
+            let a = agree(o.unrevealed, CONTRIBUTO);
             self.para(
                 Style::Note,
                 vec![Span::plain(format!(
-                    "{} non ancora rivelati in sala quando il documento è stato generato: non sono riportati.",
-                    count_word(o.unrevealed, "contributo era", "contributi erano")
+                    "{} non {} ancora {} in sala quando il documento è stato generato: non {} {}.",
+                    count(o.unrevealed, CONTRIBUTO),
+                    a.pick("era", "erano"),
+                    a.word("rivelato"),
+                    a.pick("è", "sono"),
+                    a.word("riportato"),
                 ))],
             );
         }
@@ -135,10 +139,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             .iter()
             .filter(|it| only.is_none_or(|k| k.contains(&it.kind)))
             .collect();
-        self.next_appendix(
-            title,
-            Some(count_word(hidden.len(), "contributo", "contributi")),
-        );
+        self.next_appendix(title, Some(count(hidden.len(), CONTRIBUTO)));
         self.prose("nascosti");
         if hidden.is_empty() {
             self.empty();

@@ -4,6 +4,7 @@
 use super::layout::Layout;
 use super::model::{Span, Style};
 use crate::domain::cards::CardContent;
+use crate::domain::italian::{self, nouns::*};
 use crate::export::outline::{Origin, indicator_type_label};
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
@@ -69,11 +70,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             CardContent::Altro(_) => {}
         }
         if it.votes > 0 {
-            short.push(format!(
-                "{} {}",
-                it.votes,
-                if it.votes == 1 { "voto" } else { "voti" }
-            ));
+            short.push(italian::count(u64::from(it.votes), VOTO));
         }
         if let Some(origin) = &it.origin {
             short.push(self.origin_line(origin));
@@ -138,7 +135,10 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             origin.session.and_then(|s| self.o.sessions.get(s)),
         ) {
             (Some(r), _) => format!("ripreso da {r}"),
-            (None, Some(s)) => format!("ripreso dall'incontro del {}", s.date_label),
+            (None, Some(s)) => format!(
+                "ripreso dall'incontro {}",
+                italian::with_article("del", &s.date_label).unwrap_or_default()
+            ),
             (None, None) => "ripreso da un incontro precedente".to_string(),
         };
         match origin.created_at {

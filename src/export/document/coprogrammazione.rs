@@ -6,8 +6,9 @@
 
 use std::borrow::Cow;
 
-use super::layout::{Layout, count_word, short};
+use super::layout::{Layout, count, short};
 use super::model::{Span, Style};
+use crate::domain::italian::nouns::*;
 use crate::export::outline::Kind;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
@@ -19,14 +20,14 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         if self.section(
             "oggetto",
             Some(format!(
-                "{} persone di {} enti",
-                p.people,
-                p.by_organisation.len()
+                "{} di {}",
+                count(p.people, PERSONA),
+                count(p.by_organisation.len(), ENTE)
             )),
         ) {
             self.participation(p, several);
         }
-        if self.section("metodo", Some(sessions_word(o.sessions.len()))) {
+        if self.section("metodo", Some(count(o.sessions.len(), INCONTRO))) {
             let rows = o
                 .sessions
                 .iter()
@@ -65,10 +66,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             );
         }
         let needs = o.of_kind(Kind::Need);
-        if self.section(
-            "bisogni",
-            Some(count_word(needs.len(), "bisogno", "bisogni")),
-        ) {
+        if self.section("bisogni", Some(count(needs.len(), BISOGNO))) {
             let areas = o.needs_by_area();
             if areas.is_empty() {
                 self.empty();
@@ -77,37 +75,27 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 self.heading(
                     2,
                     area.unwrap_or("Area di policy non indicata"),
-                    Some(count_word(ids.len(), "bisogno", "bisogni")),
+                    Some(count(ids.len(), BISOGNO)),
                 );
                 self.cards_by_theme(&ids, false, false);
             }
         }
         let others = o.by_column(Kind::Other);
         let n_others: usize = others.iter().map(|c| c.1.len()).sum();
-        if self.section(
-            "servizi",
-            Some(count_word(n_others, "contributo", "contributi")),
-        ) {
+        if self.section("servizi", Some(count(n_others, CONTRIBUTO))) {
             if others.is_empty() {
                 self.empty();
             }
             for (title, ids) in others {
-                self.heading(
-                    2,
-                    title,
-                    Some(count_word(ids.len(), "contributo", "contributi")),
-                );
+                self.heading(2, title, Some(count(ids.len(), CONTRIBUTO)));
                 self.cards_by_theme(&ids, true, false);
             }
         }
         let ranked = o.priorities(|_| true);
+        let voted = super::layout::agree(ranked.len(), CONTRIBUTO).word("votato");
         if self.section(
             "priorita",
-            Some(count_word(
-                ranked.len(),
-                "contributo votato",
-                "contributi votati",
-            )),
+            Some(format!("{} {voted}", count(ranked.len(), CONTRIBUTO))),
         ) {
             if ranked.is_empty() {
                 self.empty();
@@ -119,10 +107,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         self.proposals_section("governance", &proposals);
         self.indicators_section("indicatori", o);
         let questions = o.of_kind(Kind::OpenQuestion);
-        if self.section(
-            "questioni",
-            Some(count_word(questions.len(), "questione", "questioni")),
-        ) {
+        if self.section("questioni", Some(count(questions.len(), QUESTIONE))) {
             if questions.is_empty() {
                 self.empty();
             }
@@ -132,7 +117,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         let codesign = o.codesign_proposals();
         if self.section(
             "coprogettazione",
-            Some(count_word(topics.len() + codesign.len(), "tema", "temi")),
+            Some(count(topics.len() + codesign.len(), TEMA)),
         ) {
             if topics.is_empty() && codesign.is_empty() {
                 self.empty();
@@ -153,9 +138,4 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             }
         }
     }
-}
-
-/// "1 incontro", "3 incontri".
-fn sessions_word(n: usize) -> String {
-    count_word(n, "incontro", "incontri")
 }

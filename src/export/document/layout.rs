@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use super::model::{Block, Span, Style, Table};
+use crate::domain::italian::{self, Agreement, Noun};
 use crate::export::outline::{Item, Outline};
 use crate::export::prose::{Prose, paragraphs};
 
@@ -88,11 +89,20 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// A section: its heading and introduction from the template. False (and nothing
     /// written) when the template leaves the heading empty.
     pub(super) fn section(&mut self, key: &str, summary: Option<String>) -> bool {
+        if !self.section_heading(key, summary) {
+            return false;
+        }
+        self.prose(key);
+        true
+    }
+
+    /// A section's heading alone, for a section whose introduction would describe what is
+    /// not there (an empty meeting's contributions). False when the template leaves it empty.
+    pub(super) fn section_heading(&mut self, key: &str, summary: Option<String>) -> bool {
         let Some(title) = non_empty(self.text(&format!("{key}_titolo"))) else {
             return false;
         };
         self.heading(1, title, summary);
-        self.prose(key);
         true
     }
 
@@ -157,13 +167,20 @@ pub(super) fn short(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// "1 contributo", "3 contributi".
-pub(super) fn count_word(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+/// A count in words, for sentences and the preview's summaries: "nessun contributo",
+/// "1 contributo", "3 contributi" ([`italian::count`]).
+pub(super) fn count(n: usize, noun: Noun) -> String {
+    italian::count(n as u64, noun)
+}
+
+/// A count in digits, for table cells: "0 enti", "1 ente" ([`italian::count_digits`]).
+pub(super) fn count_digits(n: usize, noun: Noun) -> String {
+    italian::count_digits(n as u64, noun)
+}
+
+/// The words around `n` `noun` written by [`count`] agreeing with it.
+pub(super) fn agree(n: usize, noun: Noun) -> Agreement {
+    Agreement::with(n as u64, noun)
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ pub fn blocks(doc: DocType) -> &'static [&'static str] {
             "svolgimento",
             "contributi_titolo",
             "contributi",
+            "seduta_vuota",
             "esiti_titolo",
             "esiti",
             "chiusura_titolo",

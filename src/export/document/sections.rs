@@ -4,9 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::layout::{Layout, count_word, non_empty, short};
+use super::layout::{Layout, count, count_digits, non_empty, short};
 use super::model::{Block, Span, Style};
 use crate::domain::cards::CardContent;
+use crate::domain::italian::{self, nouns::*};
 use crate::export::format::DocType;
 use crate::export::outline::{Kind, Outline, Participation, indicator_type_label};
 use crate::export::prose::paragraphs;
@@ -81,7 +82,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 .collect();
             let mut total = vec![
                 Cow::Borrowed("Totale"),
-                Cow::Owned(count_word(p.by_organisation.len(), "ente", "enti")),
+                Cow::Owned(count_digits(p.by_organisation.len(), ENTE)),
                 Cow::Owned(p.people.to_string()),
             ];
             if several_meetings {
@@ -141,10 +142,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
 
     /// A section of the governance proposals, by theme, most voted first.
     pub(super) fn proposals_section(&mut self, key: &str, proposals: &[usize]) {
-        if self.section(
-            key,
-            Some(count_word(proposals.len(), "proposta", "proposte")),
-        ) {
+        if self.section(key, Some(count(proposals.len(), PROPOSTA))) {
             if proposals.is_empty() {
                 self.empty();
             }
@@ -155,7 +153,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// A section of the monitoring indicators, each with its sheet.
     pub(super) fn indicators_section(&mut self, key: &str, o: &Outline) {
         let n = o.of_kind(Kind::Indicator).len();
-        if self.section(key, Some(count_word(n, "indicatore", "indicatori"))) {
+        if self.section(key, Some(count(n, INDICATORE))) {
             self.indicators();
         }
     }
@@ -199,14 +197,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         let n = ids.len();
         let quadro =
             non_empty(self.text("indicatori_quadro_titolo")).unwrap_or("Quadro degli indicatori");
-        self.heading(
-            2,
-            quadro,
-            Some(format!(
-                "{n} {}",
-                if n == 1 { "indicatore" } else { "indicatori" }
-            )),
-        );
+        self.heading(2, quadro, Some(count(n, INDICATORE)));
         self.table(
             &[650, 2688, 1300, 1500, 1300, 1300, 900],
             &[
@@ -222,7 +213,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         );
         let schede =
             non_empty(self.text("indicatori_schede_titolo")).unwrap_or("Schede degli indicatori");
-        self.heading(2, schede, Some(format!("una scheda per ciascuno dei {n}")));
+        self.heading(2, schede, Some(count(n, SCHEDA)));
         for i in ids {
             let it = self.item(i);
             let CardContent::Indicatore(ind) = &it.card.content else {
@@ -279,7 +270,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             ];
             rows.push(vec![
                 Cow::Borrowed("Proposto nell'incontro"),
-                Cow::Owned(format!("del {}", session.date_label)),
+                Cow::Owned(italian::with_article("del", &session.date_label).unwrap_or_default()),
             ]);
             if it.votes > 0 {
                 rows.push(vec![

@@ -3,12 +3,17 @@
 //! phases), `contributi` (the cards by board column), `esiti` (votes and themes), `chiusura`
 //! (with the `firme` lines). With several meetings, each meeting's sections sit under its own
 //! level-1 heading (`seduta_intestazione`) and the template is rendered once per meeting.
+//!
+//! A meeting with no contribution in the document (its board never used, or nothing on it for
+//! this scope) says so once, in the `contributi` section (the template's `seduta_vuota`), and
+//! has no `esiti` section: minutes that list zeros under three headings read as a broken record.
 
 use std::borrow::Cow;
 
-use super::layout::{Layout, count_word, non_empty};
+use super::layout::{Layout, agree, count, non_empty};
 use super::model::{Block, Span, Style};
-use crate::export::prose::{list_it, paragraphs};
+use crate::domain::italian::{self, nouns::*};
+use crate::export::prose::paragraphs;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// The minutes of every meeting in scope, after the front matter.
@@ -25,16 +30,13 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 self.base = 0;
                 let title = non_empty(self.text("seduta_intestazione"))
                     .map(Cow::Borrowed)
-                    .unwrap_or_else(|| Cow::Owned(format!("Seduta del {}", s.date_label)));
-                self.heading(
-                    1,
-                    title,
-                    Some(count_word(
-                        o.in_session(si).len(),
-                        "contributo",
-                        "contributi",
-                    )),
-                );
+                    .unwrap_or_else(|| {
+                        Cow::Owned(format!(
+                            "Seduta {}",
+                            italian::with_article("del", &s.date_label).unwrap_or_default()
+                        ))
+                    });
+                self.heading(1, title, Some(count(o.in_session(si).len(), CONTRIBUTO)));
                 self.base = 1;
             }
             if self.section("seduta", Some(s.date_label.clone())) {
@@ -55,52 +57,48 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     ],
                     vec![
                         Cow::Borrowed("Conduzione"),
-                        Cow::Owned(list_it(&w.facilitators)),
+                        Cow::Owned(italian::list(&w.facilitators)),
                     ],
                 ];
                 if !s.staff.is_empty() {
                     rows.push(vec![
                         Cow::Borrowed("Hanno guidato la lavagna"),
-                        Cow::Owned(list_it(&s.staff)),
+                        Cow::Owned(italian::list(&s.staff)),
                     ]);
                 }
                 self.table(&[2900, 6738], &["Voce", "Dettaglio"], rows);
             }
-            if self.section(
-                "presenze",
-                Some(format!("{} persone", s.participation.people)),
-            ) {
+            if self.section("presenze", Some(count(s.participation.people, PERSONA))) {
                 self.participation(&s.participation, false);
             }
-            if self.section(
-                "svolgimento",
-                Some(count_word(s.phases.len(), "fase", "fasi")),
-            ) {
-                if s.phases.is_empty() {
-                    self.empty();
-                } else {
-                    let rows = s
-                        .phases
-                        .iter()
-                        .map(|p| {
-                            vec![
-                                Cow::Borrowed(p.at.as_str()),
-                                Cow::Borrowed(p.label.as_str()),
-                                Cow::Borrowed(p.by.as_str()),
-                            ]
-                        })
-                        .collect();
-                    self.table(&[1400, 4638, 3600], &["Ora", "Fase", "Aperta da"], rows);
-                }
+            // No phase was opened: there is no proceeding to list (the `contributi` section
+            // says what the board holds).
+            if !s.phases.is_empty()
+                && self.section("svolgimento", Some(count(s.phases.len(), FASE)))
+            {
+                let rows = s
+                    .phases
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            Cow::Borrowed(p.at.as_str()),
+                            Cow::Borrowed(p.label.as_str()),
+                            Cow::Borrowed(p.by.as_str()),
+                        ]
+                    })
+                    .collect();
+                self.table(&[1400, 4638, 3600], &["Ora", "Fase", "Aperta da"], rows);
             }
             let mine = o.in_session(si);
-            if self.section(
-                "contributi",
-                Some(count_word(mine.len(), "contributo", "contributi")),
-            ) {
-                if mine.is_empty() {
-                    self.empty();
+            if mine.is_empty() {
+                // One sentence for an empty meeting, and no `esiti` (see the module docs).
+                if self.section_heading("contributi", Some(count(0, CONTRIBUTO))) {
+                    let text = non_empty(self.text("seduta_vuota")).unwrap_or(
+                        "Nella seduta non sono stati raccolti contributi sulla lavagna, né espressi voti.",
+                    );
+                    self.para(Style::Normal, vec![Span::plain(text)]);
                 }
+            } else if self.section("contributi", Some(count(mine.len(), CONTRIBUTO))) {
                 let columns = &s.session.board.template.columns;
                 let mut done = vec![false; mine.len()];
                 for col in columns {
@@ -116,11 +114,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     if ids.is_empty() {
                         continue;
                     }
-                    self.heading(
-                        2,
-                        col.title.as_str(),
-                        Some(count_word(ids.len(), "contributo", "contributi")),
-                    );
+                    self.heading(2, col.title.as_str(), Some(count(ids.len(), CONTRIBUTO)));
                     self.cards_by_theme(&ids, true, true);
                 }
                 let rest: Vec<usize> = mine
@@ -135,7 +129,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 }
             }
             let ranked = o.priorities(|it| it.session == si);
-            if self.section("esiti", None) {
+            if !mine.is_empty() && self.section("esiti", None) {
                 if ranked.is_empty() {
                     self.para(
                         Style::Note,
@@ -161,18 +155,26 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                             Style::Bullet,
                             vec![
                                 Span::plain(format!("Tema «{t}»: ")),
-                                Span::plain(count_word(ids.len(), "contributo", "contributi")),
+                                Span::plain(count(ids.len(), CONTRIBUTO)),
                             ],
                         );
                     }
                 }
                 let merged: usize = mine.iter().map(|&i| self.item(i).card.merged.len()).sum();
                 if merged > 0 {
+                    // "1 contributo è stato unito a un altro simile: è riportato insieme a quello."
+                    let a = agree(merged, CONTRIBUTO);
                     self.para(
                         Style::Note,
                         vec![Span::plain(format!(
-                            "{} uniti ad altri simili: ciascuno compare una sola volta.",
-                            count_word(merged, "contributo è stato", "contributi sono stati")
+                            "{} {} {} {}: {} {} insieme a {}.",
+                            count(merged, CONTRIBUTO),
+                            a.was(),
+                            a.word("unito"),
+                            a.pick("a un altro simile", "ad altri simili"),
+                            a.pick("è", "sono"),
+                            a.word("riportato"),
+                            a.pick("quello", "quelli"),
                         ))],
                     );
                 }

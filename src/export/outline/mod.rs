@@ -625,8 +625,10 @@ impl<'a> Outline<'a> {
         match &self.scope.extent {
             Extent::Meeting(_) => match self.sessions.first() {
                 Some(s) => format!(
-                    "Modulo {}, incontro {} del {}",
-                    s.session.module_number, s.session.meeting.number, s.date_label
+                    "Modulo {}, incontro {} {}",
+                    s.session.module_number,
+                    s.session.meeting.number,
+                    crate::domain::italian::with_article("del", &s.date_label).unwrap_or_default()
                 ),
                 None => "Incontro".into(),
             },

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{board_actor, meeting_context};
 use crate::domain::board::{self, Event};
+use crate::domain::italian::{self, nouns::*};
 use crate::services::board as boards;
 use crate::web::auth::Viewer;
 use crate::web::view::page;
@@ -88,9 +89,14 @@ fn describe(state: &board::BoardState, e: &Event) -> String {
             format!("ha nascosto {} (motivo: {reason})", title(card_id))
         }
         Event::CardRestored { card_id } => format!("ha ripristinato {}", title(card_id)),
-        Event::CardsMerged { into, cards } => {
-            format!("ha unito {} doppioni a {}", cards.len(), title(into))
+        Event::CardsMerged { into, cards } if cards.is_empty() => {
+            format!("non ha unito doppioni a {}", title(into))
         }
+        Event::CardsMerged { into, cards } => format!(
+            "ha unito {} a {}",
+            italian::count(cards.len() as u64, DOPPIONE),
+            title(into)
+        ),
         Event::GroupCreated { title: t, .. } => format!("ha creato il tema «{t}»"),
         Event::GroupRenamed { title: t, .. } => format!("ha rinominato un tema in «{t}»"),
         Event::CardGrouped {
@@ -112,7 +118,14 @@ fn describe(state: &board::BoardState, e: &Event) -> String {
             "ha nascosto i nuovi contributi fino alla rivelazione".into()
         }
         Event::BlindSet { blind: false } => "ha reso subito visibili i nuovi contributi".into(),
-        Event::Revealed { cards } => format!("ha rivelato {} contributi", cards.len()),
+        // A reveal with nothing hidden is recorded too: "nessun contributo" needs a "non".
+        Event::Revealed { cards } if cards.is_empty() => {
+            "ha chiesto di rivelare i contributi, ma nessuno era nascosto".into()
+        }
+        Event::Revealed { cards } => format!(
+            "ha rivelato {}",
+            italian::count(cards.len() as u64, CONTRIBUTO)
+        ),
         Event::TimerSet {
             timer: Some(board::Timer::Running { duration_ms, .. }),
         } => {
@@ -131,13 +144,21 @@ fn describe(state: &board::BoardState, e: &Event) -> String {
         Event::GuestCodeSet { code: None } => "ha disattivato il codice ospite".into(),
         Event::AnonymousSet { allowed: true } => "ha consentito i contributi anonimi".into(),
         Event::AnonymousSet { allowed: false } => "ha disattivato i contributi anonimi".into(),
-        Event::VoteBudgetSet { phase, budget } => format!(
-            "ha fissato {budget} voti a testa per la fase «{}»",
+        Event::VoteBudgetSet { phase, budget: 0 } => format!(
+            "ha tolto i voti a testa per la fase «{}»: nessun voto",
             board::phase_label(phase)
         ),
+        Event::VoteBudgetSet { phase, budget } => format!(
+            "ha fissato {} a testa per la fase «{}»",
+            italian::count(u64::from(*budget), VOTO),
+            board::phase_label(phase)
+        ),
+        Event::CardsCarriedOver { cards, .. } if cards.is_empty() => {
+            "non ha riportato contributi da un incontro precedente".into()
+        }
         Event::CardsCarriedOver { cards, .. } => format!(
-            "ha riportato {} contributi da un incontro precedente",
-            cards.len()
+            "ha riportato {} da un incontro precedente",
+            italian::count(cards.len() as u64, CONTRIBUTO)
         ),
     }
 }
@@ -148,5 +169,98 @@ fn short(s: &str) -> String {
         line.chars().take(79).collect::<String>() + "…"
     } else {
         line.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::board::{Actor, ActorId, ActorKind, CarriedCard};
+
+    fn board() -> board::BoardState {
+        board::BoardState::new(1, crate::domain::defaults::board_template())
+    }
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("c{i}")).collect()
+    }
+
+    fn carried(n: usize) -> Vec<CarriedCard> {
+        (0..n)
+            .map(|i| CarriedCard {
+                from_card: format!("old{i}"),
+                card_id: format!("c{i}"),
+                column: "bisogno".into(),
+                content: serde_json::from_value(
+                    json!({"card_type": "bisogno", "text": "Anziani soli"}),
+                )
+                .unwrap(),
+                author: Actor {
+                    id: ActorId::Enrollment(1),
+                    kind: ActorKind::Participant,
+                    name: "Maria Rossi".into(),
+                    organisation: None,
+                    ambito: None,
+                },
+                anonymous: false,
+                number: None,
+                from_reference: None,
+                created_at: None,
+                on_behalf_of: None,
+                comments: Vec::new(),
+                merged: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// Every history line with a count, at 0, 1 and 2.
+    #[test]
+    fn history_lines_agree_with_their_counts() {
+        let b = board();
+        let voto = board::phase_label("voto");
+        let lines = |make: &dyn Fn(usize) -> Event| -> Vec<String> {
+            (0..3).map(|n| describe(&b, &make(n))).collect()
+        };
+        assert_eq!(
+            lines(&|n| Event::CardsMerged {
+                into: "x".into(),
+                cards: ids(n)
+            }),
+            [
+                "non ha unito doppioni a un contributo",
+                "ha unito 1 doppione a un contributo",
+                "ha unito 2 doppioni a un contributo",
+            ]
+        );
+        assert_eq!(
+            lines(&|n| Event::Revealed { cards: ids(n) }),
+            [
+                "ha chiesto di rivelare i contributi, ma nessuno era nascosto",
+                "ha rivelato 1 contributo",
+                "ha rivelato 2 contributi",
+            ]
+        );
+        assert_eq!(
+            lines(&|n| Event::CardsCarriedOver {
+                from_meeting: 2,
+                cards: carried(n)
+            }),
+            [
+                "non ha riportato contributi da un incontro precedente",
+                "ha riportato 1 contributo da un incontro precedente",
+                "ha riportato 2 contributi da un incontro precedente",
+            ]
+        );
+        assert_eq!(
+            lines(&|n| Event::VoteBudgetSet {
+                phase: "voto".into(),
+                budget: n as u32
+            }),
+            [
+                format!("ha tolto i voti a testa per la fase «{voto}»: nessun voto"),
+                format!("ha fissato 1 voto a testa per la fase «{voto}»"),
+                format!("ha fissato 2 voti a testa per la fase «{voto}»"),
+            ]
+        );
     }
 }

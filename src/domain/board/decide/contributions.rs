@@ -136,12 +136,19 @@ pub(super) fn vote(ctx: &Ctx, card_id: String) -> Result<Event, Refusal> {
         return Err(Refusal::new("phase", "In questa fase non si vota."));
     }
     if state.votes_spent(&state.phase, actor.id) >= budget {
-        return Err(Refusal::new(
-            "budget",
+        // "il tuo voto" for a budget of one: "tutti i tuoi 1 voti" is not Italian.
+        let used = if budget == 1 {
+            "Hai già usato il tuo voto di questa fase: toglilo per votare altro.".to_string()
+        } else {
             format!(
-                "Hai già usato tutti i tuoi {budget} voti di questa fase: togline uno per votare altro."
-            ),
-        ));
+                "Hai già usato tutti i tuoi {} di questa fase: togline uno per votare altro.",
+                crate::domain::italian::count(
+                    u64::from(budget),
+                    crate::domain::italian::nouns::VOTO
+                )
+            )
+        };
+        return Err(Refusal::new("budget", used));
     }
     Ok(Event::Voted {
         card_id,
