@@ -890,6 +890,7 @@ fn snapshot_of_the_minutes_of_a_small_board() {
             role: "Responsabile Ufficio di Piano".into(),
             ambito: Some("Ambito di Bergamo".into()),
         }],
+        guests: vec![],
     }];
     let scope = Scope {
         extent: Extent::Meeting(1),

@@ -23,6 +23,8 @@ pub struct WorkshopSpec {
     /// Date, start and end of the first meeting (Rome time); `None`: 12 February 2027,
     /// 9:30–12:30. The second meeting is a week later, on 19 February 2027 at the earliest.
     pub first_meeting: Option<(NaiveDate, NaiveTime, NaiveTime)>,
+    /// The Ambiti people choose from (empty: free text).
+    pub ambiti: Vec<String>,
 }
 
 impl WorkshopSpec {
@@ -33,6 +35,7 @@ impl WorkshopSpec {
             opens: Utc::now() - chrono::Duration::days(1),
             closes: Utc::now() + chrono::Duration::days(30),
             first_meeting: None,
+            ambiti: Vec::new(),
         }
     }
 
@@ -72,6 +75,7 @@ enrollment_opens = {opens}
 enrollment_closes = {closes}
 eligible_roles = ["responsabile-ufficio-di-piano", "responsabile-servizi-sociali"]
 facilitators = ["Silvia De Aloe", "Luciano Gallo"]
+ambiti = {ambiti:?}
 
 [[modules]]
 title = "I riferimenti normativi dell'amministrazione condivisa"
@@ -95,6 +99,7 @@ topics = ["Governance dei Piani di Zona"]
             first_start = first_start.format("%H:%M:%S"),
             first_end = first_end.format("%H:%M:%S"),
             second_date = second_date.format("%Y-%m-%d"),
+            ambiti = self.ambiti,
             opens = self
                 .opens
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

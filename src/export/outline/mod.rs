@@ -39,6 +39,8 @@ pub struct Session {
     pub meeting: Meeting,
     pub board: BoardState,
     pub attendance: Vec<Attendee>,
+    /// Guests who joined the meeting with its code (they are present by joining).
+    pub guests: Vec<GuestAttendee>,
 }
 
 /// A person marked present in a meeting's register. Documents count people; the name never
@@ -50,6 +52,17 @@ pub struct Attendee {
     pub organisation: String,
     /// Role label (e.g. "Responsabile Ufficio di Piano").
     pub role: String,
+    pub ambito: Option<String>,
+}
+
+/// A guest of a meeting (joined with its code). Documents count guests by organisation; the
+/// name never leaves the register.
+#[derive(Debug, Clone)]
+pub struct GuestAttendee {
+    /// Guest id, the same as their board id (`ActorId::Guest`): counted once however often
+    /// they also appear on the board.
+    pub guest: i64,
+    pub organisation: Option<String>,
     pub ambito: Option<String>,
 }
 
@@ -197,7 +210,8 @@ pub struct Participation {
     pub by_role: Vec<(String, usize)>,
     pub people: usize,
     pub presences: usize,
-    /// Guests (join code) who contributed, by organisation: distinct guests.
+    /// Guests (join code) who joined or contributed, by organisation: distinct guests. With an
+    /// Ambito filter, only the guests who declared that Ambito.
     pub guests_by_organisation: Vec<(String, usize)>,
 }
 
@@ -570,13 +584,29 @@ fn time_of_day(at_ms: i64, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-/// Counts the registers of `sessions` (and the guests who contributed on their boards).
+/// Counts the registers of `sessions`: the people marked present, and the guests who joined
+/// (or, on boards without a guest list, contributed in the meeting itself).
 fn participation(sessions: &[Session], ambito: Option<&str>) -> Participation {
     let mut orgs: BTreeMap<String, (Option<String>, Vec<i64>, usize)> = BTreeMap::new();
     let mut roles: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     let mut people: Vec<i64> = Vec::new();
     let mut presences = 0;
     let mut guests: BTreeMap<String, Vec<ActorId>> = BTreeMap::new();
+    let mut guest = |id: ActorId, organisation: Option<&str>, declared: Option<&str>| {
+        if let Some(f) = ambito {
+            if !declared.is_some_and(|x| same_ambito(x, f)) {
+                return;
+            }
+        }
+        let org = organisation
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .unwrap_or("Organizzazione non indicata");
+        let g = guests.entry(org.to_string()).or_default();
+        if !g.contains(&id) {
+            g.push(id);
+        }
+    };
     for s in sessions {
         for a in &s.attendance {
             if let Some(f) = ambito {
@@ -601,23 +631,26 @@ fn participation(sessions: &[Session], ambito: Option<&str>) -> Participation {
                 people.push(a.person);
             }
         }
-        if ambito.is_none() {
-            let b = &s.board;
-            let actors = b.cards.values().flat_map(|c| {
-                std::iter::once((&c.author, c.anonymous))
-                    .chain(c.comments.iter().map(|m| (&m.author, false)))
-            });
-            for (actor, anonymous) in actors {
-                if actor.kind == ActorKind::Guest && !anonymous {
-                    let org = actor
-                        .organisation
-                        .clone()
-                        .unwrap_or_else(|| "Organizzazione non indicata".into());
-                    let g = guests.entry(org).or_default();
-                    if !g.contains(&actor.id) {
-                        g.push(actor.id);
-                    }
-                }
+        for g in &s.guests {
+            let id = ActorId::Guest(g.guest);
+            guest(id, g.organisation.as_deref(), g.ambito.as_deref());
+        }
+        // Guests who wrote in this meeting (a card carried from an earlier one was written
+        // there); an anonymous card does not name its guest.
+        let b = &s.board;
+        let actors = b.cards.values().flat_map(|c| {
+            let written_here = c.carried_from.is_none() && !c.anonymous;
+            written_here.then_some(&c.author).into_iter().chain(
+                c.comments
+                    .iter()
+                    .filter(|m| !m.anonymous)
+                    .map(|m| &m.author),
+            )
+        });
+        for actor in actors {
+            if actor.kind == ActorKind::Guest {
+                let (org, declared) = (actor.organisation.as_deref(), actor.ambito.as_deref());
+                guest(actor.id, org, declared);
             }
         }
     }
