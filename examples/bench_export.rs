@@ -398,6 +398,7 @@ fn boards(entry: &Entry, n: usize) -> Vec<Session> {
             meeting: (*meeting).clone(),
             board: b.state,
             attendance,
+            guests: Vec::new(),
         });
     }
     sessions

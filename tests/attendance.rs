@@ -302,6 +302,8 @@ async fn facilitators_mark_presence_by_hand_with_an_audit_entry_in_their_worksho
     let (status, page, _) = ours.get(&register).await;
     assert_eq!(status, 200);
     assert!(page.contains("Modifiche a mano"), "{page:.400}");
+    // It says when joining the board counts: 9:30–12:30 with the default 30 minutes.
+    assert!(page.contains("(dalle 9:00 alle 13:00)"), "{page}");
     assert!(page.contains("presente → assente"));
     let (_, enrollments, _) = ours.get("/admin/laboratori/alfa/iscrizioni").await;
     assert!(

@@ -147,7 +147,7 @@ impl Workshop {
     ) -> Option<String> {
         let ambito =
             text::optional_line(field, "l'ambito territoriale", value, AMBITO_MAX, errors)?;
-        if !self.ambiti.is_empty() && !self.ambiti.iter().any(|x| *x == ambito) {
+        if !self.ambiti.is_empty() && !self.ambiti.contains(&ambito) {
             errors.push(FieldError::new(
                 field,
                 "Ambito territoriale non riconosciuto: sceglilo dall'elenco.",
