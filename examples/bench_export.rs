@@ -405,6 +405,7 @@ fn boards(entry: &Entry, n: usize) -> Vec<Session> {
             meeting: (*meeting).clone(),
             board: b.state,
             attendance,
+            guests: Vec::new(),
         });
     }
     sessions

@@ -32,6 +32,16 @@ pub struct Config {
     /// Directory whose templates override the built-in ones (default `templates/` if present).
     #[arg(long, env = "TAVOLO_TEMPLATES")]
     pub templates: Option<PathBuf>,
+    /// Minutes before a meeting's start and after its end during which joining its board
+    /// still marks an enrolled person present (outside that window nothing is recorded).
+    /// Every instance sharing a database must use the same value.
+    #[arg(
+        long,
+        env = "TAVOLO_ATTENDANCE_MARGIN_MINUTES",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(0..=240)
+    )]
+    pub attendance_margin_minutes: u32,
 }
 
 impl Config {
@@ -64,6 +74,7 @@ impl Config {
             mail_from: "Tavolo <tavolo@localhost>".into(),
             workshops,
             templates: None,
+            attendance_margin_minutes: 30,
         }
     }
 }

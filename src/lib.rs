@@ -106,7 +106,12 @@ impl Tavolo {
                 "TAVOLO_SMTP_URL not set: notifications stay in the outbox (organiser page /admin/posta)"
             );
         }
-        let rooms = services::room::Rooms::new(store.clone(), catalogue.clone(), shutdown.clone());
+        let rooms = services::room::Rooms::new(
+            store.clone(),
+            catalogue.clone(),
+            shutdown.clone(),
+            services::attendance::BoardPresence::new(config.attendance_margin_minutes),
+        );
         if store.backend == store::Backend::Postgres {
             tasks.spawn(services::room::follow_other_instances(
                 config.database_url.clone(),

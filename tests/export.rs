@@ -84,17 +84,21 @@ async fn fixture() -> Fixture {
     let second = entry.meeting_id("M1-2");
     // The third person is in the first meeting's register: three people could have written its
     // anonymous card, so the documents may report it (`outline::ANONYMITY_SET`).
+    let first = app.state.catalogue.meeting(meeting).unwrap();
     for person in [&a, &b, &c] {
         let marked = tavolo::services::attendance::mark_by_hand(
             &app.state.store,
-            entry.id,
-            meeting,
+            &first,
             person["id"].as_i64().unwrap(),
             true,
+            "Org <org@example.it>",
         )
         .await
         .unwrap();
-        assert!(marked);
+        assert!(matches!(
+            marked,
+            tavolo::services::attendance::HandMark::Changed
+        ));
     }
     let fx = Fixture {
         meeting,
@@ -955,6 +959,7 @@ fn snapshot_of_the_minutes_of_a_small_board() {
                 ambito: Some("Ambito di Bergamo".into()),
             })
             .collect(),
+        guests: vec![],
     }];
     let scope = Scope {
         extent: Extent::Meeting(1),

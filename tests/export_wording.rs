@@ -191,6 +191,7 @@ fn sessions(entry: &Entry, n: usize) -> Vec<Session> {
             } else {
                 Vec::new()
             },
+            guests: Vec::new(),
         })
         .collect()
 }

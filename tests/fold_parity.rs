@@ -136,6 +136,28 @@ fn the_fixture_covers_every_event_kind_as_the_server_stores_it() {
     let blind = |e: &&Value| e["event"]["kind"] == "card_added" && e["event"]["revealed"] == false;
     let anonymous = |e: &&Value| e["event"]["anonymous"] == true;
     let on_behalf = |e: &&Value| !e["event"]["on_behalf_of"].is_null();
+    let on_behalf_with_ambito = |e: &&Value| e["event"]["on_behalf_of"]["ambito"].is_string();
+    let guest_with_ambito =
+        |e: &&Value| e["actor"]["kind"] == "guest" && e["actor"]["ambito"].is_string();
+    // The author of an anonymous card commenting under it (the comment is anonymous too).
+    let anonymous_cards: BTreeSet<(String, String)> = f
+        .events
+        .iter()
+        .filter(|e| anonymous(e) && e["event"]["kind"] == "card_added")
+        .map(|e| {
+            (
+                e["event"]["card_id"].to_string(),
+                e["actor"]["id"].to_string(),
+            )
+        })
+        .collect();
+    let authors_comment = |e: &&Value| {
+        e["event"]["kind"] == "commented"
+            && anonymous_cards.contains(&(
+                e["event"]["card_id"].to_string(),
+                e["actor"]["id"].to_string(),
+            ))
+    };
     for (what, found) in [
         (
             "a card added while blind",
@@ -145,6 +167,18 @@ fn the_fixture_covers_every_event_kind_as_the_server_stores_it() {
         (
             "a card on behalf of someone",
             f.events.iter().any(|e| on_behalf(&e)),
+        ),
+        (
+            "a card on behalf of someone with an Ambito",
+            f.events.iter().any(|e| on_behalf_with_ambito(&e)),
+        ),
+        (
+            "a guest with an Ambito",
+            f.events.iter().any(|e| guest_with_ambito(&e)),
+        ),
+        (
+            "the author of an anonymous card commenting under it",
+            f.events.iter().any(|e| authors_comment(&e)),
         ),
     ] {
         assert!(found, "the fixture has {what}");

@@ -10,7 +10,8 @@
 //! - `limits`: how long comments, reasons, theme titles may be, the longest timer, the largest
 //!   vote budget ([`super::board::limits`]);
 //! - `policy_areas` (the workshop's), `indicator_types`, and the suggestions a field's `list`
-//!   names (`instruments`, `frequencies`).
+//!   names (`instruments`, `frequencies`);
+//! - `ambiti`: the workshop's Ambiti, suggested for the person a facilitator writes for.
 
 use serde_json::{Map, Value, json};
 
@@ -21,8 +22,12 @@ use super::cards::{FREQUENCIES, INDICATOR_TYPES, INSTRUMENTS};
 use super::workshop::BoardTemplate;
 
 /// The rules part of a board page's configuration, for a board with `template` in a workshop
-/// with `policy_areas`.
-pub fn client_config(template: &BoardTemplate, policy_areas: &[String]) -> Map<String, Value> {
+/// with `policy_areas` and `ambiti`.
+pub fn client_config(
+    template: &BoardTemplate,
+    policy_areas: &[String],
+    ambiti: &[String],
+) -> Map<String, Value> {
     let phase_rules: Map<String, Value> = template
         .phases
         .iter()
@@ -46,6 +51,7 @@ pub fn client_config(template: &BoardTemplate, policy_areas: &[String]) -> Map<S
         .collect();
     [
         ("policy_areas", json!(policy_areas)),
+        ("ambiti", json!(ambiti)),
         ("indicator_types", json!(INDICATOR_TYPES)),
         ("frequencies", json!(FREQUENCIES)),
         ("instruments", json!(INSTRUMENTS)),
@@ -81,7 +87,11 @@ mod tests {
             columns: vec![],
             phases: vec!["raccolta".into(), "voto".into(), "restituzione".into()],
         };
-        let c = Value::Object(client_config(&template, &["Anziani".into()]));
+        let c = Value::Object(client_config(
+            &template,
+            &["Anziani".into()],
+            &["Ambito di Dalmine".into()],
+        ));
         assert_eq!(
             c["phase_rules"],
             json!({
@@ -93,6 +103,7 @@ mod tests {
         assert_eq!(c["phase_labels"]["voto"], "Voto delle priorità");
         assert_eq!(c["phase_labels"]["restituzione"], "Restituzione");
         assert_eq!(c["policy_areas"], json!(["Anziani"]));
+        assert_eq!(c["ambiti"], json!(["Ambito di Dalmine"]));
         assert_eq!(
             c["indicator_types"][0],
             json!(["output", "Output (che cosa fa il servizio)"])
@@ -114,5 +125,8 @@ mod tests {
         assert_eq!(c["limits"]["theme_title"], 200);
         assert_eq!(c["limits"]["timer_minutes"], 240);
         assert_eq!(c["limits"]["vote_budget"], 50);
+        assert_eq!(c["limits"]["on_behalf_name"], 120);
+        assert_eq!(c["limits"]["on_behalf_organisation"], 300);
+        assert_eq!(c["limits"]["on_behalf_ambito"], 120);
     }
 }

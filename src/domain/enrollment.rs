@@ -155,21 +155,7 @@ pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Applicati
             }
         },
     };
-    let ambito = text::optional_line(
-        "ambito",
-        "l'ambito territoriale",
-        form.ambito.as_deref(),
-        120,
-        &mut errors,
-    );
-    if let Some(a) = &ambito {
-        if !workshop.ambiti.is_empty() && !workshop.ambiti.iter().any(|x| x == a) {
-            errors.push(FieldError::new(
-                "ambito",
-                "Ambito territoriale non riconosciuto: sceglilo dall'elenco.",
-            ));
-        }
-    }
+    let ambito = workshop.ambito_field("ambito", form.ambito.as_deref(), &mut errors);
     if !form.privacy_ack {
         errors.push(FieldError::new(
             "privacy_ack",

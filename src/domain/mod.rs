@@ -1,6 +1,7 @@
 //! Pure types and rules: no IO, no async. Everything here is unit-testable on its own.
 
 pub mod access;
+pub mod attendance;
 pub mod board;
 pub mod board_config;
 pub mod card_fields;

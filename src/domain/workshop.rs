@@ -11,6 +11,11 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::text::{self, FieldError};
+
+/// The longest Ambito territoriale typed by hand, in characters.
+pub const AMBITO_MAX: usize = 120;
+
 /// A workshop ("Laboratorio") with its modules, meetings and enrollment rules.
 #[derive(Debug, Clone, Serialize)]
 pub struct Workshop {
@@ -131,6 +136,26 @@ impl Workshop {
             .map(|r| r.label.as_str())
     }
 
+    /// The Ambito territoriale of a form (optional; empty means none): trimmed, at most
+    /// [`AMBITO_MAX`] characters, and one of this workshop's Ambiti when it lists them, so
+    /// that an Ambito filter finds everyone who chose it. Enrollment and guests ask it alike.
+    pub fn ambito_field(
+        &self,
+        field: &str,
+        value: Option<&str>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<String> {
+        let ambito =
+            text::optional_line(field, "l'ambito territoriale", value, AMBITO_MAX, errors)?;
+        if !self.ambiti.is_empty() && !self.ambiti.contains(&ambito) {
+            errors.push(FieldError::new(
+                field,
+                "Ambito territoriale non riconosciuto: sceglilo dall'elenco.",
+            ));
+        }
+        Some(ambito)
+    }
+
     /// Where the enrollment window stands at `now`.
     pub fn window(&self, now: DateTime<Utc>) -> Window {
         if now < self.enrollment_opens {
@@ -150,4 +175,59 @@ pub enum Window {
     NotYetOpen,
     Open,
     Closed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workshop(ambiti: &[&str]) -> Workshop {
+        let mut w = crate::workshop_files::parse_workshop(
+            "co-programmazione-2021.toml",
+            include_str!("../../workshops/co-programmazione-2021.toml"),
+        )
+        .expect("seed workshop parses");
+        w.ambiti = ambiti.iter().map(|a| a.to_string()).collect();
+        w
+    }
+
+    #[test]
+    fn an_ambito_is_one_of_the_workshops_when_it_lists_them_else_free_text() {
+        let listed = workshop(&["Ambito di Bergamo", "Ambito di Dalmine"]);
+        let free = workshop(&[]);
+        let long = "x".repeat(AMBITO_MAX + 1);
+        // (workshop, value, kept, error)
+        let cases: [(&Workshop, Option<&str>, Option<&str>, bool); 8] = [
+            (&listed, None, None, false),
+            (&listed, Some("   "), None, false),
+            (
+                &listed,
+                Some(" Ambito di Dalmine "),
+                Some("Ambito di Dalmine"),
+                false,
+            ),
+            (
+                &listed,
+                Some("Ambito di Lecco"),
+                Some("Ambito di Lecco"),
+                true,
+            ),
+            (
+                &free,
+                Some("Ambito di Lecco"),
+                Some("Ambito di Lecco"),
+                false,
+            ),
+            (&free, Some(&long), Some(&long), true),
+            (&free, Some("riga\u{7}"), Some("riga\u{7}"), true),
+            (&free, None, None, false),
+        ];
+        for (w, value, kept, error) in cases {
+            let mut errors = Vec::new();
+            let got = w.ambito_field("ambito", value, &mut errors);
+            assert_eq!(got.as_deref(), kept, "{value:?}");
+            assert_eq!(!errors.is_empty(), error, "{value:?}: {errors:?}");
+            assert!(errors.iter().all(|e| e.field == "ambito"));
+        }
+    }
 }

@@ -44,7 +44,7 @@ use crate::services::catalogue::Entry;
 use crate::services::room;
 use crate::store::{self, Store};
 use crate::templates::Templates;
-use outline::{Attendee, Outline, Session};
+use outline::{Attendee, GuestAttendee, Outline, Session};
 
 pub use format::{DocType, Format};
 pub use scope::{Extent, HiddenCards, Scope};
@@ -108,6 +108,15 @@ pub async fn load(
                 ambito: p.ambito.clone().filter(|a| !a.trim().is_empty()),
             })
             .collect();
+        let guests = store::board::guests_of_meeting(store, id)
+            .await?
+            .into_iter()
+            .map(|g| GuestAttendee {
+                guest: g.id,
+                organisation: g.organisation,
+                ambito: g.ambito.filter(|a| !a.trim().is_empty()),
+            })
+            .collect();
         sessions.push(Session {
             id,
             module_number: module.number,
@@ -115,6 +124,7 @@ pub async fn load(
             meeting: meeting.clone(),
             board,
             attendance,
+            guests,
         });
     }
     Ok(sessions)

@@ -35,6 +35,8 @@ pub struct Asking<'a> {
     pub name: Option<&'a str>,
     /// The body a guest declared.
     pub organisation: Option<&'a str>,
+    /// The Ambito territoriale a guest declared.
+    pub ambito: Option<&'a str>,
 }
 
 /// The board identity of whoever asks, for one meeting: a confirmed participant of its
@@ -85,7 +87,7 @@ pub async fn actor_for(
                 kind: ActorKind::Guest,
                 name: asking.name.unwrap_or_default().to_string(),
                 organisation: asking.organisation.map(str::to_string),
-                ambito: None,
+                ambito: asking.ambito.map(str::to_string),
             })
         }
         Principal::Account { id, role, .. } => {
@@ -119,17 +121,17 @@ pub enum GuestRefused {
 }
 
 /// A guest joins a meeting with the code shown in the room: checks the code, records the guest
-/// and opens a session for them. Returns the raw session token (for the cookie).
+/// (name, body and, if they gave it, Ambito: validated by the caller) and opens a session for
+/// them. Returns the raw session token (for the cookie).
 pub async fn join_as_guest(
     store: &Store,
     rooms: &Rooms,
     meeting_id: i64,
     code: &str,
-    name: &str,
-    organisation: &str,
+    guest: store::board::NewGuest<'_>,
 ) -> Result<String, GuestRefused> {
     check_guest_code(rooms, meeting_id, code).await?;
-    let guest_id = store::board::create_guest(store, meeting_id, name, Some(organisation))
+    let guest_id = store::board::create_guest(store, meeting_id, guest)
         .await
         .map_err(GuestRefused::Store)?;
     let (raw, hash) = crate::secret::new_token();

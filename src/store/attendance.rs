@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{DbError, Store, now_ms};
+use super::{DbError, Store, audit, now_ms};
 
 /// A mark in a meeting's register (`present` is 0 or 1; `source` says who marked it).
 #[derive(Debug, Clone, FromRow)]
@@ -46,6 +46,71 @@ pub async fn mark(
     .execute(&store.pool)
     .await?;
     Ok(())
+}
+
+/// Who changes a mark by hand, for the audit log: the staff member, the workshop, and what the
+/// entry says (its `detail` from the mark as it was: `None` when there was none).
+pub struct HandChange<'a> {
+    pub actor: &'a str,
+    pub workshop_id: i64,
+    pub action: &'a str,
+    pub subject: &'a str,
+    pub detail: &'a (dyn Fn(Option<bool>) -> String + Sync),
+}
+
+/// Sets presence by hand and records it in the audit log, in one transaction. Returns whether
+/// anything changed: setting the mark a person already has writes nothing, not even an audit
+/// entry (two staff members pressing the same button record one change).
+pub async fn change_by_hand(
+    store: &Store,
+    meeting_id: i64,
+    enrollment_id: i64,
+    present: bool,
+    source: &str,
+    who: HandChange<'_>,
+) -> Result<bool, DbError> {
+    let now = now_ms();
+    let mut tx = store.begin().await?;
+    let before: Option<(i64,)> = sqlx::query_as(
+        "SELECT present FROM attendance WHERE meeting_id = $1 AND enrollment_id = $2",
+    )
+    .bind(meeting_id)
+    .bind(enrollment_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    // The update applies only to a different mark: of two concurrent identical changes, the
+    // second finds nothing to do.
+    let written = sqlx::query(
+        "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (meeting_id, enrollment_id) DO UPDATE SET present = excluded.present, \
+           source = excluded.source, updated_at = excluded.updated_at \
+         WHERE attendance.present <> excluded.present",
+    )
+    .bind(meeting_id)
+    .bind(enrollment_id)
+    .bind(i64::from(present))
+    .bind(source)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if written == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    audit::record_for_meeting(
+        &mut tx,
+        now,
+        who.actor,
+        who.action,
+        (who.workshop_id, meeting_id),
+        who.subject,
+        &(who.detail)(before.map(|(p,)| p != 0)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Marks several people present in one transaction (people who joined the board), keeping any

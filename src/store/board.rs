@@ -174,38 +174,61 @@ pub fn is_conflict(e: &DbError) -> bool {
     }
 }
 
+/// What a guest declared when joining a meeting with its code.
+#[derive(Debug, Clone, Copy)]
+pub struct NewGuest<'a> {
+    pub name: &'a str,
+    pub organisation: Option<&'a str>,
+    pub ambito: Option<&'a str>,
+}
+
 /// Creates a guest of a meeting.
 pub async fn create_guest(
     store: &Store,
     meeting_id: i64,
-    name: &str,
-    organisation: Option<&str>,
+    guest: NewGuest<'_>,
 ) -> Result<i64, DbError> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO guests (meeting_id, name, organisation, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO guests (meeting_id, name, organisation, ambito, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(meeting_id)
-    .bind(name)
-    .bind(organisation)
+    .bind(guest.name)
+    .bind(guest.organisation)
+    .bind(guest.ambito)
     .bind(super::now_ms())
     .fetch_one(&store.pool)
     .await?;
     Ok(id)
 }
 
+/// A guest of a meeting.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GuestRow {
     pub id: i64,
     pub meeting_id: i64,
     pub name: String,
     pub organisation: Option<String>,
+    /// Ambito territoriale, when declared (guests who joined before it was asked have none).
+    pub ambito: Option<String>,
 }
 
 pub async fn guest(store: &Store, id: i64) -> Result<Option<GuestRow>, DbError> {
-    sqlx::query_as("SELECT id, meeting_id, name, organisation FROM guests WHERE id = $1")
+    sqlx::query_as("SELECT id, meeting_id, name, organisation, ambito FROM guests WHERE id = $1")
         .bind(id)
         .fetch_optional(&store.pool)
         .await
+}
+
+/// Every guest who joined a meeting, in the order they joined.
+pub async fn guests_of_meeting(store: &Store, meeting_id: i64) -> Result<Vec<GuestRow>, DbError> {
+    sqlx::query_as(
+        "SELECT id, meeting_id, name, organisation, ambito FROM guests \
+         WHERE meeting_id = $1 ORDER BY id",
+    )
+    .bind(meeting_id)
+    .fetch_all(&store.pool)
+    .await
 }
 
 #[cfg(test)]

@@ -298,7 +298,7 @@ impl Viewer {
                 name: Some(guest.name),
                 email: None,
                 organisation: guest.organisation,
-                ambito: None,
+                ambito: guest.ambito,
                 csrf,
                 session_hash,
             },

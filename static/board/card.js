@@ -16,6 +16,7 @@ export function authorLine(card, ctx) {
   if (card.on_behalf_of && card.on_behalf_of.name) {
     parts.push(card.on_behalf_of.name);
     if (card.on_behalf_of.organisation) parts.push(card.on_behalf_of.organisation);
+    if (card.on_behalf_of.ambito) parts.push(card.on_behalf_of.ambito);
   } else if (isAnon && (a.id === ANONYMOUS_ID || !ctx.facilitator)) {
     parts.push(a.id === ctx.you.id ? "Anonimo (sei tu)" : "Anonimo");
   } else {
@@ -24,6 +25,16 @@ export function authorLine(card, ctx) {
     if (a.ambito) parts.push(a.ambito);
   }
   return parts.filter(Boolean);
+}
+
+/** Who wrote a comment, as this viewer may read it (the author of an anonymous card answering
+ * under it stays anonymous to everyone but themselves and the facilitators). */
+export function commentAuthor(cm, ctx) {
+  const a = cm.author || {};
+  if (a.id === ANONYMOUS_ID) return "Anonimo";
+  if (!cm.anonymous) return a.name || "";
+  if (a.id === ctx.you.id) return "Anonimo (sei tu)";
+  return ctx.facilitator ? `Anonimo per gli altri (${a.name})` : "Anonimo";
 }
 
 export class CardView {
@@ -203,7 +214,7 @@ export class CardView {
     this.comments.hidden = !show;
     const c = this.commentEls;
     const n = list.length;
-    const sig = JSON.stringify([list.map((x) => [x.id, x.text, !!x._pending, x.author && x.author.name]), ctx.canComment]);
+    const sig = JSON.stringify([list.map((x) => [x.id, x.text, !!x._pending, commentAuthor(x, ctx)]), ctx.canComment]);
     this.region("comments", sig, () => {
       fill(c.summary, n ? `Commenti (${n})` : "Commenta", h("span", { class: "visually-hidden", text: `: ${shorten(title, 60)}` }));
       c.ol.hidden = !n;
@@ -213,7 +224,7 @@ export class CardView {
             "li",
             { class: `lv-comment${cm._pending ? " lv-comment--pending" : ""}` },
             h("p", { class: "lv-comment__text", text: cm.text }),
-            h("p", { class: "lv-comment__meta" }, (cm.author && cm.author.name) || "", cm.at ? ` · ore ${timeLabel(cm.at)}` : "", cm._pending ? " · in attesa di invio" : ""),
+            h("p", { class: "lv-comment__meta" }, commentAuthor(cm, ctx), cm.at ? ` · ore ${timeLabel(cm.at)}` : "", cm._pending ? " · in attesa di invio" : ""),
           ),
         ),
       );

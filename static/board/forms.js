@@ -52,6 +52,11 @@ export class CardForm {
       if (opts.onBehalf) {
         this.behalfName = h("input", { type: "text", id: `${this.prefix}-perconto-nome`, maxlength: String(this.ui.config.limits.on_behalf_name), autocomplete: "off" });
         this.behalfOrg = h("input", { type: "text", id: `${this.prefix}-perconto-ente`, maxlength: String(this.ui.config.limits.on_behalf_organisation), autocomplete: "off" });
+        // The Ambito keeps the card in the documents filtered by Ambito: the workshop's Ambiti
+        // are suggested so that the name matches theirs.
+        const ambiti = this.ui.config.ambiti || [];
+        const ambitiId = `${this.prefix}-perconto-ambiti`;
+        this.behalfAmbito = h("input", { type: "text", id: `${this.prefix}-perconto-ambito`, maxlength: String(this.ui.config.limits.on_behalf_ambito), autocomplete: "off", list: ambiti.length ? ambitiId : null });
         this.form.appendChild(
           h(
             "fieldset",
@@ -62,6 +67,13 @@ export class CardForm {
               { class: "lv-form__row" },
               h("div", { class: "field" }, h("label", { class: "field__label", for: this.behalfName.id, text: "Nome e cognome" }), this.behalfName),
               h("div", { class: "field" }, h("label", { class: "field__label", for: this.behalfOrg.id, text: "Ente" }), this.behalfOrg),
+              h(
+                "div",
+                { class: "field" },
+                h("label", { class: "field__label", for: this.behalfAmbito.id, text: "Ambito territoriale" }),
+                this.behalfAmbito,
+                ambiti.length ? h("datalist", { id: ambitiId }, ambiti.map((v) => h("option", { value: v }))) : null,
+              ),
             ),
           ),
         );
@@ -210,6 +222,7 @@ export class CardForm {
     if (this.behalfName) {
       this.behalfName.value = "";
       this.behalfOrg.value = "";
+      this.behalfAmbito.value = "";
     }
     this.clearErrors();
     this.dropDraft();
@@ -316,7 +329,11 @@ export class CardForm {
     const out = {};
     if (this.anon && !this.anonWrap.hidden && this.anon.checked) out.anonymous = true;
     if (this.behalfName && this.behalfName.value.trim()) {
-      out.on_behalf_of = { name: this.behalfName.value.trim(), organisation: this.behalfOrg.value.trim() || null };
+      out.on_behalf_of = {
+        name: this.behalfName.value.trim(),
+        organisation: this.behalfOrg.value.trim() || null,
+        ambito: this.behalfAmbito.value.trim() || null,
+      };
     }
     return out;
   }

@@ -299,7 +299,10 @@ export function apply(state, rec) {
       const c = state.cards[ev.card_id];
       if (c) {
         c.comments = c.comments || [];
-        c.comments.push({ id: ev.comment_id, author: deepClone(actor), text: ev.text, at });
+        // The author of an anonymous card answering under it stays anonymous (as board.rs):
+        // the public receives both under the id "anonimo", the author and staff the real one.
+        const anonymous = !!c.anonymous && !!c.author && c.author.id === actor.id;
+        c.comments.push({ id: ev.comment_id, author: deepClone(actor), text: ev.text, at, anonymous });
       }
       return;
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tavolo::{Config, Tavolo};
@@ -20,6 +20,11 @@ pub struct WorkshopSpec {
     pub capacity: u32,
     pub opens: DateTime<Utc>,
     pub closes: DateTime<Utc>,
+    /// Date, start and end of the first meeting (Rome time); `None`: 12 February 2027,
+    /// 9:30–12:30. The second meeting is a week later, on 19 February 2027 at the earliest.
+    pub first_meeting: Option<(NaiveDate, NaiveTime, NaiveTime)>,
+    /// The Ambiti people choose from (empty: free text).
+    pub ambiti: Vec<String>,
 }
 
 impl WorkshopSpec {
@@ -29,11 +34,37 @@ impl WorkshopSpec {
             capacity,
             opens: Utc::now() - chrono::Duration::days(1),
             closes: Utc::now() + chrono::Duration::days(30),
+            first_meeting: None,
+            ambiti: Vec::new(),
+        }
+    }
+
+    /// An open workshop whose first meeting is happening now: today in Rome, from an hour ago
+    /// to an hour from now (kept inside the day near midnight).
+    pub fn meeting_now(slug: &str, capacity: u32) -> WorkshopSpec {
+        let now = Utc::now()
+            .with_timezone(&chrono_tz::Europe::Rome)
+            .naive_local();
+        let day = now.date();
+        let hour = chrono::Duration::hours(1);
+        let start = (now - hour).max(day.and_hms_opt(0, 0, 0).unwrap());
+        let end = (now + hour).min(day.and_hms_opt(23, 59, 0).unwrap());
+        WorkshopSpec {
+            first_meeting: Some((day, start.time(), end.time())),
+            ..WorkshopSpec::open(slug, capacity)
         }
     }
 
     /// A workshop file with one module of two meetings.
     pub fn toml(&self) -> String {
+        let default_first = (
+            NaiveDate::from_ymd_opt(2027, 2, 12).unwrap(),
+            NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            NaiveTime::from_hms_opt(12, 30, 0).unwrap(),
+        );
+        let (first_date, first_start, first_end) = self.first_meeting.unwrap_or(default_first);
+        let second_date = (first_date + chrono::Duration::days(7))
+            .max(NaiveDate::from_ymd_opt(2027, 2, 19).unwrap());
         format!(
             r#"slug = "{slug}"
 title = "Laboratorio di prova {slug}"
@@ -44,25 +75,31 @@ enrollment_opens = {opens}
 enrollment_closes = {closes}
 eligible_roles = ["responsabile-ufficio-di-piano", "responsabile-servizi-sociali"]
 facilitators = ["Silvia De Aloe", "Luciano Gallo"]
+ambiti = {ambiti:?}
 
 [[modules]]
 title = "I riferimenti normativi dell'amministrazione condivisa"
 topics = ["Governance dei Piani di Zona"]
 
   [[modules.meetings]]
-  date = 2027-02-12
-  start = 09:30:00
-  end = 12:30:00
+  date = {first_date}
+  start = {first_start}
+  end = {first_end}
   place = "online"
 
   [[modules.meetings]]
-  date = 2027-02-19
+  date = {second_date}
   start = 09:30:00
   end = 12:30:00
   place = "Milano, via Rovello 2"
 "#,
             slug = self.slug,
             capacity = self.capacity,
+            first_date = first_date.format("%Y-%m-%d"),
+            first_start = first_start.format("%H:%M:%S"),
+            first_end = first_end.format("%H:%M:%S"),
+            second_date = second_date.format("%Y-%m-%d"),
+            ambiti = self.ambiti,
             opens = self
                 .opens
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -232,11 +232,14 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
             text,
         } => {
             if let Some(c) = state.cards.get_mut(card_id) {
+                // The author of an anonymous card answering under it would otherwise sign it.
+                let anonymous = c.anonymous && c.author.id == rec.actor.id;
                 c.comments.push(Comment {
                     id: comment_id.clone(),
                     author: rec.actor.clone(),
                     text: text.clone(),
                     at,
+                    anonymous,
                 });
             }
         }

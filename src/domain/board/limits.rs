@@ -15,6 +15,8 @@ pub const HIDE_REASON: usize = 500;
 pub const ON_BEHALF_NAME: usize = 120;
 /// The longest body (ente) of that person, in characters.
 pub const ON_BEHALF_ORGANISATION: usize = crate::domain::card_fields::MAX_SHORT;
+/// The longest Ambito of that person, in characters (as an Ambito typed at enrollment).
+pub const ON_BEHALF_AMBITO: usize = crate::domain::workshop::AMBITO_MAX;
 /// The longest theme title, in characters.
 pub const THEME_TITLE: usize = 200;
 /// The longest timer: a whole afternoon.
@@ -29,6 +31,7 @@ pub struct Limits {
     pub hide_reason: usize,
     pub on_behalf_name: usize,
     pub on_behalf_organisation: usize,
+    pub on_behalf_ambito: usize,
     pub theme_title: usize,
     pub timer_minutes: i64,
     pub vote_budget: u32,
@@ -40,6 +43,7 @@ pub const LIMITS: Limits = Limits {
     hide_reason: HIDE_REASON,
     on_behalf_name: ON_BEHALF_NAME,
     on_behalf_organisation: ON_BEHALF_ORGANISATION,
+    on_behalf_ambito: ON_BEHALF_AMBITO,
     theme_title: THEME_TITLE,
     timer_minutes: TIMER_SECONDS / 60,
     vote_budget: VOTE_BUDGET,

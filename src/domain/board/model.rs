@@ -102,13 +102,37 @@ impl Card {
     pub fn is_active(&self) -> bool {
         self.state == CardState::Active
     }
+
+    /// The body the card speaks for: that of the person it was written for, else its author's.
+    /// Whether it may be shown (anonymous cards) is for the caller to decide.
+    pub fn organisation(&self) -> Option<&str> {
+        match &self.on_behalf_of {
+            Some(o) => o.organisation.as_deref(),
+            None => self.author.organisation.as_deref(),
+        }
+    }
+
+    /// The Ambito the card speaks for: that of the person it was written for, else its
+    /// author's (a participant's from enrollment, a guest's as declared). Whether it may be
+    /// shown (anonymous cards) is for the caller to decide.
+    pub fn ambito(&self) -> Option<&str> {
+        match &self.on_behalf_of {
+            Some(o) => o.ambito.as_deref(),
+            None => self.author.ambito.as_deref(),
+        }
+    }
 }
 
+/// The person a facilitator wrote a card for (someone without a device, or who spoke aloud).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnBehalf {
     pub name: String,
     #[serde(default)]
     pub organisation: Option<String>,
+    /// Their Ambito territoriale, so that an Ambito filter keeps their card (events stored
+    /// before it was asked have none).
+    #[serde(default)]
+    pub ambito: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +141,11 @@ pub struct Comment {
     pub author: Actor,
     pub text: String,
     pub at: i64,
+    /// Written by the author of an anonymous card, on that card: shown under "Anonimo" to
+    /// everyone but facilitators and its author, wherever the comment goes (a merge moves it
+    /// to another card). Set by `apply`.
+    #[serde(default)]
+    pub anonymous: bool,
 }
 
 /// A named theme grouping cards.

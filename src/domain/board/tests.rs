@@ -340,6 +340,19 @@ fn anonymous_cards_hide_their_author_from_others() {
     assert_eq!(view_for(&b.state, &maria).cards["c1"].author.name, "e:1");
 }
 
+/// Events stored before a field existed still load: the fold reads them with its default.
+#[test]
+fn a_card_written_for_someone_before_the_ambito_was_asked_still_loads() {
+    let stored = r#"{"kind":"card_added","card_id":"c1","column":"bisogno","anonymous":false,"on_behalf_of":{"name":"Anna","organisation":"ATS Bergamo"},"revealed":true,"content":{"card_type":"bisogno","text":"a"}}"#;
+    let event: Event = serde_json::from_str(stored).unwrap();
+    let Event::CardAdded { on_behalf_of, .. } = event else {
+        panic!("a card added")
+    };
+    let behalf = on_behalf_of.unwrap();
+    assert_eq!(behalf.organisation.as_deref(), Some("ATS Bergamo"));
+    assert_eq!(behalf.ambito, None);
+}
+
 #[test]
 fn a_card_written_for_someone_names_them_within_the_limits() {
     let mut b = Board::new();
@@ -367,6 +380,37 @@ fn a_card_written_for_someone_names_them_within_the_limits() {
     let behalf = card.on_behalf_of.as_ref().unwrap();
     assert_eq!(behalf.name, "Anna Bianchi");
     assert_eq!(behalf.organisation.as_deref(), Some("ATS Bergamo"));
+    assert_eq!(behalf.ambito, None, "the Ambito is optional");
+
+    // The Ambito of the person written for: trimmed, within its limit, no control characters;
+    // the card then speaks for that body and Ambito, not the facilitator's.
+    let long_ambito = "x".repeat(limits::ON_BEHALF_AMBITO + 1);
+    let with = |id: &str, ambito: &str| {
+        format!(
+            r#"{{"kind":"add_card","card_id":"{id}","card_type":"bisogno","text":"a","on_behalf_of":{{"name":"Anna","organisation":"ATS Bergamo","ambito":"{ambito}"}}}}"#
+        )
+    };
+    let err = b.op(&f, &with("c9", &long_ambito)).unwrap_err();
+    assert_eq!(err.code, "invalid");
+    assert!(err.message.contains("120"), "{}", err.message);
+    // A control character, as JSON sends it.
+    let err = b.op(&f, &with("c9", r"Ambito\u0007")).unwrap_err();
+    assert_eq!(err.code, "invalid");
+    assert!(err.message.contains("non ammessi"), "{}", err.message);
+    assert!(!b.state.cards.contains_key("c9"));
+    b.op(&f, &with("c3", "  Ambito di Dalmine ")).unwrap();
+    let card = &b.state.cards["c3"];
+    assert_eq!(
+        card.on_behalf_of.as_ref().unwrap().ambito.as_deref(),
+        Some("Ambito di Dalmine")
+    );
+    assert_eq!(card.ambito(), Some("Ambito di Dalmine"));
+    assert_eq!(card.organisation(), Some("ATS Bergamo"));
+    b.op(&f, &with("c4", "   ")).unwrap();
+    assert_eq!(
+        b.state.cards["c4"].on_behalf_of.as_ref().unwrap().ambito,
+        None
+    );
     let maria = person(1);
     assert_eq!(
         b.op(

@@ -3,7 +3,8 @@
 //! Facilitators (and the projector they open) see everything. Everyone else sees:
 //! - active cards that are revealed, and their own cards even before the reveal of a blind
 //!   phase; never withdrawn, hidden or merged cards;
-//! - anonymous cards under the author "Anonimo" (their author sees their own name);
+//! - anonymous cards under the author "Anonimo" (their author sees their own name), and so
+//!   the comments their author writes under them (`Comment::anonymous`);
 //! - other people's votes counted under `*`, never named; their own votes by their id;
 //! - no guest join code (staff hand it out; the projector shows it in the room).
 //!
@@ -53,6 +54,11 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
         if c.anonymous && c.author.id != viewer.id {
             c.author = anonymous_actor();
         }
+        for k in &mut c.comments {
+            if k.anonymous && k.author.id != viewer.id {
+                k.author = anonymous_actor();
+            }
+        }
         // Other people's votes are counted, not named.
         let total = c.total_votes();
         let mine = c.votes.get(&viewer.id).copied();
@@ -72,13 +78,16 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
     v
 }
 
-/// A card as the public sees it (once it may see it at all): anonymous author hidden, votes
-/// counted, not named.
+/// A card as the public sees it (once it may see it at all): anonymous author hidden (on the
+/// card and on the comments they wrote under it), votes counted, not named.
 pub fn public_card(card: &Card) -> Card {
     let mut c = card.clone();
     scrub_history(&mut c, ActorId::Nobody);
     if c.anonymous {
         c.author = anonymous_actor();
+    }
+    for k in c.comments.iter_mut().filter(|k| k.anonymous) {
+        k.author = anonymous_actor();
     }
     let total = c.total_votes();
     c.votes.clear();
@@ -101,7 +110,8 @@ fn scrub_history(card: &mut Card, viewer: ActorId) {
             }
         }
         for comment in &mut from.comments {
-            if anonymous && comment.author.id == author && author != viewer {
+            let theirs = comment.anonymous || (anonymous && comment.author.id == author);
+            if theirs && comment.author.id != viewer {
                 comment.author = anonymous_actor();
             }
         }
@@ -122,7 +132,8 @@ pub fn card_was_public(state: &BoardState, event: &Event) -> Option<bool> {
 pub enum PublicEvent {
     /// The event itself, with its actor: nothing in it is private.
     AsIs,
-    /// The event itself under the author "Anonimo": an anonymous card added, edited, withdrawn.
+    /// The event itself under the author "Anonimo": an anonymous card added, edited, withdrawn,
+    /// or its author's comment under it.
     Anonymised,
     /// The event itself, the voter not named: a vote given or taken back.
     VoteCounted,
@@ -168,6 +179,21 @@ pub fn public_event(after: &BoardState, rec: &EventRecord, before: Option<bool>)
         Event::Voted { .. } | Event::Unvoted { .. } => PublicEvent::VoteCounted,
         Event::CardEdited { card_id, .. } | Event::CardWithdrawn { card_id }
             if after.cards.get(card_id).is_some_and(|c| c.anonymous) =>
+        {
+            PublicEvent::Anonymised
+        }
+        Event::Commented {
+            card_id,
+            comment_id,
+            ..
+        } if after.cards.get(card_id).is_some_and(|c| {
+            // The comment just added is the last with its id (a merge may bring an older one).
+            c.comments
+                .iter()
+                .rev()
+                .find(|k| k.id == *comment_id)
+                .is_some_and(|k| k.anonymous)
+        }) =>
         {
             PublicEvent::Anonymised
         }

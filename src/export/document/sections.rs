@@ -53,7 +53,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
     }
 
     /// Who took part: people by organisation (and presences, over several meetings), by role,
-    /// and the guests who contributed.
+    /// and the guests (who joined with the meeting's code) by organisation.
     pub(super) fn participation(&mut self, p: &Participation, several_meetings: bool) {
         if p.people == 0 && p.guests_by_organisation.is_empty() {
             self.para(
@@ -112,7 +112,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 .collect();
             self.table(
                 &[7338, 2300],
-                &["Ospiti che hanno contribuito (organizzazione)", "Ospiti"],
+                &["Ospiti presenti (organizzazione)", "Ospiti"],
                 rows,
             );
         }

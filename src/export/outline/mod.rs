@@ -48,6 +48,8 @@ pub struct Session {
     pub meeting: Meeting,
     pub board: BoardState,
     pub attendance: Vec<Attendee>,
+    /// Guests who joined the meeting with its code (they are present by joining).
+    pub guests: Vec<GuestAttendee>,
 }
 
 /// A person marked present in a meeting's register. Documents count people; the name never
@@ -59,6 +61,17 @@ pub struct Attendee {
     pub organisation: String,
     /// Role label (e.g. "Responsabile Ufficio di Piano").
     pub role: String,
+    pub ambito: Option<String>,
+}
+
+/// A guest of a meeting (joined with its code). Documents count guests by organisation; the
+/// name never leaves the register.
+#[derive(Debug, Clone)]
+pub struct GuestAttendee {
+    /// Guest id, the same as their board id (`ActorId::Guest`): counted once however often
+    /// they also appear on the board.
+    pub guest: i64,
+    pub organisation: Option<String>,
     pub ambito: Option<String>,
 }
 
@@ -211,23 +224,20 @@ impl<'a> Item<'a> {
         })
     }
 
-    /// The author's organisation, unless the card is anonymous.
+    /// The organisation the card speaks for, unless the card is anonymous.
     pub fn organisation(&self) -> Option<&'a str> {
         if self.card.anonymous {
             return None;
         }
-        match &self.card.on_behalf_of {
-            Some(o) => o.organisation.as_deref(),
-            None => self.card.author.organisation.as_deref(),
-        }
+        self.card.organisation()
     }
 
-    /// The author's Ambito, unless the card is anonymous.
+    /// The Ambito the card speaks for, unless the card is anonymous.
     pub fn ambito(&self) -> Option<&'a str> {
-        if self.card.anonymous || self.card.on_behalf_of.is_some() {
+        if self.card.anonymous {
             return None;
         }
-        self.card.author.ambito.as_deref()
+        self.card.ambito()
     }
 
     pub fn title(&self) -> &'a str {
@@ -261,7 +271,8 @@ pub struct Participation {
     pub by_role: Vec<(String, usize)>,
     pub people: usize,
     pub presences: usize,
-    /// Guests (join code) who contributed, by organisation: distinct guests.
+    /// Guests (join code) who joined or contributed, by organisation: distinct guests. With an
+    /// Ambito filter, only the guests who declared that Ambito.
     pub guests_by_organisation: Vec<(String, usize)>,
 }
 
@@ -326,8 +337,10 @@ fn shown_comments<'a>(
     card: &'a Card,
     comments: &'a [Comment],
 ) -> impl Iterator<Item = (&'a Comment, Option<&'a Actor>)> + use<'a> {
+    // The fold flags the anonymous author's comments (`Comment::anonymous`), also once a merge
+    // moved them under another card; older boards are recognised by the author.
     comments.iter().map(move |c| {
-        let hide = card.anonymous && c.author.id == card.author.id;
+        let hide = c.anonymous || (card.anonymous && c.author.id == card.author.id);
         (c, (!hide).then_some(&c.author))
     })
 }
@@ -380,16 +393,11 @@ impl<'a> Outline<'a> {
         generated_at: DateTime<Utc>,
     ) -> Outline<'a> {
         let ambito = scope.ambito.as_deref();
+        // A card belongs to the Ambito it speaks for: its author's (a participant's from
+        // enrollment, a guest's as declared) or that of the person a facilitator wrote it for.
         let in_ambito = |card: &Card| match ambito {
             None => true,
-            Some(a) => {
-                card.on_behalf_of.is_none()
-                    && card
-                        .author
-                        .ambito
-                        .as_deref()
-                        .is_some_and(|x| same_ambito(x, a))
-            }
+            Some(a) => card.ambito().is_some_and(|x| same_ambito(x, a)),
         };
         let mut items: Vec<Item<'a>> = Vec::new();
         let mut hidden: Vec<Item<'a>> = Vec::new();
@@ -696,13 +704,29 @@ fn time_of_day(at_ms: i64, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-/// Counts the registers of `sessions` (and the guests who contributed on their boards).
+/// Counts the registers of `sessions`: the people marked present, and the guests who joined
+/// (or, on boards without a guest list, contributed in the meeting itself).
 fn participation(sessions: &[Session], ambito: Option<&str>) -> Participation {
     let mut orgs: BTreeMap<String, (Option<String>, Vec<i64>, usize)> = BTreeMap::new();
     let mut roles: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     let mut people: Vec<i64> = Vec::new();
     let mut presences = 0;
     let mut guests: BTreeMap<String, Vec<ActorId>> = BTreeMap::new();
+    let mut guest = |id: ActorId, organisation: Option<&str>, declared: Option<&str>| {
+        if let Some(f) = ambito {
+            if !declared.is_some_and(|x| same_ambito(x, f)) {
+                return;
+            }
+        }
+        let org = organisation
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .unwrap_or("Organizzazione non indicata");
+        let g = guests.entry(org.to_string()).or_default();
+        if !g.contains(&id) {
+            g.push(id);
+        }
+    };
     for s in sessions {
         for a in &s.attendance {
             if let Some(f) = ambito {
@@ -727,23 +751,26 @@ fn participation(sessions: &[Session], ambito: Option<&str>) -> Participation {
                 people.push(a.person);
             }
         }
-        if ambito.is_none() {
-            let b = &s.board;
-            let actors = b.cards.values().flat_map(|c| {
-                std::iter::once((&c.author, c.anonymous))
-                    .chain(c.comments.iter().map(|m| (&m.author, false)))
-            });
-            for (actor, anonymous) in actors {
-                if actor.kind == ActorKind::Guest && !anonymous {
-                    let org = actor
-                        .organisation
-                        .clone()
-                        .unwrap_or_else(|| "Organizzazione non indicata".into());
-                    let g = guests.entry(org).or_default();
-                    if !g.contains(&actor.id) {
-                        g.push(actor.id);
-                    }
-                }
+        for g in &s.guests {
+            let id = ActorId::Guest(g.guest);
+            guest(id, g.organisation.as_deref(), g.ambito.as_deref());
+        }
+        // Guests who wrote in this meeting (a card carried from an earlier one was written
+        // there); an anonymous card does not name its guest.
+        let b = &s.board;
+        let actors = b.cards.values().flat_map(|c| {
+            let written_here = c.carried_from.is_none() && !c.anonymous;
+            written_here.then_some(&c.author).into_iter().chain(
+                c.comments
+                    .iter()
+                    .filter(|m| !m.anonymous)
+                    .map(|m| &m.author),
+            )
+        });
+        for actor in actors {
+            if actor.kind == ActorKind::Guest {
+                let (org, declared) = (actor.organisation.as_deref(), actor.ambito.as_deref());
+                guest(actor.id, org, declared);
             }
         }
     }

@@ -148,6 +148,7 @@ pub fn session(w: &Workshop, index: usize, board: BoardState) -> Session {
         meeting: meeting.clone(),
         board,
         attendance: vec![],
+        guests: vec![],
     }
 }
 
@@ -369,6 +370,7 @@ fn the_ambito_filter_keeps_its_cards_and_its_people_and_anonymity_holds() {
                 on_behalf_of: Some(OnBehalf {
                     name: "Mario".into(),
                     organisation: Some("Coop".into()),
+                    ambito: None,
                 }),
                 revealed: true,
                 content: need("Per conto di", None),

@@ -24,6 +24,7 @@ pub use frames::{Broadcast, Frame};
 
 use crate::domain::board::{Actor, BoardState, Op, Refusal, apply};
 use crate::domain::workshop::BoardTemplate;
+use crate::services::attendance::BoardPresence;
 use crate::services::catalogue::Catalogue;
 use crate::store::{self, Store};
 
@@ -158,16 +159,24 @@ struct RoomsInner {
     catalogue: Arc<Catalogue>,
     rooms: Mutex<HashMap<i64, RoomHandle>>,
     shutdown: CancellationToken,
+    presence: BoardPresence,
 }
 
 impl Rooms {
-    pub fn new(store: Store, catalogue: Arc<Catalogue>, shutdown: CancellationToken) -> Rooms {
+    /// The rooms of this instance; `presence` says when joining a board marks attendance.
+    pub fn new(
+        store: Store,
+        catalogue: Arc<Catalogue>,
+        shutdown: CancellationToken,
+        presence: BoardPresence,
+    ) -> Rooms {
         Rooms {
             inner: Arc::new(RoomsInner {
                 store,
                 catalogue,
                 rooms: Mutex::new(HashMap::new()),
                 shutdown,
+                presence,
             }),
         }
     }
@@ -182,6 +191,10 @@ impl Rooms {
         };
         let template = m.entry.workshop.board_template(m.meeting).clone();
         let policy_areas = m.entry.workshop.policy_areas.clone();
+        let attendance = (
+            self.inner.presence.window(&m.entry.workshop, m.meeting),
+            self.inner.presence.clock(),
+        );
         let (state, ops) = load(&self.inner.store, meeting_id, template, i64::MAX).await?;
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|p| p.into_inner());
         // Another request may have started it while we replayed.
@@ -192,11 +205,23 @@ impl Rooms {
         }
         let (tx, rx) = mpsc::channel(8192);
         let (btx, _) = broadcast::channel(CONNECTION_BUFFER);
-        let room = task::Room::new(self.inner.store.clone(), policy_areas, state, ops, btx);
+        let room = task::Room::new(
+            self.inner.store.clone(),
+            policy_areas,
+            state,
+            ops,
+            btx,
+            attendance,
+        );
         rooms_runtime().spawn(room.run(rx, self.inner.shutdown.clone()));
         let handle = RoomHandle { tx };
         rooms.insert(meeting_id, handle.clone());
         Ok(handle)
+    }
+
+    /// When joining a board marks attendance (the register page states the window).
+    pub fn presence(&self) -> &BoardPresence {
+        &self.inner.presence
     }
 
     fn running(&self, meeting_id: i64) -> Option<RoomHandle> {

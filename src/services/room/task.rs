@@ -1,7 +1,7 @@
 //! The room of one meeting: a task that owns the board's state, decides operations in arrival
 //! order, writes them as events (several per transaction under load), commits, then acks and
-//! broadcasts; it also keeps the attendance of the people who join and follows the events other
-//! instances write.
+//! broadcasts; it also keeps the attendance of the people who join (inside the meeting's window
+//! only, see [`crate::domain::attendance`]) and follows the events other instances write.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -13,8 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::frames::{self, Before, Frame};
 use super::{Cmd, Connection, Joined, OpError, load};
+use crate::domain::attendance::AttendanceWindow;
 use crate::domain::board::visibility::{has_own, view_for};
 use crate::domain::board::{Actor, BoardState, EventRecord, Op, Refusal, apply, decide, nobody};
+use crate::services::attendance::Clock;
 use crate::store::{self, Backend, Store};
 
 /// Events kept in memory per room for replay to reconnecting clients; older gaps get a snapshot.
@@ -42,6 +44,12 @@ pub(super) struct Room {
     /// transaction per presence tick, so a room filling up does not cost one commit per person.
     attendance_pending: Vec<i64>,
     attended: HashSet<i64>,
+    /// When being here counts as presence at the meeting, and the clock to check it against.
+    window: AttendanceWindow,
+    clock: Clock,
+    /// Someone enrolled joined before the window opened: whoever is still connected when it
+    /// opens is marked then.
+    early_arrivals: bool,
     /// The welcome state as facilitators and as people with nothing of their own on the board
     /// see it, serialised once per `seq` (a room filling up must not serialise the board
     /// 1,000 times).
@@ -71,6 +79,7 @@ impl Room {
         state: BoardState,
         ops: HashMap<String, i64>,
         tx: broadcast::Sender<Frame>,
+        (window, clock): (AttendanceWindow, Clock),
     ) -> Room {
         Room {
             store,
@@ -84,6 +93,9 @@ impl Room {
             catch_up_requested: false,
             attendance_pending: Vec::new(),
             attended: Default::default(),
+            window,
+            clock,
+            early_arrivals: false,
             view_cache: ViewCache::default(),
             broken: false,
         }
@@ -112,6 +124,7 @@ impl Room {
                         self.presence_dirty = false;
                         let _ = self.tx.send(self.presence_frame());
                     }
+                    self.mark_early_arrivals();
                     self.write_attendance().await;
                     if self.conns.is_empty() && last_activity.elapsed() >= ROOM_IDLE {
                         // Nobody here for a while: free the memory. Commands already queued
@@ -169,9 +182,7 @@ impl Room {
             } => {
                 let joined = self.join(&conn, last_seq);
                 if let Some(id) = conn.actor.id.enrollment() {
-                    if self.attended.insert(id) {
-                        self.attendance_pending.push(id);
-                    }
+                    self.arrived(id);
                 }
                 if !conn.read_only {
                     self.presence_dirty = true;
@@ -191,6 +202,43 @@ impl Room {
                 let _ = reply.send(self.presence());
             }
             Cmd::CatchUp => self.catch_up_requested = true,
+        }
+    }
+
+    /// An enrolled person joined: present if the meeting's window is open now; if it is still
+    /// to come, they are marked when it opens should they still be here. After it, nothing.
+    fn arrived(&mut self, enrollment_id: i64) {
+        if self.attended.contains(&enrollment_id) {
+            return;
+        }
+        let now = (self.clock)();
+        if self.window.contains(now) {
+            self.attended.insert(enrollment_id);
+            self.attendance_pending.push(enrollment_id);
+        } else if self.window.is_ahead(now) {
+            self.early_arrivals = true;
+        }
+    }
+
+    /// Once the window opens, marks the enrolled people who joined early and are still here.
+    fn mark_early_arrivals(&mut self) {
+        if !self.early_arrivals {
+            return;
+        }
+        let now = (self.clock)();
+        if self.window.is_ahead(now) {
+            return;
+        }
+        self.early_arrivals = false;
+        if !self.window.contains(now) {
+            return;
+        }
+        for c in self.conns.values() {
+            if let Some(id) = c.actor.id.enrollment() {
+                if self.attended.insert(id) {
+                    self.attendance_pending.push(id);
+                }
+            }
         }
     }
 

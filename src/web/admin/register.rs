@@ -1,5 +1,6 @@
-//! The attendance register of a meeting: who was present, marked by staff or by joining the
-//! board; page and CSV.
+//! The attendance register of a meeting: who was present, marked by staff (organisers and the
+//! workshop's facilitators, each change in the audit log) or by joining the board during the
+//! meeting; page and CSV.
 
 use super::csv_response;
 use axum::extract::{Path, State};
@@ -8,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::access::Action;
-use crate::domain::comuni;
+use crate::domain::{comuni, dates};
 use crate::export::csv::Csv;
 use crate::services::attendance;
 use crate::services::catalogue::MeetingRef;
@@ -92,14 +93,47 @@ pub async fn attendance(
 ) -> Result<Response, AppError> {
     let (reg, meeting) = register(&state, &viewer, id).await?;
     let present = reg.rows.iter().filter(|r| r["present"] == true).count();
+    let changes = attendance::hand_changes(&state.store, id).await?;
     page(
         &state,
         &viewer,
         "admin/attendance.html",
         crate::ctx! {
-            meeting, rows => reg.rows, present, title => reg.title,
+            meeting, rows => reg.rows, present, title => reg.title, changes,
+            board_window => board_window(&state, id),
         },
     )
+}
+
+/// When joining the board marks presence, as the page says it: "dalle 9:00 alle 13:00" (with
+/// the dates when the margin crosses midnight).
+fn board_window(state: &AppState, meeting_id: i64) -> Option<String> {
+    let m = state.catalogue.meeting(meeting_id)?;
+    let tz = m.entry.workshop.timezone;
+    let w = state.rooms.presence().window(&m.entry.workshop, m.meeting);
+    let (opens, closes) = (w.opens.with_timezone(&tz), w.closes.with_timezone(&tz));
+    let at = |article: &str, elided: &str, t: chrono::DateTime<chrono_tz::Tz>| {
+        let time = dates::format_time(t.time());
+        if chrono::Timelike::hour(&t) == 1 {
+            format!("{elided}{time}")
+        } else {
+            format!("{article} {time}")
+        }
+    };
+    let same_day = opens.date_naive() == m.meeting.date && closes.date_naive() == m.meeting.date;
+    Some(if same_day {
+        format!(
+            "{} {}",
+            at("dalle", "dall'", opens),
+            at("alle", "all'", closes)
+        )
+    } else {
+        format!(
+            "da {} a {}",
+            dates::format_datetime(w.opens, tz),
+            dates::format_datetime(w.closes, tz)
+        )
+    })
 }
 
 /// A mark in the register: `present` is `"1"` for present.
@@ -110,7 +144,8 @@ pub struct MarkForm {
     present: String,
 }
 
-/// `POST /admin/incontri/{id}/presenze`: marks someone present or absent by hand.
+/// `POST /admin/incontri/{id}/presenze`: marks someone present or absent by hand (organisers
+/// and the workshop's facilitators), with an audit entry.
 pub async fn mark_attendance(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -120,7 +155,15 @@ pub async fn mark_attendance(
     let m = register_meeting(&state, &viewer, id)?;
     let present = form.present == "1";
     // Only people of this workshop's register can be marked.
-    if !attendance::mark_by_hand(&state.store, m.entry.id, id, form.enrollment_id, present).await? {
+    let marked = attendance::mark_by_hand(
+        &state.store,
+        &m,
+        form.enrollment_id,
+        present,
+        &viewer.actor(),
+    )
+    .await?;
+    if marked == attendance::HandMark::NotInRegister {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!(

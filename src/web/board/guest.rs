@@ -9,6 +9,7 @@ use serde_json::json;
 use super::meeting_context;
 use crate::domain::text::{self, FieldError};
 use crate::services::board::{self as boards, GuestRefused};
+use crate::store::board::NewGuest;
 use crate::web::auth::{self, CsrfForm, Viewer};
 use crate::web::view::page;
 use crate::web::{AppError, AppState};
@@ -25,6 +26,7 @@ pub async fn guest_form(
         "board/guest.html",
         crate::ctx! {
             meeting => meeting_context(&m, id), errors => Vec::<FieldError>::new(), values => json!({}),
+            ambiti => m.entry.workshop.ambiti,
         },
     )
 }
@@ -37,6 +39,9 @@ pub struct GuestForm {
     name: String,
     #[serde(default)]
     organisation: String,
+    /// Optional: one of the workshop's Ambiti when it lists them, else free text.
+    #[serde(default)]
+    ambito: String,
 }
 
 pub async fn guest_join(
@@ -56,6 +61,10 @@ pub async fn guest_join(
         200,
         &mut errors,
     );
+    let ambito = m
+        .entry
+        .workshop
+        .ambito_field("ambito", Some(&form.ambito), &mut errors);
     match boards::check_guest_code(&state.rooms, id, &form.code).await {
         Ok(()) => {}
         Err(GuestRefused::NoCode) => errors.push(FieldError::new(
@@ -76,7 +85,8 @@ pub async fn guest_join(
             "board/guest.html",
             crate::ctx! {
                 meeting => meeting_context(&m, id), errors,
-                values => json!({"code": form.code, "name": form.name, "organisation": form.organisation}),
+                values => json!({"code": form.code, "name": form.name, "organisation": form.organisation, "ambito": form.ambito}),
+                ambiti => m.entry.workshop.ambiti,
             },
         )?;
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -87,8 +97,11 @@ pub async fn guest_join(
         &state.rooms,
         id,
         &form.code,
-        &name,
-        &organisation,
+        NewGuest {
+            name: &name,
+            organisation: Some(&organisation),
+            ambito: ambito.as_deref(),
+        },
     )
     .await
     .map_err(|e| match e {

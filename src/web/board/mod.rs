@@ -37,6 +37,7 @@ pub async fn board_actor(
         principal: &viewer.principal,
         name: viewer.name.as_deref(),
         organisation: viewer.organisation.as_deref(),
+        ambito: viewer.ambito.as_deref(),
     };
     boards::actor_for(&state.store, asking, m)
         .await

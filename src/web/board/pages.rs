@@ -53,7 +53,8 @@ async fn board_page(
     let base = format!("/incontri/{meeting_id}");
     // The board's rules (phases, card forms, limits) come from the domain; the page adds what
     // only it knows.
-    let mut config = board_config::client_config(&template, &m.entry.workshop.policy_areas);
+    let w = &m.entry.workshop;
+    let mut config = board_config::client_config(&template, &w.policy_areas, &w.ambiti);
     let ws_url = match view {
         View::Projector => format!("/ws/meetings/{meeting_id}?vista=proiettore"),
         _ => format!("/ws/meetings/{meeting_id}"),

@@ -52,10 +52,10 @@ pub(super) fn add_card(
     let on_behalf_of = match on_behalf_of {
         Some(mut o) => {
             o.name = o.name.trim().to_string();
-            o.organisation = o
-                .organisation
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty());
+            let optional =
+                |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            o.organisation = optional(o.organisation);
+            o.ambito = optional(o.ambito);
             if o.name.is_empty() || o.name.chars().count() > limits::ON_BEHALF_NAME {
                 return Err(Refusal::new(
                     "invalid",
@@ -68,7 +68,33 @@ pub(super) fn add_card(
             {
                 return Err(Refusal::new(
                     "invalid",
-                    "Ente della persona per cui scrivi troppo lungo (al massimo 300 caratteri).",
+                    format!(
+                        "Ente della persona per cui scrivi troppo lungo (al massimo {} caratteri).",
+                        limits::ON_BEHALF_ORGANISATION
+                    ),
+                ));
+            }
+            if o.ambito
+                .as_ref()
+                .is_some_and(|a| a.chars().count() > limits::ON_BEHALF_AMBITO)
+            {
+                return Err(Refusal::new(
+                    "invalid",
+                    format!(
+                        "Ambito della persona per cui scrivi troppo lungo (al massimo {} caratteri).",
+                        limits::ON_BEHALF_AMBITO
+                    ),
+                ));
+            }
+            let has_control =
+                |v: &Option<String>| v.as_ref().is_some_and(|s| s.chars().any(char::is_control));
+            if o.name.chars().any(char::is_control)
+                || has_control(&o.organisation)
+                || has_control(&o.ambito)
+            {
+                return Err(Refusal::new(
+                    "invalid",
+                    "Nome, ente o ambito della persona per cui scrivi contengono caratteri non ammessi.",
                 ));
             }
             Some(o)

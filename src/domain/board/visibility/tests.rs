@@ -217,6 +217,34 @@ fn each_viewer_receives_what_the_rules_allow_of_each_event() {
             expect: [Full, AsIs, Full, AsIs],
         },
         Row {
+            case: "the author's comment on their anonymous card",
+            setup: anonymous_card,
+            who: by_maria,
+            op: comment,
+            expect: [Full, Full, Anonymised, Anonymised],
+        },
+        Row {
+            case: "someone else's comment on an anonymous card",
+            setup: anonymous_card,
+            who: by_luca,
+            op: comment,
+            expect: [Full, AsIs, Full, AsIs],
+        },
+        Row {
+            case: "a facilitator's comment on an anonymous card",
+            setup: anonymous_card,
+            who: by_facilitator,
+            op: comment,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "the author's comment on their own named card",
+            setup: card,
+            who: by_maria,
+            op: comment,
+            expect: [Full, Full, AsIs, AsIs],
+        },
+        Row {
             case: "a comment by a facilitator on a blind card",
             setup: blind_card,
             who: by_facilitator,
@@ -484,12 +512,14 @@ fn the_history_a_carried_card_brings_names_no_anonymous_author() {
                 author: p.maria.clone(),
                 text: "Lo confermo".into(),
                 at: 600,
+                anonymous: true,
             },
             Comment {
                 id: "m2".into(),
                 author: p.guest.clone(),
                 text: "Anche noi".into(),
                 at: 700,
+                anonymous: false,
             },
         ],
         merged: vec![MergedCard {
@@ -551,4 +581,98 @@ fn the_history_a_carried_card_brings_names_no_anonymous_author() {
     assert_eq!(from.comments[0].author.name, "Anonimo");
     assert_eq!(from.merged[0].author.name, "Anonimo");
     assert_eq!(cards[0].author.name, "Anonimo");
+}
+
+/// The author of an anonymous card who answers under it stays "Anonimo" to everyone but the
+/// facilitators and themselves: in the board one loads, in the live frame, in cards revealed
+/// again, and after the card is merged into another.
+#[test]
+fn the_author_of_an_anonymous_card_comments_under_it_as_anonimo() {
+    let p = people();
+    let mut b = Board::new();
+    anonymous_card(&mut b, &p);
+    b.add(&p.luca, "c2", "");
+    let (rec, before) = b.op(
+        &p.maria,
+        r#"{"kind":"comment","card_id":"c1","comment_id":"k1","text":"Lo dico io"}"#,
+    );
+    b.op(
+        &p.luca,
+        r#"{"kind":"comment","card_id":"c1","comment_id":"k2","text":"D'accordo"}"#,
+    );
+    b.op(
+        &p.maria,
+        r#"{"kind":"comment","card_id":"c2","comment_id":"k3","text":"Anche qui"}"#,
+    );
+
+    // The live frame the public receives names nobody.
+    let public = public_event(&b.state, &rec, before);
+    assert_eq!(public, PublicEvent::Anonymised);
+    let (actor, event) = public.shown(&rec);
+    let actor = serde_json::to_value(&actor).unwrap();
+    assert_eq!(
+        (actor["id"].as_str(), actor["name"].as_str()),
+        (Some("anonimo"), Some("Anonimo"))
+    );
+    assert_eq!(serde_json::to_value(&event).unwrap()["text"], "Lo dico io");
+
+    // (card, comment, facilitator, maria = author, luca, guest): the name each one reads.
+    let names = |card: &str, comment: &str| -> Vec<String> {
+        [&p.facilitator, &p.maria, &p.luca, &p.guest]
+            .iter()
+            .map(|v| {
+                let view = view_for(&b.state, v);
+                let c = view.cards[card]
+                    .comments
+                    .iter()
+                    .find(|k| k.id == comment)
+                    .unwrap();
+                c.author.name.clone()
+            })
+            .collect()
+    };
+    let table = [
+        ("c1", "k1", ["Maria", "Maria", "Anonimo", "Anonimo"]),
+        ("c1", "k2", ["Luca", "Luca", "Luca", "Luca"]),
+        ("c2", "k3", ["Maria", "Maria", "Maria", "Maria"]),
+    ];
+    for (card, comment, expected) in table {
+        assert_eq!(names(card, comment), expected, "{comment} on {card}");
+    }
+    let hidden_id = view_for(&b.state, &p.luca).cards["c1"].comments[0]
+        .author
+        .id;
+    assert_eq!(hidden_id, ActorId::Anonymous, "not even the id");
+
+    // Hidden and restored: the card comes back as the public sees it.
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"hide","card_id":"c1","reason":"fuori tema"}"#,
+    );
+    let (rec, before) = b.op(&p.facilitator, r#"{"kind":"restore","card_id":"c1"}"#);
+    let PublicEvent::CardsRevealed { cards } = public_event(&b.state, &rec, before) else {
+        panic!("a restored card is sent as revealed")
+    };
+    assert_eq!(cards[0].comments[0].author.id, ActorId::Anonymous);
+    assert_eq!(cards[0].comments[1].author.name, "Luca");
+
+    // Merged into a named card, the comment keeps its anonymity.
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"merge","into":"c2","cards":["c1"]}"#,
+    );
+    let moved = |v: &Actor| {
+        view_for(&b.state, v).cards["c2"]
+            .comments
+            .iter()
+            .find(|k| k.id == "k1")
+            .unwrap()
+            .author
+            .name
+            .clone()
+    };
+    assert_eq!(moved(&p.luca), "Anonimo");
+    assert_eq!(moved(&p.guest), "Anonimo");
+    assert_eq!(moved(&p.maria), "Maria");
+    assert_eq!(moved(&p.facilitator), "Maria");
 }
