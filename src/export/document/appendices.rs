@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::layout::{Layout, count_word, non_empty, short};
+use super::model::Column::{Short, Text};
 use super::model::{Block, Span, Style};
 use crate::export::outline::{Item, Kind};
 use crate::export::scope::HiddenCards;
@@ -79,7 +80,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             })
             .collect();
         self.table(
-            &[650, 1150, 700, 1200, 2000, 1538, 2400],
+            &[Short, Short, Short, Short, Text(2), Text(2), Text(3)],
             &[
                 "Rif.",
                 "Incontro",
@@ -135,7 +136,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             })
             .collect();
         self.table(
-            &[650, 1150, 4838, 3000],
+            &[Short, Short, Text(3), Text(2)],
             &["Rif.", "Incontro", "Contributo", "Motivo"],
             rows,
         );

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use super::layout::{Layout, count_word, non_empty};
+use super::model::Column::{Short, Text};
 use super::model::{Block, Span, Style};
 use crate::export::prose::{list_it, paragraphs};
 
@@ -64,7 +65,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                         Cow::Owned(list_it(&s.staff)),
                     ]);
                 }
-                self.table(&[2900, 6738], &["Voce", "Dettaglio"], rows);
+                self.table(&[Short, Text(1)], &["Voce", "Dettaglio"], rows);
             }
             if self.section(
                 "presenze",
@@ -90,7 +91,11 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                             ]
                         })
                         .collect();
-                    self.table(&[1400, 4638, 3600], &["Ora", "Fase", "Aperta da"], rows);
+                    self.table(
+                        &[Short, Text(1), Text(1)],
+                        &["Ora", "Fase", "Aperta da"],
+                        rows,
+                    );
                 }
             }
             let mine = o.in_session(si);
