@@ -616,6 +616,84 @@ async fn every_document_type_opens_with_headings_italian_and_hostile_text_intact
     assert!(text.contains("Tema: Solitudine & isolamento"));
 }
 
+/// The tables of every document, as Word and LibreOffice will draw them: never two touching
+/// (they would merge into one), each spanning the text width (9,638 twips: A4 less 2 cm
+/// margins) with its header row repeated on every page, short rows kept whole, and an
+/// indicator's sheet kept on one page and named in its header row.
+#[tokio::test]
+async fn tables_stand_apart_span_the_page_and_repeat_their_header_row() {
+    let fx = fixture().await;
+    // Everyone enrolled in the register of both meetings: the participation tables (by
+    // organisation, by role) follow each other.
+    for meeting in [fx.meeting, fx.second] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO attendance (meeting_id, enrollment_id, present, source, first_seen_at, \
+             updated_at) SELECT {meeting}, id, 1, 'manuale', 0, 0 FROM enrollments \
+             WHERE status = 'confirmed' ON CONFLICT (meeting_id, enrollment_id) DO NOTHING"
+        )))
+        .execute(&fx.app.sql)
+        .await
+        .unwrap();
+    }
+    let mut adjacent = 0;
+    for doc in DocType::ALL {
+        for path in [
+            format!(
+                "/api/v1/meetings/{}/export.docx?type={}",
+                fx.meeting,
+                doc.id()
+            ),
+            format!(
+                "/api/v1/meetings/{}/export.docx?type={}",
+                fx.second,
+                doc.id()
+            ),
+            format!(
+                "/api/v1/workshops/{SLUG}/export.docx?modulo=1&type={}&nascosti=allegato",
+                doc.id()
+            ),
+        ] {
+            let (_, d) = docx(&fx, &path, &fx.facilitator).await;
+            let body = d.part("word/document.xml");
+            assert!(
+                !body.contains("</w:tbl><w:tbl>"),
+                "{path}: two tables touch"
+            );
+            adjacent += body.matches("</w:tbl><w:p><w:pPr><w:spacing").count();
+            let tables: Vec<&str> = body.split("<w:tbl>").skip(1).collect();
+            assert!(!tables.is_empty(), "{path}");
+            for table in tables {
+                let table = &table[..table.find("</w:tbl>").unwrap()];
+                let grid: Vec<u32> = table
+                    .split("<w:gridCol w:w=\"")
+                    .skip(1)
+                    .map(|g| g[..g.find('"').unwrap()].parse().unwrap())
+                    .collect();
+                assert_eq!(grid.iter().sum::<u32>(), 9638, "{path}: {grid:?}");
+                assert!(grid.iter().all(|&w| w >= 300), "{path}: {grid:?}");
+                let rows: Vec<&str> = table.split("<w:tr>").skip(1).collect();
+                assert!(
+                    rows[0].starts_with("<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"),
+                    "{path}: the header row repeats on every page"
+                );
+                assert!(rows[1..].iter().all(|r| !r.contains("<w:tblHeader/>")));
+                let sheet = rows[0].contains(">Scheda M") && rows[0].contains("/I");
+                for (i, row) in rows.iter().enumerate().skip(1) {
+                    // The 10,000-character card is cut short in tables: every row is short.
+                    assert!(row.starts_with("<w:trPr><w:cantSplit/></w:trPr>"), "{path}");
+                    assert_eq!(
+                        row.contains("<w:keepNext/>"),
+                        sheet && i + 1 < rows.len(),
+                        "{path}: only a sheet's rows keep with the next, all but its last"
+                    );
+                }
+            }
+        }
+    }
+    // Ente, Ruolo and the other participation tables follow each other in every document.
+    assert!(adjacent >= 9, "{adjacent}");
+}
+
 #[tokio::test]
 async fn csv_and_json_carry_the_data_safely() {
     let fx = fixture().await;

@@ -17,20 +17,23 @@ use docx_rs::{
 
 use super::body::{self, BULLETS};
 use super::document::Document;
+use super::document::measure::{HEADER_DISTANCE, MARGIN, PAGE_HEIGHT, PAGE_WIDTH};
 use super::package::{self, PLACEHOLDER, Properties};
 use super::xml::xml_text;
 
 /// Writes the document as a compressed .docx.
 pub fn write(doc: &Document) -> Result<Vec<u8>, zip::result::ZipError> {
     let docx = Docx::new()
+        .page_size(PAGE_WIDTH, PAGE_HEIGHT)
         .page_margin(
+            // The page the layout measures against (`document/measure.rs`).
             PageMargin::new()
-                .top(1134)
-                .bottom(1134)
-                .left(1134)
-                .right(1134)
-                .header(567)
-                .footer(567),
+                .top(MARGIN as i32)
+                .bottom(MARGIN as i32)
+                .left(MARGIN as i32)
+                .right(MARGIN as i32)
+                .header(HEADER_DISTANCE as i32)
+                .footer(HEADER_DISTANCE as i32),
         )
         .add_abstract_numbering(
             AbstractNumbering::new(BULLETS).add_level(
@@ -107,7 +110,7 @@ mod tests {
     use std::io::Read;
 
     use super::*;
-    use crate::export::document::{Block, Span, Style, Table as DocTable};
+    use crate::export::document::{Block, Column, Span, Style, Table as DocTable};
 
     fn parts(bytes: &[u8]) -> Vec<(String, String)> {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
@@ -163,9 +166,10 @@ mod tests {
                     spans: vec![Span::bold(hostile), Span::plain(hostile)],
                 },
                 Block::Table(DocTable {
-                    widths: vec![1000, 1000],
+                    columns: vec![Column::Short, Column::Text(1)],
                     header: vec![Cow::Borrowed("a"), Cow::Borrowed("b")],
                     rows: vec![vec![hostile.into(), hostile.into()]],
+                    keep_together: true,
                 }),
             ],
         };

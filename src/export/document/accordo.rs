@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::layout::{Layout, count, short};
+use super::model::Column::{Short, Text};
 use crate::domain::cards::CardContent;
 use crate::domain::italian::nouns::*;
 
@@ -40,7 +41,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     })
                     .collect();
                 self.table(
-                    &[800, 5338, 2500, 1000],
+                    &[Short, Text(2), Text(1), Short],
                     &["Rif.", "Proposta", "Strumento", "Voti"],
                     rows,
                 );

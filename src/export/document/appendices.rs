@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::layout::{Layout, agree, count, non_empty, short};
+use super::model::Column::{Short, Text};
 use super::model::{Block, Span, Style};
 use crate::domain::italian::nouns::*;
 use crate::export::outline::{Item, Kind};
@@ -109,7 +110,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             }
         }
         self.table(
-            &[650, 1150, 700, 1200, 2000, 1538, 2400],
+            &[Short, Short, Short, Short, Text(2), Text(2), Text(3)],
             &[
                 "Rif.",
                 "Incontro",
@@ -164,13 +165,13 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             .collect();
         if with_text {
             self.table(
-                &[1150, 1400, 1200, 3388, 2500],
+                &[Short, Short, Short, Text(3), Text(2)],
                 &["Rif.", "Nascosto il", "Tipo", "Contributo", "Motivo"],
                 rows,
             );
         } else {
             self.table(
-                &[1150, 1400, 1400, 5688],
+                &[Short, Short, Short, Text(3)],
                 &["Rif.", "Nascosto il", "Tipo", "Motivo"],
                 rows,
             );

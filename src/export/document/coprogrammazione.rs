@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use super::layout::{Layout, count, short};
+use super::model::Column::{Short, Text};
 use super::model::{Span, Style};
 use crate::domain::italian::nouns::*;
 use crate::export::outline::Kind;
@@ -53,7 +54,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 })
                 .collect();
             self.table(
-                &[1500, 1700, 1200, 1838, 2400, 1000],
+                &[Short, Short, Short, Text(1), Text(2), Short],
                 &[
                     "Incontro",
                     "Data",

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::model::{Block, Span, Style, Table};
+use super::model::{Block, Column, Span, Style, Table};
 use crate::domain::italian::{self, Agreement, Noun};
 use crate::export::outline::{Item, Outline};
 use crate::export::prose::{Prose, paragraphs};
@@ -112,17 +112,19 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         self.para(Style::Note, vec![Span::plain(text)]);
     }
 
-    /// A table with a header row; `widths` in twentieths of a point.
+    /// A table with a header row; `columns` say what each column holds, which decides its
+    /// width (`columns.rs`).
     pub(super) fn table(
         &mut self,
-        widths: &[u32],
+        columns: &[Column],
         header: &[&'static str],
         rows: Vec<Vec<Cow<'o, str>>>,
     ) {
         self.blocks.push(Block::Table(Table {
-            widths: widths.to_vec(),
+            columns: columns.to_vec(),
             header: header.iter().map(|h| Cow::Borrowed(*h)).collect(),
             rows,
+            keep_together: false,
         }));
     }
 

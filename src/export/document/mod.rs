@@ -23,18 +23,24 @@
 //!
 //! The other files: `model.rs` the blocks themselves, `layout.rs` the cursor that numbers the
 //! headings and reads the template blocks, `cards.rs` how one card reads, `sections.rs` the
-//! sections several documents share (participation, priorities, proposals, indicators).
+//! sections several documents share (participation, priorities, proposals, indicators);
+//! `measure.rs` the page and the font's widths, `columns.rs` how a table's columns share the
+//! page, `pages.rs` where pages will break (short rows, tables that fit, the index).
 
 mod accordo;
 mod appendices;
 mod cards;
+mod columns;
 mod coprogrammazione;
 mod layout;
+pub mod measure;
 mod model;
+mod pages;
 mod sections;
 mod verbale;
 
-pub use model::{Block, Document, PreviewEntry, Span, Style, Table};
+pub use model::{Block, Column, Document, PreviewEntry, Span, Style, Table};
+pub use pages::{IndexPlacement, SHORT_ROW_LINES, index_placement};
 
 use layout::{Layout, non_empty};
 

@@ -45,7 +45,10 @@ pub enum Block<'a> {
     },
     /// A paragraph of one style, its text in spans.
     Paragraph { style: Style, spans: Vec<Span<'a>> },
-    /// The index (the headings of levels 1 and 2), with its own title.
+    /// The index (the headings of levels 1 and 2), with its own title; it ends the front
+    /// matter. It stays under the blocks before it when they fit on the first page together,
+    /// else it opens a page of its own; the body starts on a new page after it, unless the
+    /// index runs over more than a page (see `pages::index_placement`).
     Toc { title: Cow<'a, str> },
     /// A table with a header row.
     Table(Table<'a>),
@@ -129,15 +132,33 @@ impl<'a> Span<'a> {
     }
 }
 
-/// A table with a header row; widths in twentieths of a point (the page is 9,638 wide).
+/// A table with a header row. Its column widths are not written here but chosen from its
+/// content (`columns.rs`): each column says what it holds, and the widths follow from the
+/// header's words and the cells' at the table's font size, on the width of the page.
 #[derive(Debug, Serialize)]
 pub struct Table<'a> {
-    /// One width per column.
-    pub widths: Vec<u32>,
+    /// What each column holds, one per column.
+    pub columns: Vec<Column>,
     /// The header row's cells (repeated on every page).
     pub header: Vec<Cow<'a, str>>,
     /// The other rows, one cell per column.
     pub rows: Vec<Vec<Cow<'a, str>>>,
+    /// Kept on one page with the heading before it, when it fits on a page: a table that
+    /// is one thing to read (an indicator's sheet) rather than a list.
+    #[serde(skip_serializing_if = "is_false")]
+    pub keep_together: bool,
+}
+
+/// What a table column holds, which decides its width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    /// Short values — numbers, dates, times, references ("B12"), units, a kind, a label: as
+    /// wide as its longest word needs, and as its longest value when the page has room.
+    Short,
+    /// Running text: shares what the short columns leave with the other text columns, in
+    /// proportion to its weight.
+    Text(u16),
 }
 
 /// One line of the export page's preview.

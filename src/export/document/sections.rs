@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 
 use super::layout::{Layout, count, count_digits, non_empty, short};
-use super::model::{Block, Span, Style};
+use super::model::Column::{Short, Text};
+use super::model::{Block, Span, Style, Table};
 use crate::domain::cards::CardContent;
 use crate::domain::italian::{self, nouns::*};
 use crate::export::format::DocType;
@@ -13,8 +14,9 @@ use crate::export::outline::{Kind, Outline, Participation, indicator_type_label}
 use crate::export::prose::paragraphs;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
-    /// Title, subtitle, the facts of the scope, the template's notice and the index, then a
-    /// page break: the same opening for every document.
+    /// Title, subtitle, the facts of the scope, the template's notice and the index (which
+    /// places itself and the page break after it, see [`Block::Toc`]), else a page break: the
+    /// same opening for every document.
     pub(super) fn front_matter(&mut self, doc: DocType) {
         let o = self.o;
         let title = non_empty(self.text("titolo")).unwrap_or(doc.label());
@@ -44,12 +46,12 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 self.para(Style::Note, vec![Span::plain(p)]);
             }
         }
-        if let Some(t) = non_empty(self.text("indice")) {
-            self.blocks.push(Block::Toc {
+        match non_empty(self.text("indice")) {
+            Some(t) => self.blocks.push(Block::Toc {
                 title: Cow::Borrowed(t),
-            });
+            }),
+            None => self.blocks.push(Block::PageBreak),
         }
-        self.blocks.push(Block::PageBreak);
     }
 
     /// Who took part: people by organisation (and presences, over several meetings), by role,
@@ -89,20 +91,24 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 total.push(Cow::Owned(p.presences.to_string()));
                 rows.push(total);
                 self.table(
-                    &[3838, 2800, 1500, 1500],
+                    &[Text(3), Text(2), Short, Short],
                     &["Ente", "Ambito", "Persone", "Presenze"],
                     rows,
                 );
             } else {
                 rows.push(total);
-                self.table(&[4338, 3300, 2000], &["Ente", "Ambito", "Presenti"], rows);
+                self.table(
+                    &[Text(3), Text(2), Short],
+                    &["Ente", "Ambito", "Presenti"],
+                    rows,
+                );
             }
             let rows = p
                 .by_role
                 .iter()
                 .map(|(r, n)| vec![Cow::Owned(r.clone()), Cow::Owned(n.to_string())])
                 .collect();
-            self.table(&[7338, 2300], &["Ruolo", "Persone"], rows);
+            self.table(&[Text(1), Short], &["Ruolo", "Persone"], rows);
         }
         if !p.guests_by_organisation.is_empty() {
             let rows = p
@@ -111,7 +117,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 .map(|(o, n)| vec![Cow::Owned(o.clone()), Cow::Owned(n.to_string())])
                 .collect();
             self.table(
-                &[7338, 2300],
+                &[Text(1), Short],
                 &["Ospiti presenti (organizzazione)", "Ospiti"],
                 rows,
             );
@@ -134,7 +140,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             })
             .collect();
         self.table(
-            &[700, 800, 5338, 1800, 1000],
+            &[Short, Short, Text(1), Short, Short],
             &["Pos.", "Rif.", "Contributo", "Tipo", "Voti"],
             rows,
         );
@@ -199,7 +205,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             non_empty(self.text("indicatori_quadro_titolo")).unwrap_or("Quadro degli indicatori");
         self.heading(2, quadro, Some(count(n, INDICATORE)));
         self.table(
-            &[650, 2688, 1300, 1500, 1300, 1300, 900],
+            &[Short, Text(3), Text(1), Text(2), Short, Short, Short],
             &[
                 "Rif.",
                 "Indicatore",
@@ -278,7 +284,18 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     Cow::Owned(it.votes.to_string()),
                 ]);
             }
-            self.table(&[2900, 6738], &["Voce della scheda", "Contenuto"], rows);
+            // A sheet is read as one thing: kept on one page with its heading when it fits.
+            // One longer than a page (a long definition or formula) must break; its header
+            // row, repeated on the next page, names the sheet there by its reference.
+            self.blocks.push(Block::Table(Table {
+                columns: vec![Short, Text(1)],
+                header: vec![
+                    Cow::Owned(format!("Scheda {}", it.reference)),
+                    Cow::Borrowed("Contenuto"),
+                ],
+                rows,
+                keep_together: true,
+            }));
         }
     }
 }

@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use super::layout::{Layout, agree, count, non_empty};
+use super::model::Column::{Short, Text};
 use super::model::{Block, Span, Style};
 use crate::domain::italian::{self, nouns::*};
 use crate::export::prose::paragraphs;
@@ -66,7 +67,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                         Cow::Owned(italian::list(&s.staff)),
                     ]);
                 }
-                self.table(&[2900, 6738], &["Voce", "Dettaglio"], rows);
+                self.table(&[Short, Text(1)], &["Voce", "Dettaglio"], rows);
             }
             if self.section("presenze", Some(count(s.participation.people, PERSONA))) {
                 self.participation(&s.participation, false);
@@ -87,7 +88,11 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                         ]
                     })
                     .collect();
-                self.table(&[1400, 4638, 3600], &["Ora", "Fase", "Aperta da"], rows);
+                self.table(
+                    &[Short, Text(1), Text(1)],
+                    &["Ora", "Fase", "Aperta da"],
+                    rows,
+                );
             }
             let mine = o.in_session(si);
             if mine.is_empty() {
