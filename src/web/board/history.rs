@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::{board_actor, meeting_context};
-use crate::domain::board::{self, Event};
+use crate::domain::board::{self, Event, reference};
 use crate::domain::italian::{self, nouns::*};
 use crate::services::board as boards;
 use crate::web::auth::Viewer;
@@ -27,10 +27,11 @@ pub async fn history(
         ));
     }
     let template = m.entry.workshop.board_template(m.meeting).clone();
+    let code = reference::meeting_code(m.module.number, m.meeting.number);
     let mut board = board::BoardState::new(id, template);
     let mut events = Vec::new();
     for rec in boards::events(&state.store, id).await? {
-        let summary = describe(&board, &rec.event);
+        let summary = describe(&board, &rec.event, &code);
         board::apply(&mut board, &rec);
         events.push(json!({
             "seq": rec.seq,
@@ -49,13 +50,14 @@ pub async fn history(
     )
 }
 
-/// One line of the history.
-fn describe(state: &board::BoardState, e: &Event) -> String {
+/// One line of the history; cards are named by their reference in the meeting with code
+/// `code` ("M1-2/B03"), the same as in every document.
+fn describe(state: &board::BoardState, e: &Event, code: &str) -> String {
     let title = |id: &str| {
         state
             .cards
             .get(id)
-            .map(|c| format!("«{}»", short(c.content.title())))
+            .map(|c| format!("{} «{}»", c.reference(code), short(c.content.title())))
             .unwrap_or_else(|| "un contributo".into())
     };
     let column = |c: &str| {
@@ -71,12 +73,18 @@ fn describe(state: &board::BoardState, e: &Event) -> String {
         Event::CardAdded {
             content,
             column: col,
+            number,
             ..
-        } => format!(
-            "ha aggiunto in «{}» {}",
-            column(col),
-            format_args!("«{}»", short(content.title()))
-        ),
+        } => {
+            let of = reference::letter(content);
+            let n = number.unwrap_or_else(|| reference::next_number(state, of));
+            format!(
+                "ha aggiunto in «{}» {} «{}»",
+                column(col),
+                reference::full(code, of, n),
+                short(content.title())
+            )
+        }
         Event::CardEdited { card_id, .. } => format!("ha modificato {}", title(card_id)),
         Event::CardWithdrawn { card_id } => format!("ha ritirato {}", title(card_id)),
         Event::Voted { card_id, .. } => format!("ha votato {}", title(card_id)),
@@ -219,7 +227,7 @@ mod tests {
         let b = board();
         let voto = board::phase_label("voto");
         let lines = |make: &dyn Fn(usize) -> Event| -> Vec<String> {
-            (0..3).map(|n| describe(&b, &make(n))).collect()
+            (0..3).map(|n| describe(&b, &make(n), "M1-1")).collect()
         };
         assert_eq!(
             lines(&|n| Event::CardsMerged {
@@ -261,6 +269,44 @@ mod tests {
                 format!("ha fissato 1 voto a testa per la fase «{voto}»"),
                 format!("ha fissato 2 voti a testa per la fase «{voto}»"),
             ]
+        );
+    }
+
+    /// Cards are named in the history by their references, as in every document.
+    #[test]
+    fn history_lines_cite_cards_by_reference() {
+        let mut b = board();
+        let maria = carried(1).remove(0).author;
+        let added = Event::CardAdded {
+            card_id: "c1".into(),
+            column: "bisogno".into(),
+            anonymous: false,
+            on_behalf_of: None,
+            revealed: true,
+            content: serde_json::from_value(json!({"card_type": "bisogno", "text": "Trasporti"}))
+                .unwrap(),
+            number: Some(1),
+        };
+        assert_eq!(
+            describe(&b, &added, "M2-1"),
+            "ha aggiunto in «Bisogni» M2-1/B01 «Trasporti»"
+        );
+        board::apply(
+            &mut b,
+            &crate::domain::board::EventRecord {
+                seq: 1,
+                op_id: "a".into(),
+                actor: maria,
+                at: 0,
+                event: added,
+            },
+        );
+        let edited = Event::CardWithdrawn {
+            card_id: "c1".into(),
+        };
+        assert_eq!(
+            describe(&b, &edited, "M2-1"),
+            "ha ritirato M2-1/B01 «Trasporti»"
         );
     }
 }
