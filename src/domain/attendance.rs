@@ -94,6 +94,7 @@ mod tests {
             place: "online".into(),
             title: None,
             board_template: template.name.clone(),
+            agenda: Vec::new(),
             template: std::sync::Arc::new(template),
         }
     }

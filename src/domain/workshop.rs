@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::process::Process;
 use super::text::{self, FieldError};
 
 /// The longest Ambito territoriale typed by hand, in characters.
@@ -42,6 +43,8 @@ pub struct Workshop {
     pub policy_areas: Vec<String>,
     /// Ambiti territoriali that participants may choose from (may be empty: free text then).
     pub ambiti: Vec<String>,
+    /// A training laboratorio or a procedimento of an Ambito: the documents take its shape.
+    pub process: Process,
     /// Board templates this workshop's meetings may use: the built-in "co-programmazione" first
     /// (or the file's redefinition of it), then the file's own. Every meeting's
     /// `board_template` names one of these.
@@ -75,6 +78,8 @@ pub struct Meeting {
     pub title: Option<String>,
     /// Name of the board template for this meeting ("co-programmazione" by default).
     pub board_template: String,
+    /// The ordine del giorno: the points the meeting treats, in order (may be empty).
+    pub agenda: Vec<String>,
     /// That template, found when the file was checked: a meeting cannot name one that does not
     /// exist, so no caller needs a fallback. Not public, so that only the checker builds
     /// meetings.

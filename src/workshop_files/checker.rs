@@ -14,8 +14,11 @@ use toml::Spanned;
 use toml::value::{Datetime, Offset};
 
 use super::error::{Source, WorkshopFileError};
-use super::raw::{Moment, RawBoardTemplate, RawModule, RawRole, RawWorkshop, Text, TextList};
+use super::raw::{
+    Moment, RawBoardTemplate, RawModule, RawProcedure, RawRole, RawWorkshop, Text, TextList,
+};
 use crate::domain::defaults;
+use crate::domain::process::{OpeningAct, Party, PartyKind, Procedure, Process};
 use crate::domain::workshop::{BoardColumn, BoardTemplate, Meeting, Module, Role, Workshop};
 
 /// Checks one file's raw shapes; every error it returns is located in `source`.
@@ -98,6 +101,7 @@ impl Checker<'_> {
             None => Vec::new(),
         };
         let board_templates = self.board_templates(&raw.board_templates)?;
+        let process = self.process(raw.process.as_ref(), raw.procedure.as_ref())?;
 
         let eligible_roles = self.text_list(&raw.eligible_roles, "eligible_roles", true)?;
         for (i, role) in eligible_roles.iter().enumerate() {
@@ -134,7 +138,104 @@ impl Checker<'_> {
             roles,
             policy_areas,
             ambiti,
+            process,
             board_templates,
+        })
+    }
+
+    /// `process` ("laboratorio", the default, or "procedimento") and, for a procedimento, its
+    /// `[procedure]`: required there, refused for a laboratorio (its documents must never read
+    /// as acts of a procedure).
+    fn process(
+        &self,
+        kind: Option<&Text>,
+        procedure: Option<&Spanned<RawProcedure>>,
+    ) -> Checked<Process> {
+        let word = kind.map_or("laboratorio", |k| k.get_ref().trim());
+        match (word, procedure) {
+            ("laboratorio", None) => Ok(Process::Laboratorio),
+            ("laboratorio", Some(p)) => Err(self.err(
+                p.span(),
+                "procedure",
+                "la sezione [procedure] vale solo con process = \"procedimento\": un laboratorio \
+                 è un'attività formativa, i suoi documenti non sono atti di un procedimento",
+            )),
+            ("procedimento", Some(p)) => Ok(Process::Procedimento(self.procedure(p)?)),
+            ("procedimento", None) => Err(self.err(
+                kind.map_or(0..0, |k| k.span()),
+                "procedure",
+                "un procedimento ha bisogno della sezione [procedure] (amministrazione \
+                 procedente, ente capofila, Ambito, responsabile del procedimento, verbalizzante, \
+                 atto di avvio)",
+            )),
+            (other, _) => Err(self.err(
+                kind.map_or(0..0, |k| k.span()),
+                "process",
+                format!(
+                    "tipo di processo sconosciuto \"{other}\" (atteso \"laboratorio\" oppure \
+                     \"procedimento\")"
+                ),
+            )),
+        }
+    }
+
+    fn procedure(&self, raw: &Spanned<RawProcedure>) -> Checked<Procedure> {
+        let p = raw.get_ref();
+        let act = p.opening_act.get_ref();
+        let mut parties = Vec::with_capacity(p.parties.len());
+        for (i, party) in p.parties.iter().enumerate() {
+            let key = format!("procedure.parties[{i}]");
+            let rp = party.get_ref();
+            let word = rp.kind.get_ref().trim();
+            let kind = PartyKind::parse(word).ok_or_else(|| {
+                let known: Vec<&str> = PartyKind::ALL.iter().map(|k| k.id()).collect();
+                self.err(
+                    rp.kind.span(),
+                    format!("{key}.kind"),
+                    format!(
+                        "tipo di parte sconosciuto \"{word}\" (atteso uno tra: {})",
+                        known.join(", ")
+                    ),
+                )
+            })?;
+            let name = self.text(&rp.name, &format!("{key}.name"))?;
+            if let Some(j) = parties.iter().position(|x: &Party| x.name == name) {
+                return Err(self.err(
+                    rp.name.span(),
+                    format!("{key}.name"),
+                    format!("\"{name}\" è già tra le parti (procedure.parties[{j}])"),
+                ));
+            }
+            let represented_by = match &rp.represented_by {
+                Some(t) => Some(self.text(t, &format!("{key}.represented_by"))?),
+                None => None,
+            };
+            parties.push(Party {
+                kind,
+                name,
+                represented_by,
+            });
+        }
+        Ok(Procedure {
+            authority: self.text(&p.authority, "procedure.authority")?,
+            lead_body: self.text(&p.lead_body, "procedure.lead_body")?,
+            ambito: self.text(&p.ambito, "procedure.ambito")?,
+            responsible: self.text(&p.responsible, "procedure.responsible")?,
+            minutes_by: self.text(&p.minutes_by, "procedure.minutes_by")?,
+            opening_act: OpeningAct {
+                kind: self.text(&act.kind, "procedure.opening_act.kind")?,
+                number: self.text(&act.number, "procedure.opening_act.number")?,
+                date: self.date(&act.date, "procedure.opening_act.date")?,
+            },
+            public_notice: match &p.public_notice {
+                Some(d) => Some(self.date(d, "procedure.public_notice")?),
+                None => None,
+            },
+            plan_period: match &p.plan_period {
+                Some(t) => Some(self.text(t, "procedure.plan_period")?),
+                None => None,
+            },
+            parties,
         })
     }
 
@@ -327,6 +428,10 @@ impl Checker<'_> {
                     &format!("{mkey}.board_template"),
                     templates,
                 )?;
+                let agenda = match &mt.agenda {
+                    Some(list) => self.text_list(list, &format!("{mkey}.agenda"), false)?,
+                    None => Vec::new(),
+                };
                 meetings.push(Meeting {
                     key: meeting_key,
                     number: n as u32 + 1,
@@ -336,6 +441,7 @@ impl Checker<'_> {
                     place,
                     title,
                     board_template: template.name.clone(),
+                    agenda,
                     template,
                 });
             }

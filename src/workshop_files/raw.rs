@@ -28,6 +28,8 @@ pub(super) const TOP_LEVEL_KEYS: &[&str] = &[
     "eligible_roles",
     "facilitators",
     "ambiti",
+    "process",
+    "procedure",
     "policy_areas",
     "roles",
     "board_templates",
@@ -49,12 +51,48 @@ pub(super) struct RawWorkshop {
     pub eligible_roles: TextList,
     pub facilitators: TextList,
     pub ambiti: Option<TextList>,
+    pub process: Option<Text>,
+    pub procedure: Option<Spanned<RawProcedure>>,
     pub policy_areas: Option<TextList>,
     #[serde(default)]
     pub roles: Vec<Spanned<RawRole>>,
     #[serde(default)]
     pub board_templates: Vec<Spanned<RawBoardTemplate>>,
     pub modules: Spanned<Vec<Spanned<RawModule>>>,
+}
+
+/// `[procedure]`: the facts of a procedimento (with `process = "procedimento"`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProcedure {
+    pub authority: Text,
+    pub lead_body: Text,
+    pub ambito: Text,
+    pub responsible: Text,
+    pub minutes_by: Text,
+    pub opening_act: Spanned<RawOpeningAct>,
+    pub public_notice: Option<Moment>,
+    pub plan_period: Option<Text>,
+    #[serde(default)]
+    pub parties: Vec<Spanned<RawParty>>,
+}
+
+/// `opening_act = { kind, number, date }`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOpeningAct {
+    pub kind: Text,
+    pub number: Text,
+    pub date: Moment,
+}
+
+/// `[[procedure.parties]]`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawParty {
+    pub kind: Text,
+    pub name: Text,
+    pub represented_by: Option<Text>,
 }
 
 /// `[[roles]]`
@@ -102,4 +140,5 @@ pub(super) struct RawMeeting {
     pub place: Text,
     pub title: Option<Text>,
     pub board_template: Option<Text>,
+    pub agenda: Option<TextList>,
 }

@@ -10,6 +10,7 @@ use super::checker::{DATE_HINT, TIME_HINT, is_ident};
 use super::raw::TOP_LEVEL_KEYS;
 use super::*;
 use crate::domain::defaults;
+use crate::domain::process::{PartyKind, Process};
 use crate::domain::workshop::{Meeting, Window};
 
 const SEED_2021: &str = include_str!("../../workshops/co-programmazione-2021.toml");
@@ -637,6 +638,21 @@ enrollment_opens = 2021-09-01
 enrollment_closes = 2021-09-27
 eligible_roles = ["referente-csv"]
 facilitators = ["Silvia De Aloe"]
+process = "procedimento"
+
+[procedure]
+authority = "Comune di Bergamo"
+lead_body = "Comune di Bergamo"
+ambito = "Ambito di Bergamo"
+responsible = "dott.ssa Anna Bianchi"
+minutes_by = "Luca Verdi"
+opening_act = { kind = "determinazione", number = "12", date = 2021-08-01 {procedure.opening_act} }
+{procedure}
+
+  [[procedure.parties]]
+  kind = "comune"
+  name = "Comune di Dalmine"
+  {procedure.parties}
 
 [[roles]]
 id = "referente-csv"
@@ -669,6 +685,9 @@ title = "Primo modulo"
 /// The tables of a workshop file, by their TOML header ("" for the top level).
 const TABLES: &[&str] = &[
     "",
+    "procedure",
+    "procedure.opening_act",
+    "procedure.parties",
     "roles",
     "board_templates",
     "board_templates.columns",
@@ -686,10 +705,11 @@ fn accepted_keys(table: &str) -> Vec<String> {
         } else {
             format!("{{{other}}}")
         };
-        let line = if *other == table {
-            "chiave_inventata = 1"
-        } else {
-            ""
+        // An inline table takes its extra key after a comma.
+        let line = match (*other == table, *other == "procedure.opening_act") {
+            (true, true) => ", chiave_inventata = 1",
+            (true, false) => "chiave_inventata = 1",
+            (false, _) => "",
         };
         text = text.replace(&marker, line);
     }
@@ -704,7 +724,8 @@ fn accepted_keys(table: &str) -> Vec<String> {
 }
 
 /// The keys `docs/workshop-format.md` documents for each table: the first cell (`` `key` ``) of
-/// the table rows under the heading `## Top-level keys` or `` ## `[[table]]`… ``.
+/// the table rows under the heading `## Top-level keys`, `` ## `[[table]]`… ``, `` ## `[table]`… ``
+/// or (an inline table) `` ## `table = { … }`… ``.
 fn documented_keys(doc: &str) -> HashMap<String, Vec<String>> {
     let mut keys: HashMap<String, Vec<String>> = HashMap::new();
     let mut table: Option<String> = None;
@@ -713,9 +734,12 @@ fn documented_keys(doc: &str) -> HashMap<String, Vec<String>> {
             table = if line.starts_with("## Top-level keys") {
                 Some(String::new())
             } else {
-                line.strip_prefix("## `[[")
-                    .and_then(|rest| rest.split_once("]]`"))
-                    .map(|(name, _)| name.to_string())
+                line.strip_prefix("## `")
+                    .and_then(|rest| rest.split_once('`'))
+                    .map(|(name, _)| {
+                        let name = name.trim_start_matches('[').trim_end_matches(']');
+                        name.split(" = ").next().unwrap_or(name).to_string()
+                    })
             };
         } else if let (Some(table), Some(cell)) = (&table, line.strip_prefix("| `")) {
             let key = cell.split('`').next().unwrap_or_default();
@@ -775,4 +799,135 @@ fn the_format_document_examples_are_real() {
         }
     }
     assert!(blocks >= 2, "the worked example is there");
+}
+
+/// MINIMAL as a procedimento with the `[procedure]` lines given.
+fn procedimento(procedure: &str) -> String {
+    edited(
+        "facilitators = [\"Silvia De Aloe\"]\n",
+        &format!(
+            "facilitators = [\"Silvia De Aloe\"]\nprocess = \"procedimento\"\n\n{procedure}\n"
+        ),
+    )
+}
+
+const PROCEDURE: &str = r#"[procedure]
+authority = "Comune di Bergamo"
+lead_body = "Comune di Bergamo"
+ambito = "Ambito di Bergamo"
+responsible = "dott.ssa Anna Bianchi"
+minutes_by = "Luca Verdi"
+opening_act = { kind = "determinazione dirigenziale", number = "123", date = 2021-08-20 }
+public_notice = 2021-08-25
+
+  [[procedure.parties]]
+  kind = "ente_capofila"
+  name = "Comune di Bergamo"
+  represented_by = "il Sindaco pro tempore"
+
+  [[procedure.parties]]
+  kind = "asst"
+  name = "ASST Papa Giovanni XXIII"
+"#;
+
+#[test]
+fn a_workshop_is_a_laboratorio_unless_it_names_its_procedure() {
+    let w = parse(MINIMAL).unwrap();
+    assert_eq!(w.process, Process::Laboratorio);
+    assert!(w.meetings().all(|(_, m)| m.agenda.is_empty()));
+
+    let w = parse(&procedimento(PROCEDURE)).unwrap();
+    let p = w.process.procedure().expect("a procedimento");
+    assert_eq!(p.authority, "Comune di Bergamo");
+    assert_eq!(p.responsible, "dott.ssa Anna Bianchi");
+    assert_eq!(p.minutes_by, "Luca Verdi");
+    assert_eq!(p.opening_act.number, "123");
+    assert_eq!(
+        p.opening_act.date,
+        NaiveDate::from_ymd_opt(2021, 8, 20).unwrap()
+    );
+    assert_eq!(
+        p.public_notice,
+        Some(NaiveDate::from_ymd_opt(2021, 8, 25).unwrap())
+    );
+    let parties: Vec<_> = p
+        .parties
+        .iter()
+        .map(|x| (x.kind, x.name.as_str()))
+        .collect();
+    assert_eq!(
+        parties,
+        [
+            (PartyKind::EnteCapofila, "Comune di Bergamo"),
+            (PartyKind::Asst, "ASST Papa Giovanni XXIII")
+        ]
+    );
+    assert_eq!(
+        p.parties[0].represented_by.as_deref(),
+        Some("il Sindaco pro tempore")
+    );
+}
+
+#[test]
+fn the_process_and_its_procedure_are_checked() {
+    let (_, key, message) = error(&edited(
+        "facilitators = [\"Silvia De Aloe\"]\n",
+        "facilitators = [\"Silvia De Aloe\"]\nprocess = \"procedimento\"\n",
+    ));
+    assert_eq!(key, "procedure");
+    assert!(message.starts_with("un procedimento ha bisogno della sezione [procedure]"));
+
+    let (_, key, message) = error(&edited(
+        "facilitators = [\"Silvia De Aloe\"]\n",
+        &format!("facilitators = [\"Silvia De Aloe\"]\n\n{PROCEDURE}"),
+    ));
+    assert_eq!(key, "procedure");
+    assert!(
+        message.contains("vale solo con process = \"procedimento\""),
+        "{message}"
+    );
+
+    let (_, key, message) = error(&edited(
+        "facilitators = [\"Silvia De Aloe\"]\n",
+        "facilitators = [\"Silvia De Aloe\"]\nprocess = \"corso\"\n",
+    ));
+    assert_eq!(key, "process");
+    assert!(message.starts_with("tipo di processo sconosciuto \"corso\""));
+
+    let (_, key, message) = error(&procedimento(
+        &PROCEDURE.replace("kind = \"asst\"", "kind = \"regione\""),
+    ));
+    assert_eq!(key, "procedure.parties[1].kind");
+    assert!(message.starts_with("tipo di parte sconosciuto \"regione\""));
+
+    let (_, key, message) = error(&procedimento(
+        &PROCEDURE.replace("ASST Papa Giovanni XXIII", "Comune di Bergamo"),
+    ));
+    assert_eq!(key, "procedure.parties[1].name");
+    assert!(message.contains("è già tra le parti (procedure.parties[0])"));
+
+    let (_, key, message) = error(&procedimento(
+        &PROCEDURE.replace("date = 2021-08-20", "date = \"ieri\""),
+    ));
+    assert_eq!(key, "procedure.opening_act.date");
+    assert_eq!(message, DATE_HINT);
+
+    let (_, key, message) = error(&procedimento(&PROCEDURE.replace(
+        "responsible = \"dott.ssa Anna Bianchi\"",
+        "responsible = \" \"",
+    )));
+    assert_eq!(key, "procedure.responsible");
+    assert_eq!(message, "il testo non può essere vuoto");
+}
+
+#[test]
+fn a_meeting_may_have_an_ordine_del_giorno() {
+    let w = parse(&MINIMAL.replacen(
+        "  place = \"online\"\n",
+        "  place = \"online\"\n  agenda = [\"Apertura\", \"Analisi dei bisogni\"]\n",
+        1,
+    ))
+    .unwrap();
+    let (_, first) = w.meetings().next().unwrap();
+    assert_eq!(first.agenda, ["Apertura", "Analisi dei bisogni"]);
 }
