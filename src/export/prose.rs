@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::format::DocType;
 use super::outline::{Kind, Outline, SessionView};
 use super::scope::Extent;
+use crate::domain::process::{PartyKind, Procedure, Process};
 use crate::domain::{dates, italian};
 use crate::templates::Templates;
 
@@ -99,6 +100,10 @@ pub fn paragraphs(text: &str) -> Vec<(bool, String)> {
 #[derive(Debug, Clone, Serialize)]
 struct Context {
     documento: &'static str,
+    /// "laboratorio" (a training activity: its documents are exercises) or "procedimento".
+    processo: &'static str,
+    /// The facts of a procedimento (absent for a laboratorio).
+    procedimento: Option<ProcedureCtx>,
     workshop: WorkshopCtx,
     scope: ScopeCtx,
     ambito: Option<String>,
@@ -120,6 +125,67 @@ struct WorkshopCtx {
     facilitators: Vec<String>,
     facilitators_list: String,
     modules: Vec<String>,
+}
+
+/// A procedimento's facts, as its acts print them.
+#[derive(Debug, Clone, Serialize)]
+struct ProcedureCtx {
+    /// L'amministrazione procedente.
+    procedente: String,
+    ente_capofila: String,
+    ambito: String,
+    responsabile: String,
+    verbalizzante: String,
+    /// "determinazione dirigenziale n. 123 del 10 gennaio 2027".
+    atto_avvio: String,
+    /// "15 gennaio 2027", when an avviso pubblico was published.
+    avviso_pubblico: Option<String>,
+    /// "2025–2027".
+    periodo: Option<String>,
+    /// The parties of the Accordo, by kind: `{kind, gruppo, nomi}`.
+    parti: Vec<PartiesCtx>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct PartiesCtx {
+    kind: &'static str,
+    gruppo: &'static str,
+    nomi: Vec<String>,
+}
+
+impl ProcedureCtx {
+    fn new(p: &Procedure) -> ProcedureCtx {
+        let act = &p.opening_act;
+        ProcedureCtx {
+            procedente: p.authority.clone(),
+            ente_capofila: p.lead_body.clone(),
+            ambito: p.ambito.clone(),
+            responsabile: p.responsible.clone(),
+            verbalizzante: p.minutes_by.clone(),
+            atto_avvio: format!(
+                "{} n. {} {}",
+                act.kind,
+                act.number,
+                italian::with_article("del", &dates::format_date(act.date)).unwrap_or_default()
+            ),
+            avviso_pubblico: p.public_notice.map(dates::format_date),
+            periodo: p.plan_period.clone(),
+            parti: PartyKind::ALL
+                .iter()
+                .map(|k| PartiesCtx {
+                    kind: k.id(),
+                    gruppo: k.group_label(),
+                    nomi: p
+                        .parties
+                        .iter()
+                        .filter(|x| x.kind == *k)
+                        .map(|x| x.name.clone())
+                        .collect(),
+                })
+                .filter(|g| !g.nomi.is_empty())
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,9 +220,13 @@ struct MeetingCtx {
     online: bool,
     phases: Vec<String>,
     staff: Vec<String>,
+    /// The ordine del giorno, as the workshop file lists it.
+    agenda: Vec<String>,
     contributions: usize,
     people: usize,
     organisations: usize,
+    /// Guests of the Terzo settore who joined with the meeting's code.
+    guests: usize,
     /// Whether the board was used at all: a phase opened or a card written.
     board_used: bool,
     /// Whether any card was written on the board, whatever became of it (withdrawn, hidden,
@@ -185,9 +255,16 @@ impl MeetingCtx {
             online: m.place.eq_ignore_ascii_case("online"),
             phases: s.phases.iter().map(|p| p.label.clone()).collect(),
             staff: s.staff.clone(),
+            agenda: m.agenda.clone(),
             contributions: outline.in_session(index).len(),
             people: s.participation.people,
             organisations: s.participation.by_organisation.len(),
+            guests: s
+                .participation
+                .guests_by_organisation
+                .iter()
+                .map(|g| g.1)
+                .sum(),
             board_used: !s.phases.is_empty() || !s.session.board.cards.is_empty(),
             cards_written: !s.session.board.cards.is_empty(),
         }
@@ -228,6 +305,11 @@ impl Context {
         let generated = o.generated_at.with_timezone(&w.timezone);
         Context {
             documento: doc.label(),
+            processo: match w.process {
+                Process::Laboratorio => "laboratorio",
+                Process::Procedimento(_) => "procedimento",
+            },
+            procedimento: w.process.procedure().map(ProcedureCtx::new),
             workshop: WorkshopCtx {
                 title: w.title.clone(),
                 organiser: w.organiser.clone(),

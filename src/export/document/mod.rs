@@ -12,7 +12,8 @@
 //!
 //! - every document opens with the front matter (`titolo`, `sottotitolo`, the facts of the
 //!   scope, `avvertenza`, `indice`): `sections.rs`;
-//! - **verbale della seduta**, for each meeting: `seduta`, `presenze`, `svolgimento`,
+//! - **verbale della seduta** (a procedimento) or **resoconto dell'incontro** (a laboratorio),
+//!   for each meeting: `seduta`, `ordine`, `presenze`, `svolgimento` (`discussione`),
 //!   `contributi`, `esiti`, `chiusura` (`firme`): `verbale.rs`;
 //! - **documento di co-programmazione**: `oggetto`, `metodo`, `bisogni`, `servizi`, `priorita`,
 //!   `governance`, `indicatori`, `questioni`, `coprogettazione`: `coprogrammazione.rs`;
@@ -116,10 +117,13 @@ pub fn blocks(doc: DocType) -> &'static [&'static str] {
             "seduta_intestazione",
             "seduta_titolo",
             "seduta",
+            "ordine_titolo",
+            "ordine",
             "presenze_titolo",
             "presenze",
             "svolgimento_titolo",
             "svolgimento",
+            "discussione",
             "contributi_titolo",
             "contributi",
             "seduta_vuota",

@@ -1,8 +1,13 @@
-//! Verbale della seduta: the minutes of each meeting in scope. Its sections, in order (template
-//! blocks): `seduta` (date, place, who led), `presenze` (the register), `svolgimento` (the
-//! phases), `contributi` (the cards by board column), `esiti` (votes and themes), `chiusura`
-//! (with the `firme` lines). With several meetings, each meeting's sections sit under its own
-//! level-1 heading (`seduta_intestazione`) and the template is rendered once per meeting.
+//! Verbale della seduta (a procedimento) or resoconto dell'incontro (a laboratorio): the minutes
+//! of each meeting in scope. Its sections, in order (template blocks): `seduta` (date, place,
+//! who presides and who takes the minutes, or who conducts), `ordine` (the ordine del giorno),
+//! `presenze` (the register by ente and role, the Terzo settore's guests), `svolgimento` (the
+//! phases and what each produced, then `discussione`, where the minutes-taker writes the
+//! discussion), `contributi` (the cards by board column), `esiti` (priorities by kind of card,
+//! themes), `chiusura` ("letto, approvato e sottoscritto" and the `firme`: the responsabile del
+//! procedimento and the verbalizzante, or who conducted). With several meetings, each meeting's
+//! sections sit under its own level-1 heading (`seduta_intestazione`) and the template is
+//! rendered once per meeting.
 //!
 //! A meeting with no contribution in the document (its board never used, or nothing on it for
 //! this scope) says so once, in the `contributi` section (the template's `seduta_vuota`), and
@@ -14,7 +19,12 @@ use super::layout::{Layout, agree, count, non_empty};
 use super::model::Column::{Short, Text};
 use super::model::{Block, Span, Style};
 use crate::domain::italian::{self, nouns::*};
+use crate::export::outline::Kind;
 use crate::export::prose::paragraphs;
+
+/// How many priorities of each kind the minutes and the documents list: the first five by
+/// votes (more when several tie for the fifth place).
+pub(super) const PRIORITIES: usize = 5;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// The minutes of every meeting in scope, after the front matter.
@@ -69,6 +79,9 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 }
                 self.table(&[Short, Text(1)], &["Voce", "Dettaglio"], rows);
             }
+            if self.section("ordine", None) {
+                // The points are bullets of the template's text (`meeting.agenda`).
+            }
             if self.section("presenze", Some(count(s.participation.people, PERSONA))) {
                 self.participation(&s.participation, false);
             }
@@ -85,14 +98,22 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                             Cow::Borrowed(p.at.as_str()),
                             Cow::Borrowed(p.label.as_str()),
                             Cow::Borrowed(p.by.as_str()),
+                            Cow::Owned(if p.produced == 0 {
+                                "—".to_string()
+                            } else {
+                                italian::count_digits(p.produced as u64, CONTRIBUTO)
+                            }),
                         ]
                     })
                     .collect();
                 self.table(
-                    &[Short, Text(1), Text(1)],
-                    &["Ora", "Fase", "Aperta da"],
+                    &[Short, Text(1), Text(1), Short],
+                    &["Ora", "Fase", "Aperta da", "Contributi raccolti"],
                     rows,
                 );
+                for (_, line) in paragraphs(self.text("discussione")) {
+                    self.para(Style::Note, vec![Span::plain(line)]);
+                }
             }
             let mine = o.in_session(si);
             if mine.is_empty() {
@@ -133,15 +154,27 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     self.cards_by_theme(&rest, true, true);
                 }
             }
-            let ranked = o.priorities(|it| it.session == si);
             if !mine.is_empty() && self.section("esiti", None) {
-                if ranked.is_empty() {
+                // Priorities by kind of card: a need and a proposal do not compete.
+                let mut voted = false;
+                for (kind, heading) in [
+                    (Kind::Need, "Bisogni prioritari"),
+                    (Kind::Proposal, "Proposte prioritarie"),
+                    (Kind::Indicator, "Indicatori prioritari"),
+                ] {
+                    let ranked = o.top(PRIORITIES, |it| it.session == si && it.kind == kind);
+                    if ranked.is_empty() {
+                        continue;
+                    }
+                    voted = true;
+                    self.heading(2, heading, Some(count(ranked.len(), CONTRIBUTO)));
+                    self.priorities_table(&ranked);
+                }
+                if !voted {
                     self.para(
                         Style::Note,
                         vec![Span::plain("Nella seduta non si sono espressi voti.")],
                     );
-                } else {
-                    self.priorities_table(&ranked);
                 }
                 let themes: Vec<_> = o
                     .by_theme(&mine)

@@ -292,6 +292,8 @@ pub struct PhaseLine {
     /// "HH:MM" in the workshop's time zone.
     pub at: String,
     pub by: String,
+    /// The cards reported in this document that were written while this phase was open.
+    pub produced: usize,
 }
 
 /// A meeting as the documents present it.
@@ -450,21 +452,30 @@ impl<'a> Outline<'a> {
         let tz = workshop.timezone;
         let views: Vec<SessionView<'a>> = sessions
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(si, s)| {
                 let mut staff: Vec<String> = Vec::new();
-                let phases = s
-                    .board
-                    .history
+                let history = &s.board.history;
+                let phases = history
                     .iter()
-                    .map(|p| {
+                    .enumerate()
+                    .map(|(k, p)| {
                         if !p.by.is_empty() && !staff.contains(&p.by) {
                             staff.push(p.by.clone());
                         }
+                        // While it was open: from its opening to the next phase's.
+                        let until = history.get(k + 1).map_or(i64::MAX, |next| next.at);
+                        let produced = items
+                            .iter()
+                            .filter(|it| it.session == si)
+                            .filter(|it| (p.at..until).contains(&it.card.created_at))
+                            .count();
                         PhaseLine {
                             phase: p.phase.clone(),
                             label: board::phase_label(&p.phase),
                             at: time_of_day(p.at, tz),
                             by: p.by.clone(),
+                            produced,
                         }
                     })
                     .collect();
@@ -594,6 +605,15 @@ impl<'a> Outline<'a> {
             out.push((rank, i));
         }
         out
+    }
+
+    /// The first `n` of [`Self::priorities`] by rank: those ranked `n` or better, so that a tie
+    /// for the last place keeps every card of it (ranks 1, 2, 2, 4, 5, 5 for `n` = 5).
+    pub fn top(&self, n: usize, filter: impl Fn(&Item) -> bool) -> Vec<(usize, usize)> {
+        self.priorities(filter)
+            .into_iter()
+            .take_while(|(rank, _)| *rank <= n)
+            .collect()
     }
 
     /// Proposals, most voted first.
