@@ -690,8 +690,9 @@ async fn tables_stand_apart_span_the_page_and_repeat_their_header_row() {
             }
         }
     }
-    // Ente, Ruolo and the other participation tables follow each other in every document.
-    assert!(adjacent >= 9, "{adjacent}");
+    // Ente, Ruolo and the other participation tables follow each other in the verbale and the
+    // documento di co-programmazione (the Accordo names its parties instead of counting people).
+    assert!(adjacent >= 6, "{adjacent}");
 }
 
 #[tokio::test]

@@ -395,11 +395,11 @@ fn every_document_agrees_with_its_numbers_at_zero_one_and_two() {
     let verbale: [Expect; 3] = [
         (
             &[
-                "Seduta del 1° marzo 2027",
-                "Seduta dell'8 marzo 2027",
+                "Incontro del 1° marzo 2027",
+                "Incontro dell'8 marzo 2027",
                 "Nucci Maiocchi ed Ettore Vittorio Uccellini",
-                "Nella seduta non sono stati raccolti contributi sulla lavagna, né espressi voti.",
-                "Nella seduta la lavagna non è stata usata: non sono stati raccolti contributi, né espressi voti.",
+                "Nell'incontro non sono stati raccolti contributi sulla lavagna, né espressi voti.",
+                "Nell'incontro la lavagna non è stata usata: non sono stati raccolti contributi, né espressi voti.",
                 "Il registro presenze non riporta partecipanti",
             ],
             &[

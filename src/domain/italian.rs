@@ -104,6 +104,7 @@ pub mod nouns {
     pub const MODULO: N = Noun::m("modulo", "moduli");
     pub const OPERAZIONE: N = Noun::f("operazione", "operazioni");
     pub const OSPITE: N = Noun::m("ospite", "ospiti");
+    pub const PARTE: N = Noun::f("parte", "parti");
     pub const PARTECIPANTE: N = Noun::m("partecipante", "partecipanti");
     pub const PERSONA: N = Noun::f("persona", "persone");
     pub const POSTO: N = Noun::m("posto", "posti");
@@ -146,6 +147,7 @@ pub const NOUNS: &[Noun<'static>] = {
         MODULO,
         OPERAZIONE,
         OSPITE,
+        PARTE,
         PARTECIPANTE,
         PERSONA,
         POSTO,

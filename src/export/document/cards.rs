@@ -69,7 +69,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             }
             CardContent::Altro(_) => {}
         }
-        if it.votes > 0 {
+        if self.votes && it.votes > 0 {
             short.push(italian::count(u64::from(it.votes), VOTO));
         }
         if let Some(origin) = &it.origin {

@@ -25,6 +25,9 @@ pub(super) struct Layout<'a, 'o> {
     pub(super) base: u8,
     /// How many appendices ("Allegato A", …) are written.
     pub(super) appendix: u8,
+    /// Whether cards show the room's votes: an act (the Accordo) records commitments, not
+    /// polls, so it never prints a vote count.
+    pub(super) votes: bool,
 }
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
@@ -38,6 +41,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             counters: [0; 3],
             base: 0,
             appendix: 0,
+            votes: true,
         }
     }
 

@@ -17,8 +17,9 @@
 //!   `contributi`, `esiti`, `chiusura` (`firme`): `verbale.rs`;
 //! - **documento di co-programmazione**: `oggetto`, `metodo`, `bisogni`, `servizi`, `priorita`,
 //!   `governance`, `indicatori`, `questioni`, `coprogettazione`: `coprogrammazione.rs`;
-//! - **allegato all'Accordo di programma**: `parti`, `finalita`, `governance`, `collaborazione`,
-//!   `monitoraggio`, `adesioni`: `accordo.rs`;
+//! - **allegato all'Accordo di programma**: `parti`, `premesse`, `finalita`, `obiettivi`,
+//!   `governance`, `collaborazione`, `impegni`, `risorse`, `monitoraggio`, `durata`,
+//!   `vigilanza`, `dati`, `conflitti`, `adesioni`, `firme` — no vote count: `accordo.rs`;
 //! - every document ends with the appendices `tracciabilita` and, when hidden cards are listed
 //!   apart, `nascosti`: `appendices.rs`.
 //!
@@ -91,18 +92,36 @@ pub fn blocks(doc: DocType) -> &'static [&'static str] {
             "indice",
             "parti_titolo",
             "parti",
+            "premesse_titolo",
+            "premesse",
             "finalita_titolo",
             "finalita",
+            "obiettivi_titolo",
+            "obiettivi",
             "governance_titolo",
             "governance",
             "collaborazione_titolo",
             "collaborazione",
+            "impegni_titolo",
+            "impegni",
+            "risorse_titolo",
+            "risorse",
             "monitoraggio_titolo",
             "monitoraggio",
             "indicatori_quadro_titolo",
             "indicatori_schede_titolo",
+            "durata_titolo",
+            "durata",
+            "vigilanza_titolo",
+            "vigilanza",
+            "dati_titolo",
+            "dati",
+            "conflitti_titolo",
+            "conflitti",
             "adesioni_titolo",
             "adesioni",
+            "firme_titolo",
+            "firme",
             "tracciabilita_titolo",
             "tracciabilita",
             "nascosti_titolo",
@@ -144,6 +163,7 @@ pub fn blocks(doc: DocType) -> &'static [&'static str] {
 /// Lays out `doc` for `outline` with `prose`.
 pub fn build<'o>(outline: &'o Outline<'_>, prose: &'o Prose, doc: DocType) -> Document<'o> {
     let mut l = Layout::new(outline, prose);
+    l.votes = doc != DocType::Accordo;
     // The outline (see the module docs): front matter, the document type's sections, appendices.
     l.front_matter(doc);
     match doc {

@@ -278,7 +278,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 Cow::Borrowed("Proposto nell'incontro"),
                 Cow::Owned(italian::with_article("del", &session.date_label).unwrap_or_default()),
             ]);
-            if it.votes > 0 {
+            if self.votes && it.votes > 0 {
                 rows.push(vec![
                     Cow::Borrowed("Voti ricevuti"),
                     Cow::Owned(it.votes.to_string()),

@@ -43,7 +43,12 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     .map(Cow::Borrowed)
                     .unwrap_or_else(|| {
                         Cow::Owned(format!(
-                            "Seduta {}",
+                            "{} {}",
+                            if o.workshop.process.procedure().is_some() {
+                                "Seduta"
+                            } else {
+                                "Incontro"
+                            },
                             italian::with_article("del", &s.date_label).unwrap_or_default()
                         ))
                     });
@@ -171,10 +176,12 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     self.priorities_table(&ranked);
                 }
                 if !voted {
-                    self.para(
-                        Style::Note,
-                        vec![Span::plain("Nella seduta non si sono espressi voti.")],
-                    );
+                    let text = if o.workshop.process.procedure().is_some() {
+                        "Nella seduta non si sono espressi voti."
+                    } else {
+                        "Nell'incontro non si sono espressi voti."
+                    };
+                    self.para(Style::Note, vec![Span::plain(text)]);
                 }
                 let themes: Vec<_> = o
                     .by_theme(&mine)
