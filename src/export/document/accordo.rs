@@ -41,6 +41,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     })
                     .collect();
                 self.table(
+                    "Proposte di governance, con lo strumento e i voti",
                     &[Short, Text(2), Text(1), Short],
                     &["Rif.", "Proposta", "Strumento", "Voti"],
                     rows,

@@ -67,7 +67,12 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                         Cow::Owned(italian::list(&s.staff)),
                     ]);
                 }
-                self.table(&[Short, Text(1)], &["Voce", "Dettaglio"], rows);
+                self.table(
+                    "Data, luogo e conduzione della seduta",
+                    &[Short, Text(1)],
+                    &["Voce", "Dettaglio"],
+                    rows,
+                );
             }
             if self.section("presenze", Some(count(s.participation.people, PERSONA))) {
                 self.participation(&s.participation, false);
@@ -89,6 +94,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     })
                     .collect();
                 self.table(
+                    "Fasi della seduta",
                     &[Short, Text(1), Text(1)],
                     &["Ora", "Fase", "Aperta da"],
                     rows,
