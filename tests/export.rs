@@ -385,6 +385,21 @@ fn attr(e: &quick_xml::events::BytesStart, name: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// An attribute's value, entities replaced.
+fn attr_text(e: &quick_xml::events::BytesStart, name: &[u8]) -> String {
+    let raw = attr(e, name);
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw.as_str();
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find(';').expect("an entity ends with ;");
+        out.push(entity(&rest[at + 1..at + end]));
+        rest = &rest[at + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Well-formed, balanced, only characters XML allows.
 fn parse(name: &str, xml: &str) {
     let mut r = quick_xml::Reader::from_str(xml);
@@ -507,16 +522,18 @@ async fn every_document_type_opens_with_headings_italian_and_hostile_text_intact
                 .filter(|(s, _)| s.starts_with("Heading"))
                 .collect();
             assert!(headings.len() >= 5, "{path}: {headings:?}");
+            // Word numbers them (`headings_are_numbered_by_word_as_the_index_says`); the
+            // index shows the numbers.
             assert!(
-                headings
+                paragraphs
                     .iter()
-                    .any(|(s, t)| s == "Heading1" && t.starts_with("1. ")),
+                    .any(|(s, t)| s == "TOC1" && t.starts_with("1. ")),
                 "{path}"
             );
             assert!(
-                headings
+                paragraphs
                     .iter()
-                    .any(|(s, t)| s == "Heading1" && t.starts_with("Allegato A")),
+                    .any(|(s, t)| s == "TOC1" && t.starts_with("Allegato A – ")),
                 "{path}"
             );
             for (s, t) in &paragraphs {
@@ -659,7 +676,10 @@ async fn tables_stand_apart_span_the_page_and_repeat_their_header_row() {
                 !body.contains("</w:tbl><w:tbl>"),
                 "{path}: two tables touch"
             );
-            adjacent += body.matches("</w:tbl><w:p><w:pPr><w:spacing").count();
+            // The caption of the next table keeps them apart.
+            adjacent += body
+                .matches(r#"</w:tbl><w:p><w:pPr><w:pStyle w:val="Caption"/>"#)
+                .count();
             let tables: Vec<&str> = body.split("<w:tbl>").skip(1).collect();
             assert!(!tables.is_empty(), "{path}");
             for table in tables {
@@ -1062,7 +1082,8 @@ fn snapshot_of_the_minutes_of_a_small_board() {
     let xml = d
         .part("word/document.xml")
         .replace("><w:p>", ">\n<w:p>")
-        .replace("><w:tbl>", ">\n<w:tbl>");
+        .replace("><w:tbl>", ">\n<w:tbl>")
+        .replace("><w:sdt>", ">\n<w:sdt>");
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/export_verbale_document.xml");
     let update = std::env::var_os("TAVOLO_UPDATE_SNAPSHOTS").is_some();
@@ -1139,4 +1160,616 @@ async fn hidden_text_only_for_organisers() {
         "Contributo fuori luogo"
     );
     assert_eq!(v["scope"]["hidden_cards"], "apart_with_text");
+}
+
+/// A .docx as Word reads its structure: the paragraph styles with what they inherit, the lists
+/// of `word/numbering.xml`, and the body's blocks in order (paragraphs of the body and of the
+/// index, tables with their alternative text; the paragraphs inside tables are left out).
+struct WordModel {
+    /// Style id → (the style it is based on, its `w:numPr`).
+    styles: BTreeMap<String, (Option<String>, Option<NumPr>)>,
+    /// `w:num` id → `w:abstractNum` id.
+    nums: BTreeMap<String, String>,
+    /// `w:abstractNum` id → its levels by `w:ilvl`.
+    lists: BTreeMap<String, BTreeMap<u32, ListLevel>>,
+    blocks: Vec<BodyBlock>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NumPr {
+    num_id: Option<String>,
+    ilvl: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+struct ListLevel {
+    start: u32,
+    format: String,
+    text: String,
+    style: Option<String>,
+}
+
+#[derive(Debug)]
+enum BodyBlock {
+    Para(Para),
+    Table {
+        caption: String,
+        description: String,
+        /// Rows, the header row included.
+        rows: usize,
+    },
+}
+
+#[derive(Debug, Default)]
+struct Para {
+    style: String,
+    num: Option<NumPr>,
+    text: String,
+    /// The field instructions in it.
+    instr: String,
+    /// Inside Word's "Table of Contents" content control.
+    in_index: bool,
+}
+
+/// Word's number of a heading, its level and text.
+#[derive(Debug)]
+struct Numbered {
+    level: u8,
+    label: String,
+    text: String,
+}
+
+fn entity(name: &str) -> char {
+    match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        other => other
+            .strip_prefix("#x")
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
+            .and_then(char::from_u32)
+            .unwrap_or_else(|| panic!("unexpected entity {other}")),
+    }
+}
+
+impl WordModel {
+    fn read(d: &Docx) -> WordModel {
+        use quick_xml::events::Event as X;
+        let mut styles = BTreeMap::new();
+        let mut r = quick_xml::Reader::from_str(d.part("word/styles.xml"));
+        let (mut id, mut based, mut num) = (String::new(), None, None::<NumPr>);
+        loop {
+            match r.read_event().unwrap() {
+                X::Start(e) if e.name().as_ref() == b"w:style" => {
+                    id = attr(&e, b"w:styleId");
+                    (based, num) = (None, None);
+                }
+                X::End(e) if e.name().as_ref() == b"w:style" => {
+                    styles.insert(id.clone(), (based.take(), num.take()));
+                }
+                X::Empty(e) if e.name().as_ref() == b"w:basedOn" => {
+                    based = Some(attr(&e, b"w:val"))
+                }
+                X::Start(e) if e.name().as_ref() == b"w:numPr" => num = Some(NumPr::default()),
+                X::Empty(e) if e.name().as_ref() == b"w:numId" => {
+                    num.get_or_insert_default().num_id = Some(attr(&e, b"w:val"));
+                }
+                X::Empty(e) if e.name().as_ref() == b"w:ilvl" => {
+                    num.get_or_insert_default().ilvl = attr(&e, b"w:val").parse().ok();
+                }
+                X::Eof => break,
+                _ => {}
+            }
+        }
+        let (mut nums, mut lists) = (BTreeMap::new(), BTreeMap::new());
+        let mut r = quick_xml::Reader::from_str(d.part("word/numbering.xml"));
+        let (mut list, mut num_id, mut level) = (String::new(), String::new(), None::<u32>);
+        loop {
+            match r.read_event().unwrap() {
+                X::Start(e) if e.name().as_ref() == b"w:abstractNum" => {
+                    list = attr(&e, b"w:abstractNumId");
+                    lists.insert(list.clone(), BTreeMap::new());
+                }
+                X::Start(e) if e.name().as_ref() == b"w:lvl" => {
+                    let ilvl: u32 = attr(&e, b"w:ilvl").parse().unwrap();
+                    lists
+                        .get_mut(&list)
+                        .unwrap()
+                        .insert(ilvl, ListLevel::default());
+                    level = Some(ilvl);
+                }
+                X::End(e) if e.name().as_ref() == b"w:lvl" => level = None,
+                X::Empty(e) if level.is_some() => {
+                    let l = lists
+                        .get_mut(&list)
+                        .unwrap()
+                        .get_mut(&level.unwrap())
+                        .unwrap();
+                    let v = attr(&e, b"w:val");
+                    match e.name().as_ref() {
+                        b"w:start" => l.start = v.parse().unwrap(),
+                        b"w:numFmt" => l.format = v,
+                        b"w:lvlText" => l.text = v,
+                        b"w:pStyle" => l.style = Some(v),
+                        _ => {}
+                    }
+                }
+                X::Start(e) if e.name().as_ref() == b"w:num" => num_id = attr(&e, b"w:numId"),
+                X::Empty(e) if e.name().as_ref() == b"w:abstractNumId" => {
+                    nums.insert(num_id.clone(), attr(&e, b"w:val"));
+                }
+                X::Eof => break,
+                _ => {}
+            }
+        }
+        let mut blocks = Vec::new();
+        let mut r = quick_xml::Reader::from_str(d.part("word/document.xml"));
+        let (mut tables, mut rows, mut sdt, mut index_at) = (0, 0, 0, None::<u32>);
+        let (mut caption, mut description) = (String::new(), String::new());
+        let (mut para, mut in_ppr, mut in_t, mut in_instr) = (None::<Para>, false, false, false);
+        loop {
+            match r.read_event().unwrap() {
+                X::Start(e) if e.name().as_ref() == b"w:sdt" => sdt += 1,
+                X::End(e) if e.name().as_ref() == b"w:sdt" => {
+                    if index_at == Some(sdt) {
+                        index_at = None;
+                    }
+                    sdt -= 1;
+                }
+                X::Empty(e)
+                    if e.name().as_ref() == b"w:docPartGallery"
+                        && attr(&e, b"w:val") == "Table of Contents" =>
+                {
+                    index_at = Some(sdt);
+                }
+                X::Start(e) if e.name().as_ref() == b"w:tbl" => {
+                    tables += 1;
+                    if tables == 1 {
+                        (caption, description, rows) = (String::new(), String::new(), 0);
+                    }
+                }
+                X::End(e) if e.name().as_ref() == b"w:tbl" => {
+                    tables -= 1;
+                    if tables == 0 {
+                        blocks.push(BodyBlock::Table {
+                            caption: std::mem::take(&mut caption),
+                            description: std::mem::take(&mut description),
+                            rows,
+                        });
+                    }
+                }
+                X::Start(e) if e.name().as_ref() == b"w:tr" && tables == 1 => rows += 1,
+                X::Empty(e) if e.name().as_ref() == b"w:tblCaption" && tables == 1 => {
+                    caption = attr_text(&e, b"w:val");
+                }
+                X::Empty(e) if e.name().as_ref() == b"w:tblDescription" && tables == 1 => {
+                    description = attr_text(&e, b"w:val");
+                }
+                X::Start(e) if e.name().as_ref() == b"w:p" && tables == 0 => {
+                    para = Some(Para {
+                        in_index: index_at.is_some(),
+                        ..Para::default()
+                    });
+                }
+                X::Empty(e) if e.name().as_ref() == b"w:p" && tables == 0 => {
+                    blocks.push(BodyBlock::Para(Para::default()));
+                }
+                X::End(e) if e.name().as_ref() == b"w:p" && tables == 0 => {
+                    blocks.push(BodyBlock::Para(para.take().unwrap()));
+                }
+                X::Start(e) if e.name().as_ref() == b"w:pPr" => in_ppr = true,
+                X::End(e) if e.name().as_ref() == b"w:pPr" => in_ppr = false,
+                X::Empty(e) if in_ppr && para.is_some() => {
+                    let p = para.as_mut().unwrap();
+                    match e.name().as_ref() {
+                        b"w:pStyle" => p.style = attr(&e, b"w:val"),
+                        b"w:numId" => {
+                            p.num.get_or_insert_default().num_id = Some(attr(&e, b"w:val"));
+                        }
+                        b"w:ilvl" => {
+                            p.num.get_or_insert_default().ilvl = attr(&e, b"w:val").parse().ok();
+                        }
+                        _ => {}
+                    }
+                }
+                X::Start(e) if e.name().as_ref() == b"w:t" => in_t = true,
+                X::End(e) if e.name().as_ref() == b"w:t" => in_t = false,
+                X::Start(e) if e.name().as_ref() == b"w:instrText" => in_instr = true,
+                X::End(e) if e.name().as_ref() == b"w:instrText" => in_instr = false,
+                X::Text(t) if para.is_some() && (in_t || in_instr) => {
+                    let p = para.as_mut().unwrap();
+                    let t = t.decode().unwrap();
+                    if in_t { &mut p.text } else { &mut p.instr }.push_str(&t);
+                }
+                X::GeneralRef(g) if para.is_some() && in_t => {
+                    para.as_mut()
+                        .unwrap()
+                        .text
+                        .push(entity(&g.decode().unwrap()));
+                }
+                X::Eof => break,
+                _ => {}
+            }
+        }
+        WordModel {
+            styles,
+            nums,
+            lists,
+            blocks,
+        }
+    }
+
+    /// The list and level that number `p`: its own `w:numPr`, else the first one up its style
+    /// chain, as Word resolves it (`w:numId` 0 means no list).
+    fn list_of(&self, p: &Para) -> Option<(String, u32)> {
+        let mut num = p.num.clone();
+        let mut style = Some(p.style.clone());
+        while num.is_none() {
+            let (based, n) = self.styles.get(style.as_ref()?)?;
+            num = n.clone();
+            style = based.clone();
+        }
+        let num = num?;
+        let id = num.num_id.filter(|id| id != "0")?;
+        Some((self.nums.get(&id)?.clone(), num.ilvl.unwrap_or(0)))
+    }
+
+    /// The heading paragraphs of the body with the numbers Word gives them: each heading
+    /// counts at its level of its list and starts the deeper levels of that list again; the
+    /// level text ("%1.%2", "Allegato %1 –") shows the counters in each level's format.
+    /// Panics on a heading no list numbers.
+    fn numbered_headings(&self) -> Vec<Numbered> {
+        let mut counters: BTreeMap<String, BTreeMap<u32, u32>> = BTreeMap::new();
+        let mut out = Vec::new();
+        for b in &self.blocks {
+            let BodyBlock::Para(p) = b else { continue };
+            let Some(level) = p.style.strip_prefix("Heading") else {
+                continue;
+            };
+            let (list, ilvl) = self
+                .list_of(p)
+                .unwrap_or_else(|| panic!("heading «{}» is not numbered by a list", p.text));
+            let levels = &self.lists[&list];
+            assert!(levels.contains_key(&ilvl), "{list} has no level {ilvl}");
+            let c = counters.entry(list.clone()).or_default();
+            let n = c.get(&ilvl).copied().unwrap_or(levels[&ilvl].start - 1) + 1;
+            c.retain(|&k, _| k < ilvl);
+            c.insert(ilvl, n);
+            let mut label = levels[&ilvl].text.clone();
+            for k in 0..=ilvl {
+                let shown = c.get(&k).copied().unwrap_or(levels[&k].start);
+                let shown = match levels[&k].format.as_str() {
+                    "decimal" => shown.to_string(),
+                    "upperLetter" => char::from(b'A' + shown as u8 - 1).to_string(),
+                    other => panic!("format {other}"),
+                };
+                label = label.replace(&format!("%{}", k + 1), &shown);
+            }
+            out.push(Numbered {
+                level: level.parse().unwrap(),
+                label,
+                text: p.text.clone(),
+            });
+        }
+        out
+    }
+
+    /// The entries of the index: the paragraphs of Word's Table of Contents control but its
+    /// title.
+    fn index_entries(&self) -> Vec<&str> {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                BodyBlock::Para(p) if p.in_index && p.style.starts_with("TOC") => {
+                    (p.style != "TOCHeading").then_some(p.text.as_str())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Every scope of every document type, as the office downloads them.
+fn every_download(fx: &Fixture) -> Vec<String> {
+    let mut out = Vec::new();
+    for doc in DocType::ALL {
+        for query in [
+            format!("meetings/{}/export.docx?type={}", fx.meeting, doc.id()),
+            format!("meetings/{}/export.docx?type={}", fx.second, doc.id()),
+            format!("workshops/{SLUG}/export.docx?modulo=1&type={}", doc.id()),
+            format!(
+                "workshops/{SLUG}/export.docx?type={}&nascosti=allegato",
+                doc.id()
+            ),
+        ] {
+            out.push(format!("/api/v1/{query}"));
+        }
+    }
+    out
+}
+
+/// Headings carry no number in their text: Word numbers them with its lists (the outline list
+/// through the heading styles, the appendices' list on each appendix heading), so that a
+/// section moved in Word takes its number along. The index is filled with the numbers Word
+/// will show, computed here from the lists as Word does; so is the export page's preview.
+/// Nothing makes Word ask to update fields when the file opens. Themes are headings one level
+/// below their section.
+#[tokio::test]
+async fn headings_are_numbered_by_word_as_the_index_says() {
+    let fx = fixture().await;
+    for path in every_download(&fx) {
+        let (_, d) = docx(&fx, &path, &fx.facilitator).await;
+        let word = WordModel::read(&d);
+        let headings = word.numbered_headings();
+        assert!(headings.len() >= 5, "{path}");
+        for h in &headings {
+            assert!(
+                !starts_with_a_number(&h.text),
+                "{path}: «{}» carries its number as text",
+                h.text
+            );
+            assert!((1..=4).contains(&h.level), "{path}: level {}", h.level);
+        }
+        // The outline: no level skipped; the sections numbered 1., 2., …; the appendices last,
+        // lettered from A.
+        for w in headings.windows(2) {
+            assert!(w[1].level <= w[0].level + 1, "{path}: {w:?}");
+        }
+        let appendices: Vec<&Numbered> = headings
+            .iter()
+            .filter(|h| h.label.starts_with("Allegato"))
+            .collect();
+        assert!(!appendices.is_empty(), "{path}");
+        for (k, a) in appendices.iter().enumerate() {
+            assert_eq!(
+                a.label,
+                format!("Allegato {} –", char::from(b'A' + k as u8)),
+                "{path}"
+            );
+        }
+        let first_appendix = headings
+            .iter()
+            .position(|h| h.label.starts_with("Allegato"))
+            .unwrap();
+        assert!(
+            headings[first_appendix..]
+                .iter()
+                .all(|h| h.label.starts_with("Allegato")),
+            "{path}: the appendices come last"
+        );
+        let tops: Vec<&str> = headings[..first_appendix]
+            .iter()
+            .filter(|h| h.level == 1)
+            .map(|h| h.label.as_str())
+            .collect();
+        let want: Vec<String> = (1..=tops.len()).map(|n| format!("{n}.")).collect();
+        assert_eq!(tops, want, "{path}");
+        // The index lists levels 1 and 2 with Word's numbers.
+        let expected: Vec<String> = headings
+            .iter()
+            .filter(|h| h.level <= 2)
+            .map(|h| format!("{} {}", h.label, h.text))
+            .collect();
+        assert_eq!(word.index_entries(), expected, "{path}");
+        let index = word
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                BodyBlock::Para(p) if p.in_index && p.instr.contains("TOC ") => Some(p),
+                _ => None,
+            })
+            .expect("the index is a TOC field inside Word's Table of Contents control");
+        assert!(index.instr.contains(r#"TOC \o "1-2" \h \z \u"#), "{path}");
+        // Opening asks nothing.
+        assert!(
+            !d.part("word/settings.xml").contains("updateFields"),
+            "{path}"
+        );
+        assert!(!d.part("word/document.xml").contains("w:dirty"), "{path}");
+    }
+
+    // Themes are headings below their section: the needs' area (level 2) holds its themes at
+    // level 3, in the navigation pane.
+    let (_, d) = docx(
+        &fx,
+        &format!(
+            "/api/v1/meetings/{}/export.docx?type=coprogrammazione",
+            fx.meeting
+        ),
+        &fx.facilitator,
+    )
+    .await;
+    let headings = WordModel::read(&d).numbered_headings();
+    let theme = headings
+        .iter()
+        .position(|h| h.text == "Tema: Solitudine & isolamento")
+        .expect("the theme is a heading");
+    assert_eq!(headings[theme].level, 3);
+    let area = headings[..theme]
+        .iter()
+        .rev()
+        .find(|h| h.level < 3)
+        .unwrap();
+    assert_eq!(area.level, 2);
+    assert!(
+        headings[theme]
+            .label
+            .starts_with(&format!("{}.", area.label)),
+        "{} under {}",
+        headings[theme].label,
+        area.label
+    );
+
+    // The export page's preview shows the numbers Word shows, in order.
+    let page = get(
+        &fx,
+        &format!(
+            "/incontri/{}/esporta?tipo=coprogrammazione&estensione=modulo",
+            fx.meeting
+        ),
+        &fx.facilitator,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let shown: Vec<&str> = page
+        .split("<strong>")
+        .skip(1)
+        .filter_map(|s| s.split_once("</strong>").map(|(n, _)| n))
+        .filter(|n| n.starts_with(|c: char| c.is_ascii_digit()) || n.starts_with("Allegato"))
+        .collect();
+    let (_, d) = docx(
+        &fx,
+        &format!("/api/v1/workshops/{SLUG}/export.docx?modulo=1&type=coprogrammazione"),
+        &fx.facilitator,
+    )
+    .await;
+    let word: Vec<String> = WordModel::read(&d)
+        .numbered_headings()
+        .into_iter()
+        .filter(|h| h.level <= 2)
+        .map(|h| h.label)
+        .collect();
+    assert!(word.len() > 10, "{word:?}");
+    assert_eq!(shown, word);
+}
+
+/// Whether `text` starts with a heading number ("3.", "3.2 ", "Allegato A –").
+fn starts_with_a_number(text: &str) -> bool {
+    let digits = text.split(' ').next().unwrap_or_default();
+    let numbered = !digits.is_empty()
+        && digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+    numbered || text.starts_with("Allegato ")
+}
+
+/// Every table opens with its caption — "Tabella N – what it shows", Word's Caption style, the
+/// number in a SEQ Tabella field counting the tables — and has alternative text saying what it
+/// shows and how many rows and columns it has.
+#[tokio::test]
+async fn tables_carry_captions_and_alternative_text() {
+    let fx = fixture().await;
+    let mut seen = 0;
+    for path in every_download(&fx) {
+        let (_, d) = docx(&fx, &path, &fx.facilitator).await;
+        let word = WordModel::read(&d);
+        let mut n = 0;
+        for (i, b) in word.blocks.iter().enumerate() {
+            let BodyBlock::Table {
+                caption,
+                description,
+                rows,
+            } = b
+            else {
+                continue;
+            };
+            n += 1;
+            let Some(BodyBlock::Para(p)) = i.checked_sub(1).map(|i| &word.blocks[i]) else {
+                panic!("{path}: table {n} has no paragraph before it");
+            };
+            assert_eq!(p.style, "Caption", "{path}: table {n}");
+            assert!(
+                p.instr.contains("SEQ Tabella"),
+                "{path}: table {n}: {}",
+                p.instr
+            );
+            assert_eq!(
+                p.text,
+                format!("Tabella {n} – {caption}"),
+                "{path}: the caption says what the alternative text says"
+            );
+            assert!(caption.len() > 5, "{path}: table {n}");
+            let body_rows = rows - 1;
+            let count = if body_rows == 1 {
+                "1 riga".to_string()
+            } else {
+                format!("{body_rows} righe")
+            };
+            assert!(
+                description.starts_with(&format!("{caption}. Tabella di {count} e ")),
+                "{path}: table {n}: «{description}»"
+            );
+        }
+        assert!(n > 0, "{path}");
+        seen += n;
+    }
+    assert!(seen > 50, "{seen}");
+}
+
+/// `word/numbering.xml` parses (every part does, in `Docx::open`), is declared and referenced;
+/// every list a paragraph or a style names is defined, each heading style is linked to its
+/// level of the outline list and that level to the style, the appendices are lettered.
+#[tokio::test]
+async fn the_numbering_part_is_valid_and_referenced() {
+    let fx = fixture().await;
+    for doc in DocType::ALL {
+        let (_, d) = docx(
+            &fx,
+            &format!(
+                "/api/v1/workshops/{SLUG}/export.docx?type={}&nascosti=allegato",
+                doc.id()
+            ),
+            &fx.facilitator,
+        )
+        .await;
+        assert!(
+            d.part("[Content_Types].xml").contains(
+                r#"PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml""#
+            ),
+            "{doc:?}"
+        );
+        assert!(
+            d.part("word/_rels/document.xml.rels").contains(
+                r#"Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml""#
+            ),
+            "{doc:?}"
+        );
+        let word = WordModel::read(&d);
+        for (num, list) in &word.nums {
+            assert!(word.lists.contains_key(list), "num {num} → {list}");
+        }
+        // Every list named in the body and the styles exists.
+        let named = word
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                BodyBlock::Para(p) => p.num.clone(),
+                _ => None,
+            })
+            .chain(word.styles.values().filter_map(|(_, n)| n.clone()));
+        for n in named {
+            let id = n.num_id.expect("a numPr names its list");
+            assert!(word.nums.contains_key(&id), "{doc:?}: list {id} undefined");
+        }
+        // Heading k ↔ level k-1 of the outline list.
+        for k in 1..=4u32 {
+            let style = format!("Heading{k}");
+            let p = Para {
+                style: style.clone(),
+                ..Para::default()
+            };
+            let (list, ilvl) = word.list_of(&p).expect("heading styles are numbered");
+            assert_eq!(ilvl, k - 1, "{style}");
+            assert_eq!(
+                word.lists[&list][&ilvl].style.as_deref(),
+                Some(style.as_str())
+            );
+            assert_eq!(word.lists[&list][&ilvl].format, "decimal");
+        }
+        let appendix = word
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                BodyBlock::Para(p) if p.style == "Heading1" && p.num.is_some() => Some(p),
+                _ => None,
+            })
+            .expect("an appendix heading names its list");
+        let (list, _) = word.list_of(appendix).unwrap();
+        assert_eq!(word.lists[&list][&0].format, "upperLetter");
+        assert_eq!(word.lists[&list][&0].text, "Allegato %1 –");
+    }
 }

@@ -10,18 +10,31 @@
 //!
 //! The same rules hold as for docx-rs input: every text goes through
 //! [`xml_text`] (XML-illegal characters dropped), `& < >` are escaped, `\n` becomes
-//! `w:br` and `\t` becomes `w:tab`, and user text never lands in an attribute — style ids,
-//! bookmark names and numbers are ours.
+//! `w:br` and `\t` becomes `w:tab`. Style ids, bookmark names and numbers in attributes are
+//! ours; the one attribute with words in it, a table's alternative text (its caption and
+//! header), is escaped with [`escape`] and kept on one line.
+//!
+//! What an office needs to restructure the draft in Word is written here too: headings carry
+//! no number in their text (Word's lists number them, see `numbering.xml`), every table has a
+//! caption with a `SEQ Tabella` field (Word builds a list of tables from them) and alternative
+//! text, and the index is an ordinary Word index already filled in (see [`Writer::toc`]).
 
 use std::fmt::Write as _;
 
 use super::document::measure::TEXT_WIDTH;
-use super::document::{Block, Document, SHORT_ROW_LINES, Span, Style, Table, index_placement};
-use super::xml::{escape_text_into, xml_text};
+use super::document::{
+    Block, Document, HeadingList, SHORT_ROW_LINES, Span, Style, Table, index_placement,
+};
+use super::xml::{escape, escape_text_into, xml_text};
 
-/// Numbering id of the bullet list (defined with docx-rs in `docx.rs`; docx-rs already
-/// defines a numbering 1 of its own).
+/// Numbering id of the headings' outline list (`numbering.xml`), linked to the heading styles
+/// in `styles.xml`: a heading paragraph gets its number from its style.
+pub const HEADINGS: usize = 1;
+/// Numbering id of the bullet list (`numbering.xml`).
 pub const BULLETS: usize = 2;
+/// Numbering id of the appendices' list, "Allegato A –" (`numbering.xml`), set on each
+/// appendix heading over its style's outline list.
+pub const APPENDICES: usize = 3;
 
 /// Bookmark of the n-th heading (the `_Toc` prefix keeps it out of Word's bookmark list).
 pub fn bookmark(n: usize) -> String {
@@ -47,25 +60,16 @@ pub fn write(doc: &Document) -> String {
         })
         .collect();
     let mut heading_no = 0;
-    let mut after_table = false;
+    let mut table_no = 0;
     for (i, block) in doc.blocks.iter().enumerate() {
-        // Two tables with nothing between them are one table to Word and LibreOffice: this is
-        // the one place that writes blocks, so no document can forget the paragraph between.
-        if after_table && matches!(block, Block::Table(_)) {
-            w.out.push_str(TABLE_SEPARATOR);
-        }
-        after_table = matches!(block, Block::Table(_));
         match block {
             Block::Title { text } => w.simple("Title", text),
             Block::Subtitle { text } => w.simple("Subtitle", text),
             Block::Heading {
-                level,
-                number,
-                text,
-                ..
+                level, list, text, ..
             } => {
                 heading_no += 1;
-                w.heading(*level, heading_no, number, text);
+                w.heading(*level, *list, heading_no, text);
             }
             Block::Paragraph { style, spans } => w.paragraph(*style, spans),
             Block::Toc { title } => {
@@ -75,21 +79,19 @@ pub fn write(doc: &Document) -> String {
                     .map(|(level, text)| (*level, text.as_str()))
                     .collect();
                 let place = index_placement(&doc.blocks[..i], title, &entries);
-                w.p_open(
-                    "TOCHeading",
-                    Props {
-                        page_before: place.page_before,
-                        ..Props::default()
-                    },
-                );
-                w.run(title, false, false);
-                w.out.push_str("</w:p>");
-                w.toc(&headings);
+                w.toc(title, place.page_before, &headings);
                 if place.page_after {
                     w.out.push_str(PAGE_BREAK);
                 }
             }
-            Block::Table(t) => w.table(t),
+            Block::Table(t) => {
+                // Two tables with nothing between them are one table to Word and LibreOffice:
+                // every table opens with its caption paragraph, written here, the one place
+                // that writes blocks, so no document can put two tables together.
+                table_no += 1;
+                w.caption(table_no, &t.caption);
+                w.table(t);
+            }
             Block::PageBreak => w.out.push_str(PAGE_BREAK),
         }
     }
@@ -102,12 +104,6 @@ pub fn write(doc: &Document) -> String {
 
 /// A paragraph holding a page break.
 const PAGE_BREAK: &str = r#"<w:p><w:r><w:br w:type="page"/></w:r></w:p>"#;
-
-/// The paragraph between two adjacent tables: empty and small (8 points), as Word itself
-/// leaves one.
-const TABLE_SEPARATOR: &str = "<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\" \
-    w:line=\"160\" w:lineRule=\"exact\"/><w:rPr><w:sz w:val=\"8\"/><w:szCs w:val=\"8\"/></w:rPr>\
-    </w:pPr></w:p>";
 
 struct Writer {
     out: String,
@@ -156,15 +152,45 @@ impl Writer {
         self.out.push_str("</w:p>");
     }
 
-    fn heading(&mut self, level: u8, n: usize, number: &str, text: &str) {
+    /// A heading: its text alone, numbered by Word. An outline heading takes its number from
+    /// its style (`Heading1`… are linked to the outline list); an appendix heading names the
+    /// appendices' list, which overrides its style's.
+    fn heading(&mut self, level: u8, list: HeadingList, n: usize, text: &str) {
+        let _ = write!(self.out, "<w:p><w:pPr><w:pStyle w:val=\"Heading{level}\"/>");
+        if list == HeadingList::Appendix {
+            let _ = write!(
+                self.out,
+                "<w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"{APPENDICES}\"/></w:numPr>"
+            );
+        }
         let _ = write!(
             self.out,
-            "<w:p><w:pPr><w:pStyle w:val=\"Heading{level}\"/></w:pPr>\
-             <w:bookmarkStart w:id=\"{n}\" w:name=\"{}\"/>",
+            "</w:pPr><w:bookmarkStart w:id=\"{n}\" w:name=\"{}\"/>",
             bookmark(n)
         );
-        self.run(&format!("{number} {text}"), false, false);
+        self.run(text, false, false);
         let _ = write!(self.out, "<w:bookmarkEnd w:id=\"{n}\"/></w:p>");
+    }
+
+    /// A table's caption, "Tabella N – what it shows", as Word's Insert Caption writes it: the
+    /// `Caption` style (kept with the table) and the number in a `SEQ Tabella` field, whose
+    /// result is filled in here, so that Word can list the tables (Insert › Table of figures,
+    /// label "Tabella") and renumber them (F9) after a table is moved.
+    fn caption(&mut self, n: usize, caption: &str) {
+        self.out
+            .push_str("<w:p><w:pPr><w:pStyle w:val=\"Caption\"/></w:pPr>");
+        self.run("Tabella ", false, false);
+        let _ = write!(
+            self.out,
+            "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r>\
+             <w:r><w:instrText xml:space=\"preserve\"> SEQ Tabella \\* ARABIC </w:instrText></w:r>\
+             <w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>\
+             <w:r><w:t>{n}</w:t></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r>"
+        );
+        if !caption.is_empty() {
+            self.run(&format!(" – {caption}"), false, false);
+        }
+        self.out.push_str("</w:p>");
     }
 
     fn paragraph(&mut self, style: Style, spans: &[Span]) {
@@ -227,13 +253,46 @@ impl Writer {
         self.out.push_str("</w:t>");
     }
 
-    /// The index: a TOC field over one paragraph per heading of levels 1–2, dirty so that Word
-    /// recomputes it (with page numbers); its result links each entry to its heading.
-    fn toc(&mut self, headings: &[(u8, String)]) {
-        const BEGIN: &str = "<w:r><w:fldChar w:fldCharType=\"begin\" w:dirty=\"true\"/></w:r>\
+    /// The index: its title and one entry per heading of levels 1–2 ("3.2 Presenze", the
+    /// number as Word's lists will show it), each a link to its heading, inside a TOC field
+    /// inside Word's own "Table of Contents" content control.
+    ///
+    /// Why it is filled in here, without page numbers, and never marked for updating: a file
+    /// cannot have Word refresh its index silently on opening. `w:updateFields` in the
+    /// settings, or `w:dirty` on the field, makes Word ask on every opening whether to "update
+    /// the fields in this document, which may refer to other files" (reported by every .docx
+    /// generator: dolanmiu/docx#1212, unidoc/unioffice#323 — "there is no way to have Word
+    /// create the TOC without asking"); a dirty field with entries already written is also
+    /// thrown away or broken by the update (drmacro/wordinator#151, PumasAI/WriteDocx.jl#48).
+    /// Word recomputes PAGE and NUMPAGES by itself as it paginates, never an index or a
+    /// PAGEREF: they stay as written until someone updates them. LibreOffice likewise shows an
+    /// index as the file holds it and does not rebuild it on loading (checked in
+    /// `.ci/export-checks`: its PDF shows these entries). So the file holds the finished list:
+    /// it opens without a question in both, every entry leads to its section, and the
+    /// navigation pane follows the headings. Page numbers are left out rather than guessed:
+    /// our page estimates (`document/pages.rs`) are good enough to place the index, not to
+    /// print a number a reader would trust, and the office restructures the draft anyway. One
+    /// click on "Aggiorna sommario" above the index (the content control), or F9, has Word
+    /// rebuild it with page numbers from the same headings (`\o "1-2"`: levels 1 and 2, `\h`
+    /// links, `\u` outline levels), with the same numbers.
+    fn toc(&mut self, title: &str, page_before: bool, headings: &[(u8, String)]) {
+        const BEGIN: &str = "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r>\
             <w:r><w:instrText xml:space=\"preserve\"> TOC \\o \"1-2\" \\h \\z \\u </w:instrText></w:r>\
             <w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>";
         const END: &str = "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>";
+        self.out.push_str(
+            "<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val=\"Table of Contents\"/>\
+             <w:docPartUnique/></w:docPartObj></w:sdtPr><w:sdtContent>",
+        );
+        self.p_open(
+            "TOCHeading",
+            Props {
+                page_before,
+                ..Props::default()
+            },
+        );
+        self.run(title, false, false);
+        self.out.push_str("</w:p>");
         let entries: Vec<(usize, &(u8, String))> = headings
             .iter()
             .enumerate()
@@ -241,9 +300,8 @@ impl Writer {
             .collect();
         if entries.is_empty() {
             let _ = write!(self.out, "<w:p>{BEGIN}{END}</w:p>");
-            return;
         }
-        let last = entries.len() - 1;
+        let last = entries.len().saturating_sub(1);
         for (k, (i, (level, text))) in entries.into_iter().enumerate() {
             self.p_open(&format!("TOC{level}"), Props::default());
             if k == 0 {
@@ -261,6 +319,7 @@ impl Writer {
             }
             self.out.push_str("</w:p>");
         }
+        self.out.push_str("</w:sdtContent></w:sdt>");
     }
 
     /// A table in the "Table Grid" style, with column widths chosen from its content
@@ -269,6 +328,9 @@ impl Writer {
     /// readers); rows of up to [`SHORT_ROW_LINES`] lines are not split across pages
     /// (`w:cantSplit`). A table kept together, when it fits on a page, keeps every row but
     /// the last with the next (`w:keepNext` in its paragraphs), as Word does it.
+    ///
+    /// Its alternative text (`w:tblCaption`, `w:tblDescription`: Word's Alt Text, read by
+    /// screen readers) says what it shows and how it is made ([`Table::description`]).
     fn table(&mut self, t: &Table) {
         let widths = t.widths();
         let _ = write!(
@@ -276,7 +338,10 @@ impl Writer {
             "<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"{TEXT_WIDTH}\" w:type=\"dxa\"/>\
              <w:tblLayout w:type=\"fixed\"/><w:tblLook w:val=\"04A0\" w:firstRow=\"1\" \
              w:lastRow=\"0\" w:firstColumn=\"0\" w:lastColumn=\"0\" w:noHBand=\"0\" \
-             w:noVBand=\"1\"/></w:tblPr><w:tblGrid>"
+             w:noVBand=\"1\"/><w:tblCaption w:val=\"{}\"/><w:tblDescription w:val=\"{}\"/>\
+             </w:tblPr><w:tblGrid>",
+            attribute(&t.caption),
+            attribute(&t.description()),
         );
         for width in &widths {
             let _ = write!(self.out, "<w:gridCol w:w=\"{width}\"/>");
@@ -314,6 +379,12 @@ impl Writer {
         }
         self.out.push_str("</w:tbl>");
     }
+}
+
+/// Text for an attribute value: escaped, on one line (a line break in an attribute is read
+/// back as a space anyway, and a tab too).
+fn attribute(s: &str) -> String {
+    escape(&s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 #[cfg(test)]
@@ -358,19 +429,40 @@ mod tests {
             },
             Block::Heading {
                 level: 1,
+                list: HeadingList::Outline,
                 number: "1.".into(),
                 text: "Oggetto".into(),
                 summary: None,
             },
+            Block::Heading {
+                level: 1,
+                list: HeadingList::Appendix,
+                number: "Allegato A –".into(),
+                text: "Tracciabilità".into(),
+                summary: None,
+            },
             Block::Table(Table {
+                caption: "Prova".into(),
                 columns: vec![Column::Short, Column::Text(1)],
                 header: vec![Cow::Borrowed("A"), Cow::Borrowed("B")],
                 rows: vec![vec!["1".into(), "".into()]],
                 keep_together: false,
             }),
         ]));
-        assert!(body.contains(r#"<w:pStyle w:val="Heading1"/></w:pPr><w:bookmarkStart w:id="1" w:name="_Toc000001"/><w:r><w:t>1. Oggetto</w:t></w:r><w:bookmarkEnd w:id="1"/>"#));
-        assert!(body.contains(r#"<w:hyperlink w:anchor="_Toc000001" w:history="1"><w:r><w:t>1. Oggetto</w:t></w:r></w:hyperlink><w:r><w:fldChar w:fldCharType="end"/></w:r>"#));
+        // The text alone: the outline heading takes its number from its style, the appendix
+        // from the appendices' list; the index shows the numbers Word will.
+        assert!(body.contains(r#"<w:pStyle w:val="Heading1"/></w:pPr><w:bookmarkStart w:id="1" w:name="_Toc000001"/><w:r><w:t>Oggetto</w:t></w:r><w:bookmarkEnd w:id="1"/>"#));
+        assert!(body.contains(r#"<w:pStyle w:val="Heading1"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="3"/></w:numPr></w:pPr><w:bookmarkStart w:id="2" w:name="_Toc000002"/><w:r><w:t>Tracciabilità</w:t></w:r>"#));
+        assert!(body.contains(r#"<w:hyperlink w:anchor="_Toc000001" w:history="1"><w:r><w:t>1. Oggetto</w:t></w:r></w:hyperlink></w:p>"#));
+        assert!(body.contains(r#"<w:hyperlink w:anchor="_Toc000002" w:history="1"><w:r><w:t>Allegato A – Tracciabilità</w:t></w:r></w:hyperlink><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:sdtContent></w:sdt>"#));
+        // Nothing asks Word to update the index when the file opens.
+        assert!(!body.contains("w:dirty"));
+        assert!(body.starts_with(
+            r#"<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/>"#
+        ));
+        // The caption, numbered by a SEQ field, then the table with its alternative text.
+        assert!(body.contains(r#"<w:p><w:pPr><w:pStyle w:val="Caption"/></w:pPr><w:r><w:t xml:space="preserve">Tabella </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> SEQ Tabella \* ARABIC </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t xml:space="preserve"> – Prova</w:t></w:r></w:p><w:tbl>"#));
+        assert!(body.contains(r#"<w:tblCaption w:val="Prova"/><w:tblDescription w:val="Prova. Tabella di 1 riga e 2 colonne: A e B."/></w:tblPr>"#));
         assert!(body.contains(r#"<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"#));
         assert!(body.contains(
             r#"<w:tc><w:p><w:pPr><w:pStyle w:val="TestoTabella"/></w:pPr></w:p></w:tc>"#
@@ -483,11 +575,12 @@ mod tests {
                 !body.contains("</w:tbl><w:tbl>"),
                 "{name}: two tables touch"
             );
+            // Between two adjacent tables, the second one's caption.
             assert_eq!(
-                body.matches(&format!("</w:tbl>{TABLE_SEPARATOR}<w:tbl>"))
+                body.matches(r#"</w:tbl><w:p><w:pPr><w:pStyle w:val="Caption"/>"#)
                     .count(),
                 adjacent,
-                "{name}: one small paragraph between each two adjacent tables"
+                "{name}: a caption between each two adjacent tables"
             );
         });
         // The participation tables (Ente, Ruolo, Ospiti) come one after the other.

@@ -2,17 +2,18 @@
 //! what docx-rs gets wrong and compresses.
 //!
 //! docx-rs builds the document around one placeholder paragraph: A4 page with 2 cm margins,
-//! the bullet numbering, the page header ("`<workshop> · BOZZA`") and the footer ("Pagina X di
-//! Y" with PAGE and NUMPAGES fields), and every relationship between the parts. Its text (the
-//! header) goes through [`xml_text`] first: docx-rs would copy XML-illegal characters into the
-//! file. `package::repack` then swaps the [`PLACEHOLDER`] paragraph for the body streamed by
-//! `body.rs`.
+//! the page header ("`<workshop> · BOZZA`") and the footer ("Pagina X di Y" with PAGE and
+//! NUMPAGES fields), and every relationship between the parts. Its text (the header) goes
+//! through [`xml_text`] first: docx-rs would copy XML-illegal characters into the file.
+//! `package::repack` then swaps the [`PLACEHOLDER`] paragraph for the body streamed by
+//! `body.rs`, and writes our own styles, settings and numbering (the headings' outline list,
+//! the appendices' list, the bullets: `numbering.xml`) over docx-rs's.
 
 use std::io::Cursor;
 
 use docx_rs::{
-    AbstractNumbering, Docx, FieldCharType, Footer, Header, IndentLevel, InstrText, Level, LevelJc,
-    LevelText, NumberFormat, Numbering, PageMargin, Paragraph, Run, SpecialIndentType, Start,
+    Docx, FieldCharType, Footer, Header, IndentLevel, InstrText, NumberingId, PageMargin,
+    Paragraph, Run,
 };
 
 use super::body::{self, BULLETS};
@@ -35,24 +36,6 @@ pub fn write(doc: &Document) -> Result<Vec<u8>, zip::result::ZipError> {
                 .header(HEADER_DISTANCE as i32)
                 .footer(HEADER_DISTANCE as i32),
         )
-        .add_abstract_numbering(
-            AbstractNumbering::new(BULLETS).add_level(
-                Level::new(
-                    0,
-                    Start::new(1),
-                    NumberFormat::new("bullet"),
-                    LevelText::new("•"),
-                    LevelJc::new("left"),
-                )
-                .indent(
-                    Some(567),
-                    Some(SpecialIndentType::Hanging(283)),
-                    None,
-                    None,
-                ),
-            ),
-        )
-        .add_numbering(Numbering::new(BULLETS, BULLETS))
         .header(
             Header::new().add_paragraph(
                 Paragraph::new()
@@ -70,12 +53,13 @@ pub fn write(doc: &Document) -> Result<Vec<u8>, zip::result::ZipError> {
                     .add_run(field("NUMPAGES", "1")),
             ),
         )
-        // The list paragraphs of the body use the bullet numbering: without this flag docx-rs
-        // leaves numbering.xml out of the relationships and Word drops the bullets.
+        // The body's headings and bullets are numbered (`numbering.xml`, which `package.rs`
+        // writes over docx-rs's): without a numbered paragraph docx-rs leaves numbering.xml
+        // out of the relationships, and Word drops every number.
         .add_paragraph(
             Paragraph::new()
                 .add_run(Run::new().add_text(PLACEHOLDER))
-                .numbering(docx_rs::NumberingId::new(BULLETS), IndentLevel::new(0)),
+                .numbering(NumberingId::new(BULLETS), IndentLevel::new(0)),
         );
     let body = body::write(doc);
     let mut stored = Cursor::new(Vec::new());
@@ -157,6 +141,7 @@ mod tests {
                 },
                 Block::Heading {
                     level: 1,
+                    list: crate::export::document::HeadingList::Outline,
                     number: "1.".into(),
                     text: hostile.into(),
                     summary: None,
@@ -166,6 +151,7 @@ mod tests {
                     spans: vec![Span::bold(hostile), Span::plain(hostile)],
                 },
                 Block::Table(DocTable {
+                    caption: hostile.into(),
                     columns: vec![Column::Short, Column::Text(1)],
                     header: vec![Cow::Borrowed("a"), Cow::Borrowed("b")],
                     rows: vec![vec![hostile.into(), hostile.into()]],

@@ -6,13 +6,15 @@
 //!    string goes through [`xml_text`](super::xml::xml_text) before it reaches docx-rs (see
 //!    `docx.rs`).
 //! 2. **Unescaped attributes.** Comment authors and custom-property values are written
-//!    verbatim. Tavolo writes no comments and no custom properties, and no user text ever goes
-//!    into an attribute: style ids, bookmark names and anchors are generated here.
+//!    verbatim. Tavolo writes no comments and no custom properties. Style ids, bookmark names
+//!    and anchors are generated; the one attribute with words in it, a table's alternative
+//!    text, is escaped by `body.rs`.
 //! 3. **No language, title or author.** There is no API for `w:lang` or for the core
 //!    properties: [`repack`] replaces `docProps/core.xml` (title, subject, creator, language,
 //!    escaped here), `word/styles.xml` (our styles, with `w:lang w:val="it-IT"` in the
 //!    document defaults) and `word/settings.xml` (Italian theme language, decimal comma, list
-//!    separator, and `updateFields` so that Word refreshes the index when the file opens).
+//!    separator; no `updateFields`, which would have Word ask about updating fields on every
+//!    opening: see `Writer::toc` in `body.rs`).
 //! 4. **Broken automatic index.** `TableOfContents::auto()` escapes its instruction twice;
 //!    `body.rs` writes the TOC field itself, with its entries already in place.
 //! 5. **Stored, not compressed.** docx-rs writes every entry uncompressed; [`repack`] rewrites
@@ -22,6 +24,12 @@
 //!    end of `w:sectPr` (the schema wants them first) and an empty `w:rPr` before the other
 //!    paragraph properties (it belongs last): [`references_first`] and [`tidy`] put them right,
 //!    so that strict readers do not reject or misread the file.
+//!
+//! 7. **Numbering levels out of schema order.** docx-rs writes a level's `w:pStyle` and
+//!    `w:suff` after its `w:rPr` (the schema wants them before `w:lvlText`), and cannot write a
+//!    list's `w:multiLevelType`: [`repack`] replaces `word/numbering.xml` with
+//!    [`NUMBERING_XML`] — the headings' outline list linked to the heading styles, the
+//!    appendices' list, the bullets.
 //!
 //! Two more things happen in [`repack`]: the [`PLACEHOLDER`] paragraph of `word/document.xml` is
 //! replaced by the body `body.rs` streamed (docx-rs's own serialiser was too slow for big
@@ -85,8 +93,8 @@ pub const SETTINGS_XML: &str = concat!(
     "<w:defaultTabStop w:val=\"709\"/>",
     "<w:hyphenationZone w:val=\"283\"/>",
     "<w:characterSpacingControl w:val=\"doNotCompress\"/>",
-    // Word fills in the index's page numbers when the file opens.
-    "<w:updateFields w:val=\"true\"/>",
+    // No `w:updateFields`: Word would ask on every opening whether to update the fields (see
+    // `Writer::toc` in `body.rs`: the index is written in full).
     "<w:compat><w:compatSetting w:name=\"compatibilityMode\" ",
     "w:uri=\"http://schemas.microsoft.com/office/word\" w:val=\"15\"/></w:compat>",
     "<w:themeFontLang w:val=\"it-IT\"/>",
@@ -99,6 +107,12 @@ pub const SETTINGS_XML: &str = concat!(
 /// Word's built-in names (`heading 1`…) so that the navigation pane, the index and other
 /// programs (LibreOffice, python-docx, screen readers) recognise the headings.
 pub const STYLES_XML: &str = include_str!("styles.xml");
+
+/// `word/numbering.xml`: Word's lists, numbered as `body.rs` refers to them — 1 the headings'
+/// outline list (1., 1.1, 1.1.1, 1.1.1.1; each level linked to `Heading1`–`Heading4`, whose
+/// styles name it back), 2 the bullets, 3 the appendices ("Allegato A –"). The numbers follow
+/// the heading text after a space, at the margin, as they did when they were written as text.
+pub const NUMBERING_XML: &str = include_str!("numbering.xml");
 
 /// Rewrites docx-rs's stored archive: deflate, our properties, styles and settings, `body` in
 /// place of the placeholder paragraph of `document.xml`, tidied parts. Directory entries are
@@ -131,10 +145,9 @@ pub fn repack(stored: &[u8], props: &Properties, body: &str) -> zip::result::Zip
             "docProps/core.xml" => Cow::Borrowed(core.as_bytes()),
             "word/styles.xml" => Cow::Borrowed(STYLES_XML.as_bytes()),
             "word/settings.xml" => Cow::Borrowed(SETTINGS_XML.as_bytes()),
+            "word/numbering.xml" => Cow::Borrowed(NUMBERING_XML.as_bytes()),
             "word/document.xml" => Cow::Owned(splice(&references_first(&tidy(&buf)), body)?),
-            n if (n.starts_with("word/header")
-                || n.starts_with("word/footer")
-                || n == "word/numbering.xml")
+            n if (n.starts_with("word/header") || n.starts_with("word/footer"))
                 && n.ends_with(".xml") =>
             {
                 Cow::Owned(tidy(&buf))
@@ -312,6 +325,62 @@ mod tests {
             assert!(style.contains(&format!(r#"<w:outlineLvl w:val="{level}"/>"#)));
         }
         assert!(SETTINGS_XML.contains(r#"<w:themeFontLang w:val="it-IT"/>"#));
+        // Nothing asks Word to update fields when the file opens.
+        assert!(!SETTINGS_XML.contains("updateFields"));
+    }
+
+    #[test]
+    fn numbering_parses_and_links_each_heading_style_to_its_level() {
+        use crate::export::body::{APPENDICES, BULLETS, HEADINGS};
+        parse(NUMBERING_XML);
+        let list = |num: usize| {
+            let at = NUMBERING_XML
+                .find(&format!(
+                    r#"<w:num w:numId="{num}"><w:abstractNumId w:val=""#
+                ))
+                .unwrap_or_else(|| panic!("list {num} defined"));
+            let rest = &NUMBERING_XML[at..];
+            let id = &rest[rest.find("w:val=\"").unwrap() + 7..];
+            let id = &id[..id.find('"').unwrap()];
+            let start = NUMBERING_XML
+                .find(&format!(r#"<w:abstractNum w:abstractNumId="{id}">"#))
+                .unwrap_or_else(|| panic!("abstract list {id} of list {num}"));
+            &NUMBERING_XML[start..start + NUMBERING_XML[start..].find("</w:abstractNum>").unwrap()]
+        };
+        let headings = list(HEADINGS);
+        assert!(headings.contains(r#"<w:multiLevelType w:val="multilevel"/>"#));
+        for (level, text) in [
+            (1, "%1."),
+            (2, "%1.%2"),
+            (3, "%1.%2.%3"),
+            (4, "%1.%2.%3.%4"),
+        ] {
+            // The level names its style, and the style names the level back.
+            assert!(headings.contains(&format!(
+                r#"<w:lvl w:ilvl="{}"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:pStyle w:val="Heading{level}"/><w:suff w:val="space"/><w:lvlText w:val="{text}"/>"#,
+                level - 1
+            )));
+            let at = STYLES_XML
+                .find(&format!(r#"w:styleId="Heading{level}""#))
+                .unwrap();
+            let style = &STYLES_XML[at..at + STYLES_XML[at..].find("</w:style>").unwrap()];
+            let num_pr = if level == 1 {
+                format!(r#"<w:numPr><w:numId w:val="{HEADINGS}"/></w:numPr>"#)
+            } else {
+                format!(
+                    r#"<w:numPr><w:ilvl w:val="{}"/><w:numId w:val="{HEADINGS}"/></w:numPr>"#,
+                    level - 1
+                )
+            };
+            assert!(style.contains(&num_pr), "Heading{level}: {style}");
+        }
+        assert!(list(BULLETS).contains(r#"<w:numFmt w:val="bullet"/>"#));
+        let appendices = list(APPENDICES);
+        assert!(appendices.contains(
+            r#"<w:numFmt w:val="upperLetter"/><w:suff w:val="space"/><w:lvlText w:val="Allegato %1 –"/>"#
+        ));
+        // Linked to no style: the appendices' headings name it themselves.
+        assert!(!appendices.contains("w:pStyle"));
     }
 
     #[test]

@@ -40,6 +40,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 })
                 .collect();
             self.table(
+                "Parti dell'Accordo e loro rappresentanti",
                 &[Text(2), Text(2), Text(2)],
                 &["Parte", "In qualità di", "Rappresentata da"],
                 rows,
@@ -69,6 +70,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     })
                     .collect();
                 self.table(
+                    "Proposte di governance e strumenti previsti",
                     &[Short, Text(2), Text(1)],
                     &["Rif.", "Proposta", "Strumento"],
                     rows,

@@ -14,15 +14,8 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// A page break and the heading "Allegato A –", "Allegato B –"… (appendices are lettered,
     /// not numbered).
     fn next_appendix(&mut self, title: &'o str, summary: Option<String>) {
-        let letter = char::from(b'A' + self.appendix);
-        self.appendix += 1;
         self.blocks.push(Block::PageBreak);
-        self.blocks.push(Block::Heading {
-            level: 1,
-            number: format!("Allegato {letter} –"),
-            text: Cow::Borrowed(title),
-            summary,
-        });
+        self.appendix_heading(title, summary);
     }
 
     /// Allegato: every card reported (of the `only` kinds), with meeting, time, kind,
@@ -110,6 +103,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             }
         }
         self.table(
+            "Contributi riportati, con incontro, ora, ente e autore",
             &[Short, Short, Short, Short, Text(2), Text(2), Text(3)],
             &[
                 "Rif.",
@@ -165,12 +159,14 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             .collect();
         if with_text {
             self.table(
+                "Contributi nascosti dalla moderazione, con il testo",
                 &[Short, Short, Short, Text(3), Text(2)],
                 &["Rif.", "Nascosto il", "Tipo", "Contributo", "Motivo"],
                 rows,
             );
         } else {
             self.table(
+                "Contributi nascosti dalla moderazione",
                 &[Short, Short, Short, Text(3)],
                 &["Rif.", "Nascosto il", "Tipo", "Motivo"],
                 rows,

@@ -147,18 +147,21 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         }
     }
 
-    /// Cards under their themes.
+    /// Cards under their themes: each theme a heading one level below the section, so that
+    /// it shows in Word's navigation pane and moves with its cards.
     pub(super) fn cards_by_theme(
         &mut self,
         indices: &[usize],
         show_area: bool,
         show_comments: bool,
     ) {
+        let section = self.depth();
         for (theme, ids) in self.o.by_theme(indices) {
+            let summary = Some(italian::count(ids.len() as u64, CONTRIBUTO));
             if let Some(t) = theme {
-                self.para(Style::Theme, vec![Span::plain(format!("Tema: {t}"))]);
+                self.heading_below(section, format!("Tema: {t}"), summary);
             } else if ids.len() < indices.len() {
-                self.para(Style::Theme, vec![Span::plain("Altri contributi")]);
+                self.heading_below(section, "Altri contributi", summary);
             }
             for i in ids {
                 self.card(i, show_area, show_comments);

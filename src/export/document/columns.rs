@@ -174,6 +174,7 @@ mod tests {
 
     fn table<'a>(columns: &[Column], header: &[&'a str], rows: &[&[&'a str]]) -> Table<'a> {
         Table {
+            caption: "Prova".into(),
             columns: columns.to_vec(),
             header: header.iter().map(|h| Cow::Borrowed(*h)).collect(),
             rows: rows

@@ -54,6 +54,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 })
                 .collect();
             self.table(
+                "Incontri del percorso",
                 &[Short, Short, Short, Text(1), Text(2), Short],
                 &[
                     "Incontro",

@@ -1,13 +1,15 @@
 //! The cursor every document is laid out with, and the small text helpers its sections share.
 //!
-//! [`Layout`] appends blocks and numbers the headings as it goes (1., 1.1, 1.1.1; one level
-//! deeper under each meeting's own heading when the minutes cover several meetings). It reads
+//! [`Layout`] appends blocks and numbers the headings as it goes, the way Word's lists will
+//! (1., 1.1, 1.1.1, 1.1.1.1; one level deeper under each meeting's own heading when the minutes
+//! cover several meetings; "Allegato A –", "Allegato B –" for the appendices): Word shows its
+//! own numbers in the document, ours go into the index and the export page's preview. It reads
 //! the template's blocks of the meeting being laid out, and a [`section`](Layout::section)
 //! whose heading block an Ambito left empty is not written at all.
 
 use std::borrow::Cow;
 
-use super::model::{Block, Column, Span, Style, Table};
+use super::model::{Block, Column, HeadingList, MAX_HEADING_LEVEL, Span, Style, Table};
 use crate::domain::italian::{self, Agreement, Noun};
 use crate::export::outline::{Item, Outline};
 use crate::export::prose::{Prose, paragraphs};
@@ -19,8 +21,12 @@ pub(super) struct Layout<'a, 'o> {
     /// Which prose part (meeting) is being laid out.
     pub(super) part: usize,
     pub(super) blocks: Vec<Block<'o>>,
-    /// The numbers of the current heading at levels 1, 2 and 3.
-    counters: [u32; 3],
+    /// The numbers of the current heading at levels 1 to 4, as Word's outline list counts
+    /// them: a heading counts at its level and starts the levels below it again.
+    counters: [u32; MAX_HEADING_LEVEL as usize],
+    /// The level of the last heading (0 before the first): where a heading
+    /// [below](Layout::heading_below) the section goes.
+    depth: u8,
     /// 1 when each meeting's minutes sit under their own level-1 heading.
     pub(super) base: u8,
     /// How many appendices ("Allegato A", …) are written.
@@ -38,7 +44,8 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             prose,
             part: 0,
             blocks: Vec::with_capacity(o.items.len() * 3 + 64),
-            counters: [0; 3],
+            counters: [0; MAX_HEADING_LEVEL as usize],
+            depth: 0,
             base: 0,
             appendix: 0,
             votes: true,
@@ -57,22 +64,66 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         text: impl Into<Cow<'o, str>>,
         summary: Option<String>,
     ) {
-        let level = (level + self.base).min(3);
+        self.heading_at(level + self.base, text, summary);
+    }
+
+    /// The level of the last heading written (0 before the first), for the headings that
+    /// group what a section holds — areas, objectives, themes — one level below it, wherever
+    /// that section sits: see [`heading_below`](Layout::heading_below).
+    pub(super) fn depth(&self) -> u8 {
+        self.depth
+    }
+
+    /// A numbered heading one level below a section at level `section` (as [`depth`] gave it
+    /// before the first of them): the groups of a section stay siblings of each other.
+    ///
+    /// [`depth`]: Layout::depth
+    pub(super) fn heading_below(
+        &mut self,
+        section: u8,
+        text: impl Into<Cow<'o, str>>,
+        summary: Option<String>,
+    ) {
+        self.heading_at(section + 1, text, summary);
+    }
+
+    /// A heading of the outline list at `level` (at most [`MAX_HEADING_LEVEL`]), numbered as
+    /// Word numbers it.
+    fn heading_at(&mut self, level: u8, text: impl Into<Cow<'o, str>>, summary: Option<String>) {
+        let level = level.clamp(1, MAX_HEADING_LEVEL);
         let i = usize::from(level - 1);
         self.counters[i] += 1;
         for c in &mut self.counters[i + 1..] {
             *c = 0;
         }
+        // The list's level texts (`numbering.xml`): "%1." at level 1, "%1.%2" and so on below.
         let parts: Vec<String> = self.counters[..=i].iter().map(u32::to_string).collect();
         let number = if level == 1 {
             format!("{}.", parts[0])
         } else {
             parts.join(".")
         };
+        self.depth = level;
         self.blocks.push(Block::Heading {
             level,
+            list: HeadingList::Outline,
             number,
             text: text.into(),
+            summary,
+        });
+    }
+
+    /// The heading of the next appendix, "Allegato A –", "Allegato B –"…: lettered by a list
+    /// of its own, which leaves the sections' numbers alone.
+    pub(super) fn appendix_heading(&mut self, title: &'o str, summary: Option<String>) {
+        let letter = char::from(b'A' + self.appendix);
+        self.appendix += 1;
+        self.depth = 1;
+        self.blocks.push(Block::Heading {
+            level: 1,
+            list: HeadingList::Appendix,
+            number: format!("Allegato {letter} –"),
+            text: Cow::Borrowed(title),
             summary,
         });
     }
@@ -116,15 +167,17 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         self.para(Style::Note, vec![Span::plain(text)]);
     }
 
-    /// A table with a header row; `columns` say what each column holds, which decides its
-    /// width (`columns.rs`).
+    /// A table with a caption ("Tabella N – `caption`", see [`Table::caption`]) and a header
+    /// row; `columns` say what each column holds, which decides its width (`columns.rs`).
     pub(super) fn table(
         &mut self,
+        caption: impl Into<Cow<'o, str>>,
         columns: &[Column],
         header: &[&'static str],
         rows: Vec<Vec<Cow<'o, str>>>,
     ) {
         self.blocks.push(Block::Table(Table {
+            caption: caption.into(),
             columns: columns.to_vec(),
             header: header.iter().map(|h| Cow::Borrowed(*h)).collect(),
             rows,

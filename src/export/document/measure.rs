@@ -219,6 +219,12 @@ mod tests {
         assert!(style("TestoTabella").contains(r#"<w:sz w:val="19"/>"#));
         assert!(style("IntestazioneTabella").contains(r#"<w:basedOn w:val="TestoTabella"/>"#));
         assert!(style("IntestazioneTabella").contains("<w:b/>"));
+        // A table's caption (`pages.rs`), counted with a table kept on one page.
+        assert!(style("Caption").contains(r#"<w:spacing w:before="200" w:after="80"/>"#));
+        assert!(
+            style("Caption").contains(r#"<w:sz w:val="19"/>"#)
+                && style("Caption").contains("<w:b/>")
+        );
         assert!(
             style("TableNormal").contains(r#"<w:left w:w="108" w:type="dxa"/>"#)
                 && style("TableNormal").contains(r#"<w:right w:w="108" w:type="dxa"/>"#)

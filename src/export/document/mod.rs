@@ -41,7 +41,7 @@ mod pages;
 mod sections;
 mod verbale;
 
-pub use model::{Block, Column, Document, PreviewEntry, Span, Style, Table};
+pub use model::{Block, Column, Document, HeadingList, PreviewEntry, Span, Style, Table};
 pub use pages::{IndexPlacement, SHORT_ROW_LINES, index_placement};
 
 use layout::{Layout, non_empty};

@@ -7,6 +7,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::italian::{self, Noun};
+
 /// A Word document before it is Word.
 #[derive(Debug, Serialize)]
 pub struct Document<'a> {
@@ -34,10 +36,14 @@ pub enum Block<'a> {
     Title { text: Cow<'a, str> },
     /// The line under the title.
     Subtitle { text: Cow<'a, str> },
-    /// Levels 1–3; `number` is "3.", "3.2", "3.2.1" or "Allegato A –"; `summary` is the
-    /// preview's word on the section ("12 contributi"), not written in the document.
+    /// Levels 1–4 (at most [`MAX_HEADING_LEVEL`]). Word numbers it with one of its own lists
+    /// (`list`, see `numbering.xml`), never with text: `number` is what Word will show, computed
+    /// the same way ("3.", "3.2", "3.2.1", "3.2.1.1" or "Allegato A –"), for the index and the
+    /// preview. `summary` is the preview's word on the section ("12 contributi"), not written
+    /// in the document.
     Heading {
         level: u8,
+        list: HeadingList,
         number: String,
         text: Cow<'a, str>,
         #[serde(skip)]
@@ -56,6 +62,20 @@ pub enum Block<'a> {
     PageBreak,
 }
 
+/// The deepest heading level: 1., 1.1, 1.1.1, 1.1.1.1 (`Heading1`–`Heading4`).
+pub const MAX_HEADING_LEVEL: u8 = 4;
+
+/// Which of Word's lists numbers a heading (`numbering.xml`): moving a heading in Word moves
+/// its number with it, and the ones after it follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadingList {
+    /// The sections: the outline list linked to the heading styles (1., 1.1, 1.1.1, 1.1.1.1).
+    Outline,
+    /// The appendices, lettered by a list of their own ("Allegato A –", "Allegato B –").
+    Appendix,
+}
+
 /// Paragraph styles (ids in `styles.xml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -66,8 +86,6 @@ pub enum Style {
     Card,
     /// Fields of a card, under it.
     Detail,
-    /// A theme grouping the cards below.
-    Theme,
     /// A remark of the document itself ("Nessun contributo su questo punto"), set apart.
     Note,
     /// An item of the bullet list.
@@ -83,7 +101,6 @@ impl Style {
             Style::Normal => "Normal",
             Style::Card => "Contributo",
             Style::Detail => "Dettaglio",
-            Style::Theme => "Tema",
             Style::Note => "Nota",
             Style::Bullet => "ListBullet",
             Style::Signature => "Firma",
@@ -137,6 +154,9 @@ impl<'a> Span<'a> {
 /// header's words and the cells' at the table's font size, on the width of the page.
 #[derive(Debug, Serialize)]
 pub struct Table<'a> {
+    /// What the table shows, in a few words ("Presenti per ente"): its caption says "Tabella
+    /// N – " and this, and its alternative text starts with it. Our words, never user text.
+    pub caption: Cow<'a, str>,
     /// What each column holds, one per column.
     pub columns: Vec<Column>,
     /// The header row's cells (repeated on every page).
@@ -147,6 +167,26 @@ pub struct Table<'a> {
     /// is one thing to read (an indicator's sheet) rather than a list.
     #[serde(skip_serializing_if = "is_false")]
     pub keep_together: bool,
+}
+
+/// A table row, for the sentences that count them.
+const RIGA: Noun = Noun::f("riga", "righe");
+/// A table column, for the sentences that count them.
+const COLONNA: Noun = Noun::f("colonna", "colonne");
+
+impl Table<'_> {
+    /// The alternative text of the table (`w:tblDescription`), for those who cannot see it:
+    /// what it shows, how many rows and which columns. "Presenti per ente. Tabella di 3 righe
+    /// e 3 colonne: Ente, Ambito e Presenti."
+    pub fn description(&self) -> String {
+        format!(
+            "{}. Tabella di {} e {}: {}.",
+            self.caption,
+            italian::count_digits(self.rows.len() as u64, RIGA),
+            italian::count_digits(self.header.len() as u64, COLONNA),
+            italian::list(&self.header),
+        )
+    }
 }
 
 /// What a table column holds, which decides its width.
@@ -166,7 +206,7 @@ pub enum Column {
 pub struct PreviewEntry {
     /// 1 or 2.
     pub level: u8,
-    /// "3.", "3.2" or "Allegato A –".
+    /// "3.", "3.2" or "Allegato A –", as Word will number it.
     pub number: String,
     /// The heading.
     pub text: String,
@@ -185,6 +225,7 @@ impl Document<'_> {
                     number,
                     text,
                     summary,
+                    ..
                 } if *level <= 2 => Some(PreviewEntry {
                     level: *level,
                     number: number.clone(),

@@ -38,8 +38,10 @@ impl Table<'_> {
         })
     }
 
-    /// Whether the whole table, header row included, fits on one page at `widths`.
+    /// Whether the whole table, its caption and header row included, fits on one page at
+    /// `widths`.
     pub fn fits_on_a_page(&self, widths: &[u32]) -> bool {
+        let caption = height(&CAPTION, &format!("Tabella 999 – {}", self.caption), 0);
         let header = self
             .header
             .iter()
@@ -47,7 +49,7 @@ impl Table<'_> {
             .map(|(h, w)| measure::lines(h, HEADER_CELL, w.saturating_sub(CELL_MARGINS)))
             .max()
             .unwrap_or(1);
-        let mut height = row_height(header);
+        let mut height = caption + row_height(header);
         for lines in self.row_lines(widths) {
             height += row_height(lines);
             if height > ROOM {
@@ -93,6 +95,8 @@ const SUBTITLE: Metrics = metrics(30, false, 0, 480, 0);
 const TOC_HEADING: Metrics = metrics(32, true, 480, 160, 0);
 const TOC1: Metrics = metrics(22, true, 120, 40, 0);
 const TOC2: Metrics = metrics(22, false, 0, 40, 284);
+/// A table's caption (the `Caption` style).
+const CAPTION: Metrics = metrics(19, true, 200, 80, 0);
 /// Room an index entry keeps at its right for the dot leader and the page number Word adds.
 const PAGE_NUMBER: u32 = 800;
 
@@ -101,7 +105,6 @@ fn style_metrics(style: Style) -> Metrics {
         Style::Note | Style::Detail => metrics(20, false, 0, 120, 0),
         Style::Bullet => metrics(22, false, 0, 60, 567),
         Style::Card => metrics(22, false, 160, 40, 0),
-        Style::Theme => metrics(22, true, 240, 60, 0),
         Style::Signature => metrics(22, false, 600, 120, 0),
         Style::Normal => metrics(22, false, 0, 120, 0),
     }
@@ -231,6 +234,7 @@ mod tests {
     fn short_rows_and_tables_that_fit_are_told_apart() {
         let long = "parola ".repeat(400);
         let t = Table {
+            caption: "Scheda dell'indicatore M1-1/I01".into(),
             columns: vec![Short, Text(1)],
             header: vec![Cow::Borrowed("Voce"), Cow::Borrowed("Contenuto")],
             rows: vec![

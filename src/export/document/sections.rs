@@ -91,6 +91,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 total.push(Cow::Owned(p.presences.to_string()));
                 rows.push(total);
                 self.table(
+                    "Persone e presenze per ente",
                     &[Text(3), Text(2), Short, Short],
                     &["Ente", "Ambito", "Persone", "Presenze"],
                     rows,
@@ -98,6 +99,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             } else {
                 rows.push(total);
                 self.table(
+                    "Presenti per ente",
                     &[Text(3), Text(2), Short],
                     &["Ente", "Ambito", "Presenti"],
                     rows,
@@ -108,7 +110,12 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 .iter()
                 .map(|(r, n)| vec![Cow::Owned(r.clone()), Cow::Owned(n.to_string())])
                 .collect();
-            self.table(&[Text(1), Short], &["Ruolo", "Persone"], rows);
+            self.table(
+                "Partecipanti per ruolo",
+                &[Text(1), Short],
+                &["Ruolo", "Persone"],
+                rows,
+            );
         }
         if !p.guests_by_organisation.is_empty() {
             let rows = p
@@ -117,6 +124,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 .map(|(o, n)| vec![Cow::Owned(o.clone()), Cow::Owned(n.to_string())])
                 .collect();
             self.table(
+                "Ospiti per organizzazione",
                 &[Text(1), Short],
                 &["Ospiti presenti (organizzazione)", "Ospiti"],
                 rows,
@@ -140,6 +148,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             })
             .collect();
         self.table(
+            "Contributi votati, in ordine di voti",
             &[Short, Short, Text(1), Short, Short],
             &["Pos.", "Rif.", "Contributo", "Tipo", "Voti"],
             rows,
@@ -205,6 +214,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             non_empty(self.text("indicatori_quadro_titolo")).unwrap_or("Quadro degli indicatori");
         self.heading(2, quadro, Some(count(n, INDICATORE)));
         self.table(
+            "Indicatori di monitoraggio",
             &[Short, Text(3), Text(1), Text(2), Short, Short, Short],
             &[
                 "Rif.",
@@ -288,6 +298,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             // One longer than a page (a long definition or formula) must break; its header
             // row, repeated on the next page, names the sheet there by its reference.
             self.blocks.push(Block::Table(Table {
+                caption: Cow::Owned(format!("Scheda dell'indicatore {}", it.reference)),
                 columns: vec![Short, Text(1)],
                 header: vec![
                     Cow::Owned(format!("Scheda {}", it.reference)),

@@ -82,7 +82,12 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                         Cow::Owned(italian::list(&s.staff)),
                     ]);
                 }
-                self.table(&[Short, Text(1)], &["Voce", "Dettaglio"], rows);
+                self.table(
+                    "Data, luogo e conduzione",
+                    &[Short, Text(1)],
+                    &["Voce", "Dettaglio"],
+                    rows,
+                );
             }
             if self.section("ordine", None) {
                 // The points are bullets of the template's text (`meeting.agenda`).
@@ -112,6 +117,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     })
                     .collect();
                 self.table(
+                    "Fasi: ora, apertura e contributi raccolti",
                     &[Short, Text(1), Text(1), Short],
                     &["Ora", "Fase", "Aperta da", "Contributi raccolti"],
                     rows,
