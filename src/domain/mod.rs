@@ -12,5 +12,6 @@ pub mod defaults;
 pub mod enrollment;
 pub mod ics;
 pub mod italian;
+pub mod money;
 pub mod text;
 pub mod workshop;
