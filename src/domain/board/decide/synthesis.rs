@@ -445,10 +445,15 @@ fn resources(lines: Vec<ResourceDraft>, e: &mut Vec<FieldError>) -> Vec<Resource
                     format_euro(limits::AMOUNT_CENTS)
                 )),
                 (None, Some(_)) => Err("l'importo non può essere negativo.".to_string()),
-                (None, None) if x.as_f64().is_some_and(|f| f < 0.0) => {
-                    Err("l'importo non può essere negativo.".to_string())
-                }
-                (None, None) => Err("l'importo va indicato in centesimi interi.".to_string()),
+                // Not an integer: a fraction of a cent, or a number written as a float.
+                (None, None) => match x.as_f64().unwrap_or(f64::NAN) {
+                    f if f < 0.0 => Err("l'importo non può essere negativo.".to_string()),
+                    f if f > limits::AMOUNT_CENTS as f64 => Err(format!(
+                        "l'importo supera {}: controlla le cifre.",
+                        format_euro(limits::AMOUNT_CENTS)
+                    )),
+                    _ => Err("l'importo va indicato in centesimi interi.".to_string()),
+                },
             },
             _ => Err("l'importo deve essere un numero (per esempio 12.500,00).".to_string()),
         };
