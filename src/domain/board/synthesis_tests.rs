@@ -399,6 +399,11 @@ fn resources_are_amounts_in_euro_cents_from_a_list_of_funds() {
             "amount_cents",
             "supera",
         ),
+        (
+            json!({"amount_cents": 1e15, "fund": "fnps"}),
+            "amount_cents",
+            "supera",
+        ),
         (json!({"fund": "fnps"}), "amount_cents", "indica l'importo"),
         (json!({"amount_cents": 100}), "fund", "scegli il fondo"),
         (
