@@ -778,7 +778,8 @@ fn each_viewer_loads_the_synthesis_the_rules_allow() {
     );
     // (what, facilitator, maria, luca, guest): seen?
     let viewers = [&p.facilitator, &p.maria, &p.luca, &p.guest];
-    let table: [(&str, fn(&BoardState) -> bool, [bool; 4]); 4] = [
+    type Seen = fn(&BoardState) -> bool;
+    let table: [(&str, Seen, [bool; 4]); 4] = [
         (
             "the synthesis",
             |v| v.syntheses.contains_key("Anziani"),
