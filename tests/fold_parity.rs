@@ -82,11 +82,18 @@ fn kind(event: &Event) -> &'static str {
         Event::AnonymousSet { .. } => "anonymous_set",
         Event::VoteBudgetSet { .. } => "vote_budget_set",
         Event::CardsCarriedOver { .. } => "cards_carried_over",
+        Event::SynthesisWritten { .. } => "synthesis_written",
+        Event::ObjectiveCreated { .. } => "objective_created",
+        Event::ObjectiveEdited { .. } => "objective_edited",
+        Event::ObjectiveRemoved { .. } => "objective_removed",
+        Event::ObjectiveCommented { .. } => "objective_commented",
+        Event::CardMarked { .. } => "card_marked",
+        Event::CardUnmarked { .. } => "card_unmarked",
     }
 }
 
 /// Every kind `kind` names.
-const ALL_KINDS: [&str; 23] = [
+const ALL_KINDS: [&str; 30] = [
     "card_added",
     "card_edited",
     "card_withdrawn",
@@ -110,6 +117,13 @@ const ALL_KINDS: [&str; 23] = [
     "anonymous_set",
     "vote_budget_set",
     "cards_carried_over",
+    "synthesis_written",
+    "objective_created",
+    "objective_edited",
+    "objective_removed",
+    "objective_commented",
+    "card_marked",
+    "card_unmarked",
 ];
 
 #[test]
@@ -179,6 +193,20 @@ fn the_fixture_covers_every_event_kind_as_the_server_stores_it() {
         (
             "the author of an anonymous card commenting under it",
             f.events.iter().any(|e| authors_comment(&e)),
+        ),
+        (
+            "the synthesis of an area deleted",
+            f.events
+                .iter()
+                .any(|e| e["event"]["kind"] == "synthesis_written" && e["event"]["text"] == ""),
+        ),
+        (
+            "an objective with links and resources",
+            f.events.iter().any(|e| {
+                let o = &e["event"]["objective"];
+                o["needs"].as_array().is_some_and(|l| !l.is_empty())
+                    && o["resources"].as_array().is_some_and(|l| !l.is_empty())
+            }),
         ),
     ] {
         assert!(found, "the fixture has {what}");

@@ -751,3 +751,127 @@ describe("ospiti: indirizzo e codice sul proiettore", () => {
     assertNoProblems(fac, guest);
   });
 });
+
+// =============================================================================================
+// 6. The synthesis: the console writes an area's synthesis, creates an objective with a linked
+//    need and a line of resources, marks a card; a participant sees all of it and comments
+// =============================================================================================
+
+describe("sintesi: obiettivi con bisogni collegati e risorse, dalla conduzione ai partecipanti", () => {
+  let meeting, fac, part, axeFac, consolePage, board;
+  const need = `Anziani soli senza trasporto nelle frazioni (${RUN}-9)`;
+  const title = `Trasporto sociale a chiamata (${RUN}-10)`;
+  const AREA = "Anziani";
+
+  before(async () => {
+    meeting = meetings[4];
+    [fac, part, axeFac] = await Promise.all([staff(), participant("Franca Sintesi"), staff({ bypassCSP: true })]);
+    consolePage = await openBoard(fac, boardPath(meeting, "conduzione"), `conduzione ${boardPath(meeting, "conduzione")}`);
+    await setPhase(consolePage, "raccolta");
+    board = await openBoard(part, boardPath(meeting), `partecipante ${boardPath(meeting)}`);
+    await addCard(board, "bisogno", need, { target_group: "Over 75 soli" });
+    await waitCard(consolePage, need);
+    await setPhase(consolePage, "sintesi", [board]);
+  });
+  after(async () => {
+    await Promise.all([fac, part, axeFac].map((c) => c?.close()));
+  });
+
+  test("la sintesi di un'area scritta in conduzione arriva al partecipante", T, async () => {
+    const block = consolePage.locator(`.lv-synthesis__block[data-area="${AREA}"]`);
+    await block.locator(".lv-synthesis__editor > summary").click();
+    const text = `Il trasporto è la priorità dell'area (${RUN}).`;
+    await block.locator("textarea").fill(text);
+    await block.getByRole("button", { name: "Salva la sintesi" }).click();
+    await board.locator(`.lv-synthesis__block[data-area="${AREA}"] .lv-synthesis__prose`, { hasText: text }).waitFor({ timeout: 5000 })
+      .catch(async () => assert.fail(`${board.label}: la sintesi dell'area ${AREA} non compare: ${JSON.stringify(await boardInfo(board))}`));
+    assertNoProblems(fac, part);
+  });
+
+  test("la conduzione crea un obiettivo con un bisogno collegato e una risorsa; il partecipante lo vede", T, async () => {
+    const needId = await waitCard(consolePage, need);
+    await consolePage.getByRole("button", { name: "Nuovo obiettivo" }).click();
+    const dialog = consolePage.locator("dialog[open]");
+    await dialog.waitFor({ state: "visible", timeout: 3000 });
+    await dialog.locator("#obiettivo-nuovo-title").fill(title);
+    await dialog.locator("#obiettivo-nuovo-policy_area").selectOption(AREA);
+    await dialog.getByLabel(need, { exact: false }).check();
+    await dialog.getByRole("button", { name: "Aggiungi una risorsa economica" }).click();
+    const amount = dialog.getByLabel("Importo in euro");
+    // An amount written the English way is refused next to its field, and nothing is sent.
+    await amount.fill("12500.50");
+    await dialog.getByLabel("Fondo").selectOption("fnps");
+    await dialog.getByRole("button", { name: "Crea l'obiettivo" }).click();
+    const err = dialog.locator(".lv-resource .field__error:not([hidden])");
+    await err.waitFor({ timeout: 2000 }).catch(() => assert.fail("l'importo «12500.50» non è stato segnalato accanto al campo"));
+    assert.match(await err.textContent(), /Risorsa 1: importo non valido/);
+    assert.equal(await amount.getAttribute("aria-invalid"), "true");
+    assert.equal(await consolePage.evaluate(() => window.tavoloBoard.pending.length), 0, "un obiettivo con un importo sbagliato è partito");
+    // In Italian it is accepted.
+    await amount.fill("12.500,00");
+    await dialog.getByRole("button", { name: "Crea l'obiettivo" }).click();
+    await dialog.waitFor({ state: "detached", timeout: 3000 }).catch(() => assert.fail("il dialogo «Nuovo obiettivo» non si è chiuso"));
+
+    const objective = board.locator(".lv-objective", { hasText: title });
+    await objective.waitFor({ timeout: 5000 })
+      .catch(async () => assert.fail(`${board.label}: l'obiettivo non compare: ${JSON.stringify(await boardInfo(board))}`));
+    const shown = (await objective.textContent()).replace(/\s+/g, " ");
+    assert.match(shown, /\/O01/, `riferimento dell'obiettivo: «${shown}»`);
+    assert.ok(shown.includes(need), `il bisogno collegato non è mostrato: «${shown}»`);
+    assert.match(shown, /€\s12\.500,00/, `importo: «${shown}»`);
+    assert.match(shown, /FNPS/);
+    // What the participant's board holds, as the server sent it.
+    const o = await board.evaluate((t) => Object.values(window.tavoloBoard.state.objectives).find((x) => x.content.title === t), title);
+    assert.deepEqual(o.content.needs, [needId]);
+    assert.deepEqual(o.content.resources, [{ amount_cents: 1_250_000, fund: "fnps", description: null }]);
+    assert.equal(o.content.policy_area, AREA);
+    assertNoProblems(fac, part);
+  });
+
+  test("il partecipante commenta l'obiettivo; chi conduce segna il bisogno come questione aperta", T, async () => {
+    const objective = board.locator(".lv-objective", { hasText: title });
+    await objective.locator(".lv-comments__summary").click();
+    const comment = `Le ODV hanno due mezzi (${RUN})`;
+    await objective.getByLabel("Il tuo commento sull'obiettivo").fill(comment);
+    await objective.getByRole("button", { name: "Commenta" }).click();
+    await consolePage.locator(".lv-objective", { hasText: title }).locator(".lv-comment__text", { hasText: comment }).waitFor({ state: "attached", timeout: 5000 })
+      .catch(() => assert.fail("il commento sull'obiettivo non arriva alla conduzione"));
+
+    await cardsWith(consolePage, need).locator('button[data-focus^="manage:"]').click();
+    const dialog = consolePage.locator("dialog[open]");
+    await dialog.getByLabel("Questione aperta").check();
+    await dialog.getByLabel(/^Nota/).fill("Chi paga dopo il 2027?");
+    await dialog.getByRole("button", { name: "Salva il segno" }).click();
+    await cardsWith(board, need).locator(".lv-badge--mark-questione_aperta").waitFor({ timeout: 5000 })
+      .catch(() => assert.fail(`${board.label}: il bisogno non è segnato come questione aperta`));
+    assert.match(await cardsWith(board, need).locator(".lv-card__mark").textContent(), /Chi paga dopo il 2027\?/);
+    assertNoProblems(fac, part);
+  });
+
+  test("axe-core: la conduzione con la sintesi, il dialogo dell'obiettivo e la lavagna del partecipante", T, async () => {
+    const page = await openBoard(axeFac, boardPath(meeting, "conduzione"), `conduzione (axe) ${boardPath(meeting, "conduzione")}`);
+    try {
+      await page.locator(".lv-objective", { hasText: title }).waitFor({ timeout: 5000 });
+      await page.locator(`.lv-synthesis__block[data-area="${AREA}"] .lv-synthesis__editor > summary`).click();
+      await axeCheck(page, `${boardPath(meeting, "conduzione")} (fase sintesi, con l'editor della sintesi aperto)`);
+      await page.locator(".lv-objective", { hasText: title }).getByRole("button", { name: "Modifica" }).click();
+      await page.locator("dialog[open]").waitFor({ timeout: 3000 });
+      await axeCheck(page, `${boardPath(meeting, "conduzione")} con il dialogo «Modifica l'obiettivo» aperto`);
+      mkdirSync(SCREENS, { recursive: true });
+      await page.screenshot({ path: join(SCREENS, "lavagna-conduzione-sintesi-dialogo.png"), fullPage: true });
+      await page.keyboard.press("Escape");
+    } finally {
+      await page.close();
+    }
+    for (const view of ["", "elenco"]) {
+      const p = await openBoard(axeFac, boardPath(meeting, view), `${boardPath(meeting, view)} (axe)`);
+      try {
+        await p.locator(".lv-objective", { hasText: title }).waitFor({ timeout: 5000 });
+        await axeCheck(p, `${boardPath(meeting, view)} (fase sintesi, con un obiettivo)`);
+        await p.screenshot({ path: join(SCREENS, `lavagna-${view || "partecipante"}-sintesi.png`), fullPage: true });
+      } finally {
+        await p.close();
+      }
+    }
+  });
+});

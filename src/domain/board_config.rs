@@ -11,12 +11,17 @@
 //!   vote budget ([`super::board::limits`]);
 //! - `policy_areas` (the workshop's), `indicator_types`, and the suggestions a field's `list`
 //!   names (`instruments`, `frequencies`);
-//! - `ambiti`: the workshop's Ambiti, suggested for the person a facilitator writes for.
+//! - `ambiti`: the workshop's Ambiti, suggested for the person a facilitator writes for;
+//! - the synthesis ([`super::board::synthesis`]): `synthesis_phases` (the phases of the
+//!   template in which it is open), `objective_fields` (the text fields of an objective, in the
+//!   shape of the card fields), `funds` (`[{id, label, name}]`), `mark_kinds` (`[[id, label]]`)
+//!   and `objective_actors` (suggested bodies); their limits are in `limits`.
 
 use serde_json::{Map, Value, json};
 
 use super::board::limits::LIMITS;
-use super::board::{Permission, phase_label, phase_rules};
+use super::board::synthesis::{ACTORS, OBJECTIVE_FIELDS, synthesis_open};
+use super::board::{Fund, MarkKind, Permission, phase_label, phase_rules};
 use super::card_fields::{FORMS, PLAIN};
 use super::cards::{FREQUENCIES, INDICATOR_TYPES, INSTRUMENTS};
 use super::workshop::BoardTemplate;
@@ -45,6 +50,16 @@ pub fn client_config(
         .iter()
         .map(|p| (p.clone(), Value::from(phase_label(p))))
         .collect();
+    let synthesis_phases: Vec<&String> = template
+        .phases
+        .iter()
+        .filter(|p| synthesis_open(&template.phases, p))
+        .collect();
+    let funds: Vec<Value> = Fund::ALL
+        .iter()
+        .map(|f| json!({"id": f.id(), "label": f.label(), "name": f.name()}))
+        .collect();
+    let mark_kinds: Vec<[&str; 2]> = MarkKind::ALL.iter().map(|m| [m.id(), m.label()]).collect();
     let card_fields: Map<String, Value> = FORMS
         .iter()
         .map(|(card_type, form)| (card_type.to_string(), json!(form)))
@@ -60,6 +75,11 @@ pub fn client_config(
         ("card_fields", Value::Object(card_fields)),
         ("plain_card_fields", json!(PLAIN)),
         ("limits", json!(LIMITS)),
+        ("synthesis_phases", json!(synthesis_phases)),
+        ("objective_fields", json!(OBJECTIVE_FIELDS)),
+        ("objective_actors", json!(ACTORS)),
+        ("funds", json!(funds)),
+        ("mark_kinds", json!(mark_kinds)),
     ]
     .into_iter()
     .map(|(key, value)| (key.to_string(), value))
@@ -85,7 +105,12 @@ mod tests {
         let template = BoardTemplate {
             name: "Prova".into(),
             columns: vec![],
-            phases: vec!["raccolta".into(), "voto".into(), "restituzione".into()],
+            phases: vec![
+                "raccolta".into(),
+                "voto".into(),
+                "sintesi".into(),
+                "restituzione".into(),
+            ],
         };
         let c = Value::Object(client_config(
             &template,
@@ -97,6 +122,7 @@ mod tests {
             json!({
                 "raccolta": {"permissions": ["add_card", "edit_own_card", "comment"], "budget": 0},
                 "voto": {"permissions": ["vote", "comment"], "budget": 5},
+                "sintesi": {"permissions": ["comment"], "budget": 0},
                 "restituzione": {"permissions": ["comment"], "budget": 0},
             })
         );
@@ -128,5 +154,29 @@ mod tests {
         assert_eq!(c["limits"]["on_behalf_name"], 120);
         assert_eq!(c["limits"]["on_behalf_organisation"], 300);
         assert_eq!(c["limits"]["on_behalf_ambito"], 120);
+        // The synthesis: open from «sintesi» on, its forms and lists.
+        assert_eq!(c["synthesis_phases"], json!(["sintesi", "restituzione"]));
+        assert_eq!(c["objective_fields"][0]["name"], "title");
+        assert_eq!(
+            c["objective_fields"][0]["required"],
+            "Dai un titolo all'obiettivo."
+        );
+        assert_eq!(
+            c["funds"][0],
+            json!({"id": "fnps", "label": "FNPS", "name": "Fondo nazionale per le politiche sociali"})
+        );
+        assert_eq!(c["funds"].as_array().map(Vec::len), Some(7));
+        assert_eq!(
+            c["mark_kinds"][0],
+            json!(["questione_aperta", "Questione aperta"])
+        );
+        assert!(
+            c["objective_actors"]
+                .as_array()
+                .is_some_and(|l| l.contains(&json!("ASST")))
+        );
+        assert_eq!(c["limits"]["amount_cents"], 100_000_000_000_u64);
+        assert_eq!(c["limits"]["synthesis"], 20_000);
+        assert_eq!(c["limits"]["resource_lines"], 20);
     }
 }

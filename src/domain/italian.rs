@@ -102,6 +102,7 @@ pub mod nouns {
     pub const MESSAGGIO: N = Noun::m("messaggio", "messaggi");
     pub const MINUTO: N = Noun::m("minuto", "minuti");
     pub const MODULO: N = Noun::m("modulo", "moduli");
+    pub const OBIETTIVO: N = Noun::m("obiettivo", "obiettivi");
     pub const OPERAZIONE: N = Noun::f("operazione", "operazioni");
     pub const OSPITE: N = Noun::m("ospite", "ospiti");
     pub const PARTE: N = Noun::f("parte", "parti");
@@ -145,6 +146,7 @@ pub const NOUNS: &[Noun<'static>] = {
         MESSAGGIO,
         MINUTO,
         MODULO,
+        OBIETTIVO,
         OPERAZIONE,
         OSPITE,
         PARTE,

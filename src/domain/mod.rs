@@ -12,6 +12,7 @@ pub mod defaults;
 pub mod enrollment;
 pub mod ics;
 pub mod italian;
+pub mod money;
 pub mod process;
 pub mod text;
 pub mod workshop;

@@ -46,12 +46,13 @@ export class CardView {
     this.badges = h("p", { class: "lv-card__badges", hidden: true });
     this.titleWrap = h("div", { class: "lv-card__head" });
     this.body = h("div", { class: "lv-card__body" });
+    this.markNote = h("p", { class: "lv-card__mark", hidden: true });
     this.meta = h("p", { class: "lv-card__meta" });
     this.votes = h("div", { class: "lv-card__votes", hidden: true });
     this.comments = null;
     this.actions = h("div", { class: "lv-card__actions", hidden: true });
     this.msg = h("div", { class: "lv-card__msg", hidden: true });
-    this.el.append(this.badges, this.titleWrap, this.body, this.meta, this.votes, this.actions, this.msg);
+    this.el.append(this.badges, this.titleWrap, this.body, this.markNote, this.meta, this.votes, this.actions, this.msg);
   }
 
   update(card, ctx) {
@@ -72,6 +73,9 @@ export class CardView {
     if (mine && !ctx.facilitator) badges.push(["mine", "Tuo"]);
     if (card.carried_from) badges.push(["carried", card.carried_from.reference ? `Ripreso da ${card.carried_from.reference}` : "Da un incontro precedente"]);
     if ((card.merged || []).length) badges.push(["merged", `Raccoglie ${count(card.merged.length, "contributo")} ${agree("simile", card.merged.length, "contributo")}`]);
+    // Marked by a facilitator in the synthesis: an open question or a topic for co-progettazione.
+    const mark = card.mark ? (this.ui.config.mark_kinds || []).find((m) => m[0] === card.mark.kind) : null;
+    if (mark) badges.push([`mark-${mark[0]}`, mark[1]]);
     this.region("badges", JSON.stringify(badges), () => {
       this.badges.hidden = !badges.length;
       fill(this.badges, ...badges.map(([k, t]) => h("span", { class: `badge lv-badge lv-badge--${k}`, text: t })));
@@ -120,6 +124,12 @@ export class CardView {
       if (ctx.columnOther) bits.push(h("span", { class: "lv-chip lv-chip--soft", text: `Tipo: ${nounOf(card.content.card_type).one}` }));
       if (card.created_at) bits.push(h("span", { class: "lv-card__time" }, "ore ", h("time", { text: timeLabel(card.created_at) })));
       fill(this.meta, ...bits);
+    });
+
+    this.region("mark", JSON.stringify(card.mark || null), () => {
+      const note = card.mark && card.mark.note;
+      this.markNote.hidden = !note;
+      fill(this.markNote, note ? h("span", { class: "lv-card__mark-label", text: "Nota di chi conduce: " }) : null, note || "");
     });
 
     this.updateVotes(card, ctx, title);

@@ -9,6 +9,7 @@ import { openDialog } from "./dialogs.js";
 import { absoluteUrl, agree, count, fill, h, setText, shorten } from "./dom.js";
 import { activeCards, cardTitle, isActive, phaseLabel, totalVotes, voteBudget } from "./model.js";
 import { BoardView } from "./participant.js";
+import { ConsoleSynthesisView, markSection } from "./synthesis-console.js";
 import { mmss, spokenDuration } from "./timer.js";
 
 /** A two-state button (aria-pressed) with a constant label and a visible Sì/No. */
@@ -33,6 +34,10 @@ export class ConsoleView extends BoardView {
   constructor(root, config) {
     super(root, config);
     this.console = true;
+  }
+
+  makeSynthesis() {
+    return new ConsoleSynthesisView(this);
   }
 
   placeMain(main) {
@@ -550,6 +555,7 @@ export class ConsoleView extends BoardView {
           h("h3", { class: "lv-manage__h", text: "Colonna e tema" }),
           moveForm,
           themeForm,
+          ...markSection(this, vs, card, close),
           h("h3", { class: "lv-manage__h", text: "Moderazione" }),
           hideForm,
         );

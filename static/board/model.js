@@ -133,6 +133,9 @@ export function emptyState(meetingId, template) {
     spotlight: null,
     guest_code: null,
     history: [],
+    syntheses: {},
+    objectives: {},
+    objective_order: [],
   };
 }
 
@@ -207,6 +210,41 @@ function nextNumber(state, letter) {
   return n + 1;
 }
 
+/** An objective's reference in the meeting with code `meetingCode`: "M3-1/O01"
+ *  (reference.rs `OBJECTIVE`). */
+export function objectiveReference(objective, meetingCode) {
+  return `${meetingCode}/O${String(objective.number || 0).padStart(2, "0")}`;
+}
+
+/** Whether the synthesis is open in the board's phase (`synthesis_phases` of the page's
+ *  configuration, from src/domain/board/synthesis.rs `synthesis_open`). */
+export function synthesisOpen(state, config) {
+  const phases = (config && config.synthesis_phases) || [];
+  return !!state && phases.indexOf(state.phase) >= 0;
+}
+
+/** The card `id`, or the card it was merged into (BoardState::resolve_card): how a link from
+ *  an objective is read. */
+export function resolveCard(state, id) {
+  let card = state.cards[id];
+  for (let i = 0; card && i < 64 && card.state && card.state.state === "merged"; i++) {
+    const next = state.cards[card.state.into];
+    if (!next) break;
+    card = next;
+  }
+  return card || null;
+}
+
+/** Objectives of the plan, in the order they were created (removed ones only with `all`). */
+export function objectivesOf(state, all) {
+  const out = [];
+  for (const id of state.objective_order || []) {
+    const o = (state.objectives || {})[id];
+    if (o && (all || (o.state && o.state.state === "active"))) out.push(o);
+  }
+  return out;
+}
+
 /** A card's reference in the meeting with code `meetingCode`: "M3-1/B01". */
 export function referenceOf(card, meetingCode) {
   const n = String(card.number || 0).padStart(2, "0");
@@ -228,6 +266,9 @@ export function apply(state, rec) {
   state.spent = state.spent || {};
   state.vote_budgets = state.vote_budgets || {};
   state.history = state.history || [];
+  state.syntheses = state.syntheses || {};
+  state.objectives = state.objectives || {};
+  state.objective_order = state.objective_order || [];
   switch (ev.kind) {
     case "card_added": {
       if (state.cards[ev.card_id]) return;
@@ -252,6 +293,7 @@ export function apply(state, rec) {
         number,
         carried_from: null,
         merged: [],
+        mark: null,
       };
       return;
     }
@@ -423,9 +465,64 @@ export function apply(state, rec) {
             merged: deepClone(c.merged || []),
           },
           merged: [],
+          mark: null,
         };
       }
       return;
+    // --- the synthesis (src/domain/board/synthesis.rs) ---
+    case "synthesis_written":
+      if (!ev.text) delete state.syntheses[ev.policy_area];
+      else state.syntheses[ev.policy_area] = { policy_area: ev.policy_area, text: ev.text, by: actor.name, at };
+      return;
+    case "objective_created":
+      if (state.objectives[ev.objective_id]) return;
+      state.objective_order.push(ev.objective_id);
+      state.objectives[ev.objective_id] = {
+        id: ev.objective_id,
+        number: ev.number,
+        content: deepClone(ev.objective),
+        state: { state: "active" },
+        created_by: actor.name,
+        created_seq: rec.seq,
+        created_at: at,
+        updated_by: actor.name,
+        updated_at: at,
+        comments: [],
+      };
+      return;
+    case "objective_edited": {
+      const o = state.objectives[ev.objective_id];
+      if (o) {
+        o.content = deepClone(ev.objective);
+        o.updated_by = actor.name;
+        o.updated_at = at;
+      }
+      return;
+    }
+    case "objective_removed": {
+      const o = state.objectives[ev.objective_id];
+      if (o) {
+        o.state = { state: "removed", by: actor.name };
+        o.updated_by = actor.name;
+        o.updated_at = at;
+      }
+      return;
+    }
+    case "objective_commented": {
+      const o = state.objectives[ev.objective_id];
+      if (o) o.comments.push({ id: ev.comment_id, author: deepClone(actor), text: ev.text, at, anonymous: false });
+      return;
+    }
+    case "card_marked": {
+      const c = state.cards[ev.card_id];
+      if (c) c.mark = { kind: ev.mark, note: ev.note == null ? null : ev.note, by: actor.name, at };
+      return;
+    }
+    case "card_unmarked": {
+      const c = state.cards[ev.card_id];
+      if (c) c.mark = null;
+      return;
+    }
     // --- public variants (participants) ---
     case "redacted":
       return;
@@ -476,6 +573,8 @@ function optimisticEvent(op, state) {
       return { kind: "unvoted", card_id: op.card_id, phase: state.phase };
     case "comment":
       return { kind: "commented", card_id: op.card_id, comment_id: op.comment_id, text: op.text };
+    case "comment_objective":
+      return { kind: "objective_commented", objective_id: op.objective_id, comment_id: op.comment_id, text: op.text };
     default:
       return null;
   }
@@ -502,6 +601,13 @@ export function withPending(state, pending, you, now) {
   for (const p of shown) {
     const ev = optimisticEvent(p.op, view);
     if (!ev) continue;
+    if (ev.kind === "objective_commented") {
+      const o = view.objectives && view.objectives[ev.objective_id];
+      if (!o || o.comments.some((c) => c.id === ev.comment_id)) continue;
+      apply(view, { seq: view.seq, op_id: p.op_id, actor: you, at: p.at || now, event: ev });
+      o.comments[o.comments.length - 1]._pending = true;
+      continue;
+    }
     const before = view.cards[p.op.card_id];
     const hadComment = ev.kind === "commented" && before && before.comments.some((c) => c.id === ev.comment_id);
     const seq = view.seq;

@@ -23,6 +23,7 @@ import {
   votesSpent,
 } from "./model.js";
 import { BoardShell } from "./shell.js";
+import { SynthesisView } from "./synthesis-view.js";
 import { spokenDuration } from "./timer.js";
 
 export class BoardView extends BoardShell {
@@ -56,6 +57,7 @@ export class BoardView extends BoardShell {
     this.renderBar(vs);
     this.renderPhase(vs);
     this.renderColumns(vs);
+    this.synthesis.render(vs);
   }
 
   votingInfo(vs) {
@@ -126,10 +128,16 @@ export class BoardView extends BoardShell {
     this.phaseFlags = h("ul", { class: "lv-phase__flags", hidden: true });
     this.phaseSteps = h("ol", { class: "lv-steps", "aria-label": "Fasi dell'incontro" });
     this.phaseEl = h("section", { class: "lv-phase", "aria-labelledby": "lv-fase-titolo" }, this.phaseTitle, this.phaseHelp, this.phaseFlags, this.phaseSteps);
-    this.jump = h("nav", { class: "lv-jump", "aria-label": "Colonne della lavagna" }, h("ul"));
+    this.jump = h("nav", { class: "lv-jump", "aria-label": "Parti della lavagna" }, h("ul"));
     this.colsEl = h("div", { class: "lv-columns" });
-    const main = h("div", { class: "lv-main" }, this.jump, this.colsEl);
+    this.synthesis = this.makeSynthesis();
+    const main = h("div", { class: "lv-main" }, this.jump, this.colsEl, this.synthesis.el);
     this.placeMain(main);
+  }
+
+  /** The synthesis under the columns (the console's has its editors). */
+  makeSynthesis() {
+    return new SynthesisView(this);
   }
 
   /** Puts the phase and the columns in the page (the console adds its controls beside). */
@@ -292,11 +300,13 @@ export class BoardView extends BoardShell {
       this.renderColumnBody(vs, c, list, base);
     });
     syncChildren(this.colsEl, sections);
-    const jsig = JSON.stringify(jumpItems.map(([c, n]) => [c.card_type, c.title, n]));
+    const synthesis = this.synthesis.visible(vs);
+    const jsig = JSON.stringify([jumpItems.map(([c, n]) => [c.card_type, c.title, n]), synthesis]);
     if (jsig !== this.jumpSig) {
       this.jumpSig = jsig;
       fill(this.jump.firstChild, 
         ...jumpItems.map(([c, n]) => h("li", null, h("a", { href: `#colonna-${c.card_type}`, class: "lv-jump__link" }, c.title, h("span", { class: "lv-jump__n", text: ` ${n}` }), h("span", { class: "visually-hidden", text: ` ${form(n, "contributo")}` })))),
+        synthesis ? h("li", null, h("a", { href: "#sintesi", class: "lv-jump__link", text: "Sintesi e obiettivi" })) : null,
       );
     }
   }
@@ -471,6 +481,7 @@ export class BoardView extends BoardShell {
 
   onOpError({ entry, message, fields }) {
     this.announcer.say(`Non riuscito: ${message}`, true);
+    if (this.synthesis && this.synthesis.onOpError({ entry, message, fields })) return;
     const ctx = (entry && entry.ctx) || {};
     const op = entry && entry.op;
     if (ctx.form && ctx.form.startsWith("nuovo:") && op) {
@@ -606,7 +617,7 @@ export class BoardView extends BoardShell {
         if (isMine(ev.card_id) && !mine) return say(`Il tuo contributo ${title(ev.card_id)} è stato spostato nella colonna ${colTitle(ev.column)}.`);
         return undefined;
       default:
-        return undefined;
+        return this.synthesis && this.synthesis.announce(rec, mine);
     }
   }
 }

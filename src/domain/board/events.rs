@@ -12,6 +12,9 @@ use super::model::{
 };
 use super::ops::CarriedCard;
 use super::reference::{letter, next_number};
+use super::synthesis::{
+    CardMark, MarkKind, Objective, ObjectiveContent, ObjectiveState, Synthesis,
+};
 use crate::domain::cards::CardContent;
 
 /// What happened: stored in `board_events`, applied by [`apply`].
@@ -111,6 +114,38 @@ pub enum Event {
         from_meeting: i64,
         cards: Vec<CarriedCard>,
     },
+    /// The synthesis of a policy area written or replaced; an empty `text` deleted it.
+    SynthesisWritten {
+        policy_area: String,
+        text: String,
+    },
+    ObjectiveCreated {
+        objective_id: String,
+        /// Its number among the objectives of this board (see [`super::reference`]).
+        number: u32,
+        objective: ObjectiveContent,
+    },
+    ObjectiveEdited {
+        objective_id: String,
+        objective: ObjectiveContent,
+    },
+    ObjectiveRemoved {
+        objective_id: String,
+    },
+    ObjectiveCommented {
+        objective_id: String,
+        comment_id: String,
+        text: String,
+    },
+    CardMarked {
+        card_id: String,
+        mark: MarkKind,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    CardUnmarked {
+        card_id: String,
+    },
 }
 
 impl Event {
@@ -126,7 +161,9 @@ impl Event {
             | Event::CardHidden { card_id, .. }
             | Event::CardRestored { card_id }
             | Event::CardGrouped { card_id, .. }
-            | Event::CardMoved { card_id, .. } => Some(card_id),
+            | Event::CardMoved { card_id, .. }
+            | Event::CardMarked { card_id, .. }
+            | Event::CardUnmarked { card_id } => Some(card_id),
             Event::Spotlighted {
                 card_id: Some(card_id),
             } => Some(card_id),
@@ -186,6 +223,7 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                     number,
                     carried_from: None,
                     merged: Vec::new(),
+                    mark: None,
                 },
             );
         }
@@ -373,8 +411,101 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                             merged: c.merged.clone(),
                         }),
                         merged: Vec::new(),
+                        mark: None,
                     },
                 );
+            }
+        }
+        Event::SynthesisWritten { policy_area, text } if text.is_empty() => {
+            state.syntheses.remove(policy_area);
+        }
+        Event::SynthesisWritten { policy_area, text } => {
+            state.syntheses.insert(
+                policy_area.clone(),
+                Synthesis {
+                    policy_area: policy_area.clone(),
+                    text: text.clone(),
+                    by: rec.actor.name.clone(),
+                    at,
+                },
+            );
+        }
+        Event::ObjectiveCreated {
+            objective_id,
+            number,
+            objective,
+        } => {
+            if state.objectives.contains_key(objective_id) {
+                return;
+            }
+            state.objective_order.push(objective_id.clone());
+            state.objectives.insert(
+                objective_id.clone(),
+                Objective {
+                    id: objective_id.clone(),
+                    number: *number,
+                    content: objective.clone(),
+                    state: ObjectiveState::Active,
+                    created_by: rec.actor.name.clone(),
+                    created_seq: rec.seq,
+                    created_at: at,
+                    updated_by: rec.actor.name.clone(),
+                    updated_at: at,
+                    comments: Vec::new(),
+                },
+            );
+        }
+        Event::ObjectiveEdited {
+            objective_id,
+            objective,
+        } => {
+            if let Some(o) = state.objectives.get_mut(objective_id) {
+                o.content = objective.clone();
+                o.updated_by = rec.actor.name.clone();
+                o.updated_at = at;
+            }
+        }
+        Event::ObjectiveRemoved { objective_id } => {
+            if let Some(o) = state.objectives.get_mut(objective_id) {
+                o.state = ObjectiveState::Removed {
+                    by: rec.actor.name.clone(),
+                };
+                o.updated_by = rec.actor.name.clone();
+                o.updated_at = at;
+            }
+        }
+        Event::ObjectiveCommented {
+            objective_id,
+            comment_id,
+            text,
+        } => {
+            if let Some(o) = state.objectives.get_mut(objective_id) {
+                o.comments.push(Comment {
+                    id: comment_id.clone(),
+                    author: rec.actor.clone(),
+                    text: text.clone(),
+                    at,
+                    anonymous: false,
+                });
+            }
+        }
+        Event::CardMarked {
+            card_id,
+            mark,
+            note,
+        } => {
+            if let Some(c) = state.cards.get_mut(card_id) {
+                c.mark = Some(CardMark {
+                    kind: *mark,
+                    note: note.clone(),
+                    by: rec.actor.name.clone(),
+                    at,
+                });
+            }
+        }
+        Event::CardUnmarked { card_id } => {
+            if let Some(c) = state.cards.get_mut(card_id) {
+                c.mark = None;
             }
         }
     }

@@ -1,7 +1,8 @@
 //! How much the board accepts, in one place: `decide` refuses anything beyond these, and the
 //! board page sends them to the browser (`limits` in its configuration, see
 //! `domain::board_config`) so that forms stop people before the server has to. Card fields
-//! have their own limits in `domain::card_fields`.
+//! have their own limits in `domain::card_fields`, an objective's text fields in
+//! `domain::board::synthesis`.
 
 use serde::Serialize;
 
@@ -23,6 +24,22 @@ pub const THEME_TITLE: usize = 200;
 pub const TIMER_SECONDS: i64 = 4 * 3600;
 /// The most votes a facilitator may give each person in a phase.
 pub const VOTE_BUDGET: u32 = 50;
+/// The longest synthesis of a policy area, in characters (a few pages).
+pub const SYNTHESIS: usize = 20_000;
+/// The most needs, and the most indicators, one objective may link.
+pub const OBJECTIVE_LINKS: usize = 50;
+/// The most actors (bodies involved) of one objective.
+pub const OBJECTIVE_ACTORS: usize = 30;
+/// The longest actor, in characters.
+pub const ACTOR: usize = 120;
+/// The most lines of economic resources of one objective.
+pub const RESOURCE_LINES: usize = 20;
+/// The longest description of a resource line, in characters.
+pub const RESOURCE_DESCRIPTION: usize = crate::domain::card_fields::MAX_SHORT;
+/// The largest amount of one resource line, in euro cents.
+pub const AMOUNT_CENTS: u64 = crate::domain::money::MAX_CENTS;
+/// The longest note of a marked card, in characters.
+pub const MARK_NOTE: usize = 2000;
 
 /// The limits as the browser receives them.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -35,6 +52,14 @@ pub struct Limits {
     pub theme_title: usize,
     pub timer_minutes: i64,
     pub vote_budget: u32,
+    pub synthesis: usize,
+    pub objective_links: usize,
+    pub objective_actors: usize,
+    pub actor: usize,
+    pub resource_lines: usize,
+    pub resource_description: usize,
+    pub amount_cents: u64,
+    pub mark_note: usize,
 }
 
 /// Every limit of the board.
@@ -47,4 +72,12 @@ pub const LIMITS: Limits = Limits {
     theme_title: THEME_TITLE,
     timer_minutes: TIMER_SECONDS / 60,
     vote_budget: VOTE_BUDGET,
+    synthesis: SYNTHESIS,
+    objective_links: OBJECTIVE_LINKS,
+    objective_actors: OBJECTIVE_ACTORS,
+    actor: ACTOR,
+    resource_lines: RESOURCE_LINES,
+    resource_description: RESOURCE_DESCRIPTION,
+    amount_cents: AMOUNT_CENTS,
+    mark_note: MARK_NOTE,
 };

@@ -9,6 +9,7 @@
 //!
 //! - `actor.rs` — who acts ([`Actor`], [`ActorId`]);
 //! - `model.rs` — the state ([`BoardState`], [`Card`], themes, timer);
+//! - `synthesis.rs` — the synthesis step: syntheses by area, objectives, marked cards;
 //! - `phases.rs` — what each phase allows participants to do;
 //! - `limits.rs` — how much the board accepts (lengths, timer, votes);
 //! - `reference.rs` — how a contribution is cited ("M3-1/B01");
@@ -25,6 +26,7 @@ mod model;
 mod ops;
 mod phases;
 pub mod reference;
+pub mod synthesis;
 pub mod visibility;
 
 pub use actor::{Actor, ActorId, ActorKind, NotAnActorId, anonymous_actor, nobody};
@@ -34,9 +36,15 @@ pub use model::{
     BoardState, Card, CardState, CarriedFrom, Comment, Group, MergedCard, OnBehalf, PhaseChange,
     Timer,
 };
-pub use ops::{CarriedCard, Op, TimerAction};
-pub use phases::{Permission, phase_label, phase_rules};
+pub use ops::{CarriedCard, ObjectiveDraft, Op, ResourceDraft, TimerAction};
+pub use phases::{Permission, SYNTHESIS_PHASE, phase_label, phase_rules};
+pub use synthesis::{
+    CardMark, Fund, MarkKind, Objective, ObjectiveContent, ObjectiveState, Resource, Synthesis,
+};
 pub use visibility::view_for;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod synthesis_tests;

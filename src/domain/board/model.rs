@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::actor::{Actor, ActorId};
 use super::phases::phase_rules;
+use super::synthesis::{CardMark, Objective, Synthesis};
 use crate::domain::cards::CardContent;
 use crate::domain::workshop::BoardTemplate;
 
@@ -56,6 +57,10 @@ pub struct Card {
     pub carried_from: Option<CarriedFrom>,
     /// Ids of the cards merged into this one.
     pub merged: Vec<String>,
+    /// Marked by a facilitator as an open question or a topic for co-progettazione, with a
+    /// note (see [`super::synthesis`]); cards written before marks existed have none.
+    #[serde(default)]
+    pub mark: Option<CardMark>,
 }
 
 /// Where a card carried over from an earlier meeting came from, and what it brings with it:
@@ -190,6 +195,16 @@ pub struct BoardState {
     pub guest_code: Option<String>,
     /// Phases that have been visited, in order (for the minutes).
     pub history: Vec<PhaseChange>,
+    /// The written synthesis of each policy area, by area (phase «sintesi» and after; see
+    /// [`super::synthesis`]).
+    #[serde(default)]
+    pub syntheses: BTreeMap<String, Synthesis>,
+    /// The objectives of the plan by id, removed ones included (`Objective::state`).
+    #[serde(default)]
+    pub objectives: BTreeMap<String, Objective>,
+    /// Objective ids in the order they were created (see `BoardState::active_objectives`).
+    #[serde(default)]
+    pub objective_order: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +239,9 @@ impl BoardState {
             spotlight: None,
             guest_code: None,
             history: Vec::new(),
+            syntheses: BTreeMap::new(),
+            objectives: BTreeMap::new(),
+            objective_order: Vec::new(),
         }
     }
 

@@ -109,6 +109,91 @@ pub enum Op {
         from_meeting: i64,
         cards: Vec<CarriedCard>,
     },
+    /// Writes (or replaces) the synthesis of a policy area; an empty `text` deletes it.
+    WriteSynthesis {
+        policy_area: String,
+        text: String,
+    },
+    /// Creates an objective with a client-chosen id.
+    CreateObjective {
+        objective_id: String,
+        objective: ObjectiveDraft,
+    },
+    /// Replaces everything an objective says.
+    EditObjective {
+        objective_id: String,
+        objective: ObjectiveDraft,
+    },
+    /// Takes an objective out of the plan (its record stays).
+    RemoveObjective {
+        objective_id: String,
+    },
+    CommentObjective {
+        objective_id: String,
+        comment_id: String,
+        text: String,
+    },
+    /// Marks a card as an open question or a topic for co-progettazione (`mark`: an id of
+    /// [`super::MarkKind`]), replacing any earlier mark.
+    MarkCard {
+        card_id: String,
+        mark: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    UnmarkCard {
+        card_id: String,
+    },
+}
+
+/// An objective as a client sends it: `decide` checks every field and turns it into an
+/// [`super::ObjectiveContent`]. Loosely typed where people type (amounts, funds), so that a
+/// wrong value gets an Italian message naming its line rather than a parse error.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveDraft {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub interventions: Option<String>,
+    #[serde(default)]
+    pub target_group: Option<String>,
+    #[serde(default)]
+    pub expected_result: Option<String>,
+    #[serde(default)]
+    pub timeline: Option<String>,
+    /// Ids of `bisogno` cards.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// Ids of `indicatore` cards.
+    #[serde(default)]
+    pub indicators: Vec<String>,
+    #[serde(default)]
+    pub actors: Vec<String>,
+    #[serde(default)]
+    pub sovrazonale: bool,
+    #[serde(default)]
+    pub policy_area: Option<String>,
+    #[serde(default)]
+    pub resources: Vec<ResourceDraft>,
+    #[serde(default)]
+    pub staff: Option<String>,
+}
+
+/// A line of economic resources as a client sends it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceDraft {
+    /// Whole euro cents, a JSON integer ≥ 0 (anything else is refused with a message).
+    #[serde(default)]
+    pub amount_cents: serde_json::Value,
+    /// An id of [`super::Fund`].
+    #[serde(default)]
+    pub fund: String,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,9 @@
 //! Phases of a session and what each allows participants to do. Phases are data (board
 //! templates list them); the rules of the well-known phase names are defined here.
 
+/// The phase from which facilitators write the synthesis (see `super::synthesis`).
+pub const SYNTHESIS_PHASE: &str = "sintesi";
+
 /// What a participant may do in a phase (facilitators may always act).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {

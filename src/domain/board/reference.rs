@@ -4,9 +4,11 @@
 //! event, so every screen shows the same one even when a card was still hidden from some of
 //! them), and the fold keeps it; the board, the history and every export print the same
 //! reference. A card carried over to a later meeting gets a number there too, and names the
-//! card it came from ("ripreso da M3-1/B01").
+//! card it came from ("ripreso da M3-1/B01"). Objectives of the synthesis are cited the same
+//! way with the letter O: "M3-1/O01".
 
 use super::model::{BoardState, Card};
+use super::synthesis::Objective;
 use crate::domain::cards::CardContent;
 
 /// The letter of a kind of card: B (bisogno), P (proposta), I (indicatore), C (any other kind
@@ -29,6 +31,15 @@ pub fn next_number(state: &BoardState, of: char) -> u32 {
         .filter(|c| letter(&c.content) == of)
         .count();
     u32::try_from(existing).unwrap_or(u32::MAX - 1) + 1
+}
+
+/// The letter of objectives (obiettivi): "M3-1/O01".
+pub const OBJECTIVE: char = 'O';
+
+/// The number the next objective takes on this board: removed objectives stay on the board, so
+/// numbers are never reused.
+pub fn next_objective_number(state: &BoardState) -> u32 {
+    u32::try_from(state.objectives.len()).unwrap_or(u32::MAX - 1) + 1
 }
 
 /// A meeting's code: "M3-1" for the first meeting of module 3.
@@ -55,6 +66,13 @@ impl Card {
     /// This card's reference in the meeting with code `meeting_code`.
     pub fn reference(&self, meeting_code: &str) -> String {
         full(meeting_code, self.letter(), self.number)
+    }
+}
+
+impl Objective {
+    /// This objective's reference in the meeting with code `meeting_code`: "M3-1/O01".
+    pub fn reference(&self, meeting_code: &str) -> String {
+        full(meeting_code, OBJECTIVE, self.number)
     }
 }
 

@@ -5,12 +5,12 @@ use crate::domain::board::limits;
 use crate::domain::cards::CardContent;
 use crate::domain::workshop::BoardTemplate;
 
-fn template() -> BoardTemplate {
+pub(super) fn template() -> BoardTemplate {
     crate::domain::defaults::board_template()
 }
 
 /// Enrolled participant number `n`, named after their id.
-fn person(n: i64) -> Actor {
+pub(super) fn person(n: i64) -> Actor {
     Actor {
         id: ActorId::Enrollment(n),
         kind: ActorKind::Participant,
@@ -20,7 +20,7 @@ fn person(n: i64) -> Actor {
     }
 }
 
-fn conductor() -> Actor {
+pub(super) fn conductor() -> Actor {
     Actor {
         id: ActorId::Account(1),
         kind: ActorKind::Facilitator,
@@ -30,23 +30,36 @@ fn conductor() -> Actor {
     }
 }
 
-struct Board {
-    state: BoardState,
+pub(super) struct Board {
+    pub(super) state: BoardState,
     /// The clock of the next operation.
-    now: i64,
+    pub(super) now: i64,
+    /// The workshop's policy areas (none: any area is accepted).
+    pub(super) areas: Vec<String>,
+    /// Every event stored so far, as stored.
+    pub(super) stored: Vec<String>,
 }
 
 impl Board {
-    fn new() -> Board {
+    pub(super) fn new() -> Board {
         Board {
             state: BoardState::new(1, template()),
             now: 1000,
+            areas: Vec::new(),
+            stored: Vec::new(),
         }
     }
 
-    fn op(&mut self, actor: &Actor, json: &str) -> Result<(), Refusal> {
+    pub(super) fn op(&mut self, actor: &Actor, json: &str) -> Result<(), Refusal> {
         let op: Op = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
-        let event = decide(&self.state, actor, op, &[], || "ABC123".into(), self.now)?;
+        let event = decide(
+            &self.state,
+            actor,
+            op,
+            &self.areas,
+            || "ABC123".into(),
+            self.now,
+        )?;
         let rec = EventRecord {
             seq: self.state.seq + 1,
             op_id: format!("op{}", self.state.seq + 1),
@@ -57,6 +70,7 @@ impl Board {
         // Events survive a round trip through their stored form.
         let stored = serde_json::to_string(&rec).unwrap();
         apply(&mut self.state, &serde_json::from_str(&stored).unwrap());
+        self.stored.push(stored);
         Ok(())
     }
 }

@@ -6,7 +6,9 @@
 //! - anonymous cards under the author "Anonimo" (their author sees their own name), and so
 //!   the comments their author writes under them (`Comment::anonymous`);
 //! - other people's votes counted under `*`, never named; their own votes by their id;
-//! - no guest join code (staff hand it out; the projector shows it in the room).
+//! - no guest join code (staff hand it out; the projector shows it in the room);
+//! - the synthesis (syntheses by area, objectives with their comments, marks of the cards they
+//!   see) as it is, but not the objectives a facilitator took out of the plan.
 //!
 //! The same rules shape the events sent live: an event goes in full to facilitators, to whoever
 //! did it, and to the author of a card the public could not see; everyone else receives its
@@ -75,6 +77,9 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
     }
     // The join code is for staff to hand out (the projector shows it in the room).
     v.guest_code = None;
+    // Objectives taken out of the plan leave the board, as withdrawn cards do.
+    v.objectives.retain(|_, o| o.is_active());
+    v.objective_order.retain(|id| v.objectives.contains_key(id));
     v
 }
 

@@ -60,6 +60,13 @@ fn describe(state: &board::BoardState, e: &Event, code: &str) -> String {
             .map(|c| format!("{} «{}»", c.reference(code), short(c.content.title())))
             .unwrap_or_else(|| "un contributo".into())
     };
+    let objective = |id: &str| {
+        state
+            .objectives
+            .get(id)
+            .map(|o| format!("{} «{}»", o.reference(code), short(&o.content.title)))
+            .unwrap_or_else(|| "un obiettivo".into())
+    };
     let column = |c: &str| {
         state
             .template
@@ -168,6 +175,66 @@ fn describe(state: &board::BoardState, e: &Event, code: &str) -> String {
             "ha riportato {} da un incontro precedente",
             italian::count(cards.len() as u64, CONTRIBUTO)
         ),
+        Event::SynthesisWritten { policy_area, text } => {
+            let before = state.syntheses.contains_key(policy_area);
+            let verb = match (text.is_empty(), before) {
+                (true, _) => "ha cancellato",
+                (false, true) => "ha riscritto",
+                (false, false) => "ha scritto",
+            };
+            format!("{verb} la sintesi dell'area «{policy_area}»")
+        }
+        Event::ObjectiveCreated {
+            number, objective, ..
+        } => {
+            let mut line = format!(
+                "ha creato l'obiettivo {} «{}»",
+                reference::full(code, reference::OBJECTIVE, *number),
+                short(&objective.title)
+            );
+            let mut links = Vec::new();
+            for (n, noun) in [
+                (objective.needs.len(), BISOGNO),
+                (objective.indicators.len(), INDICATORE),
+            ] {
+                if n > 0 {
+                    links.push(italian::count(n as u64, noun));
+                }
+            }
+            if !links.is_empty() {
+                line += &format!(" collegato a {}", italian::list(&links));
+            }
+            if !objective.resources.is_empty() {
+                line += &format!(
+                    "{} con risorse per {}",
+                    if links.is_empty() { "" } else { "," },
+                    crate::domain::money::format_euro(objective.total_cents())
+                );
+            }
+            line
+        }
+        Event::ObjectiveEdited { objective_id, .. } => {
+            format!("ha modificato l'obiettivo {}", objective(objective_id))
+        }
+        Event::ObjectiveRemoved { objective_id } => {
+            format!("ha tolto dal piano l'obiettivo {}", objective(objective_id))
+        }
+        Event::ObjectiveCommented { objective_id, .. } => {
+            format!("ha commentato l'obiettivo {}", objective(objective_id))
+        }
+        Event::CardMarked { card_id, mark, .. } => {
+            format!("ha segnato {} come «{}»", title(card_id), mark.label())
+        }
+        Event::CardUnmarked { card_id } => {
+            match state.cards.get(card_id).and_then(|c| c.mark.as_ref()) {
+                Some(m) => format!(
+                    "ha tolto il segno «{}» da {}",
+                    m.kind.label(),
+                    title(card_id)
+                ),
+                None => format!("ha tolto il segno da {}", title(card_id)),
+            }
+        }
     }
 }
 
@@ -307,6 +374,125 @@ mod tests {
         assert_eq!(
             describe(&b, &edited, "M2-1"),
             "ha ritirato M2-1/B01 «Trasporti»"
+        );
+    }
+
+    /// The synthesis in the history: objectives by reference, with their links counted in
+    /// agreement and their resources in euro; syntheses and marks by area and card.
+    #[test]
+    fn history_lines_tell_the_synthesis() {
+        use crate::domain::board::{EventRecord, MarkKind, ObjectiveContent, Resource};
+        let mut b = board();
+        let facilitator = Actor {
+            id: ActorId::Account(1),
+            kind: ActorKind::Facilitator,
+            name: "Silvia".into(),
+            organisation: None,
+            ambito: None,
+        };
+        let mut seq = 0;
+        let mut run = |b: &mut board::BoardState, event: Event| {
+            let line = describe(b, &event, "M2-1");
+            seq += 1;
+            let actor = facilitator.clone();
+            board::apply(
+                b,
+                &EventRecord {
+                    seq,
+                    op_id: format!("o{seq}"),
+                    actor,
+                    at: 0,
+                    event,
+                },
+            );
+            line
+        };
+        let written = |text: &str| Event::SynthesisWritten {
+            policy_area: "Anziani".into(),
+            text: text.into(),
+        };
+        assert_eq!(
+            run(&mut b, written("a")),
+            "ha scritto la sintesi dell'area «Anziani»"
+        );
+        assert_eq!(
+            run(&mut b, written("b")),
+            "ha riscritto la sintesi dell'area «Anziani»"
+        );
+        assert_eq!(
+            run(&mut b, written("")),
+            "ha cancellato la sintesi dell'area «Anziani»"
+        );
+
+        let created =
+            |number: u32, needs: usize, indicators: usize, cents: &[u64]| Event::ObjectiveCreated {
+                objective_id: format!("o{number}"),
+                number,
+                objective: ObjectiveContent {
+                    title: "Dimissioni protette".into(),
+                    needs: ids(needs),
+                    indicators: ids(indicators),
+                    resources: cents
+                        .iter()
+                        .map(|&amount_cents| Resource {
+                            amount_cents,
+                            fund: crate::domain::board::Fund::Fnps,
+                            description: None,
+                        })
+                        .collect(),
+                    ..Default::default()
+                },
+            };
+        let lines: Vec<String> = [
+            created(1, 0, 0, &[]),
+            created(2, 1, 0, &[]),
+            created(3, 2, 1, &[1_000_000, 250_000]),
+            created(4, 0, 2, &[0]),
+        ]
+        .into_iter()
+        .map(|e| run(&mut b, e))
+        .collect();
+        assert_eq!(
+            lines,
+            [
+                "ha creato l'obiettivo M2-1/O01 «Dimissioni protette»",
+                "ha creato l'obiettivo M2-1/O02 «Dimissioni protette» collegato a 1 bisogno",
+                "ha creato l'obiettivo M2-1/O03 «Dimissioni protette» collegato a 2 bisogni e 1 indicatore, con risorse per €\u{a0}12.500,00",
+                "ha creato l'obiettivo M2-1/O04 «Dimissioni protette» collegato a 2 indicatori, con risorse per €\u{a0}0,00",
+            ]
+        );
+        let removed = Event::ObjectiveRemoved {
+            objective_id: "o3".into(),
+        };
+        assert_eq!(
+            run(&mut b, removed),
+            "ha tolto dal piano l'obiettivo M2-1/O03 «Dimissioni protette»"
+        );
+
+        let mut cards = carried(1);
+        cards[0].number = Some(4);
+        run(
+            &mut b,
+            Event::CardsCarriedOver {
+                from_meeting: 1,
+                cards,
+            },
+        );
+        let marked = Event::CardMarked {
+            card_id: "c0".into(),
+            mark: MarkKind::CoProgettazione,
+            note: None,
+        };
+        assert_eq!(
+            run(&mut b, marked),
+            "ha segnato M2-1/B04 «Anziani soli» come «Tema per la co-progettazione»"
+        );
+        let unmarked = Event::CardUnmarked {
+            card_id: "c0".into(),
+        };
+        assert_eq!(
+            run(&mut b, unmarked),
+            "ha tolto il segno «Tema per la co-progettazione» da M2-1/B04 «Anziani soli»"
         );
     }
 }

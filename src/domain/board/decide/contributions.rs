@@ -214,6 +214,16 @@ pub(super) fn comment(
     if card.comments.iter().any(|c| c.id == comment_id) {
         return Err(Refusal::new("duplicate_id", "Commento già presente."));
     }
+    Ok(Event::Commented {
+        card_id,
+        comment_id,
+        text: comment_text(&text)?,
+    })
+}
+
+/// The text of a comment (on a card or an objective) as stored: trimmed, no control characters
+/// but newlines, not empty, within [`limits::COMMENT`].
+pub(super) fn comment_text(text: &str) -> Result<String, Refusal> {
     let text: String = text
         .trim()
         .chars()
@@ -225,12 +235,11 @@ pub(super) fn comment(
     if text.chars().count() > limits::COMMENT {
         return Err(Refusal::new(
             "invalid",
-            "Commento troppo lungo (al massimo 2000 caratteri).",
+            format!(
+                "Commento troppo lungo (al massimo {} caratteri).",
+                limits::COMMENT
+            ),
         ));
     }
-    Ok(Event::Commented {
-        card_id,
-        comment_id,
-        text,
-    })
+    Ok(text)
 }

@@ -5,11 +5,13 @@
 //! The dispatch below is the table of who may do what: participants' contributions (subject to
 //! the phase and the lock) in `contributions.rs`; everything else is for facilitators only,
 //! moderation of cards and themes in `moderation.rs`, the running of the session in
-//! `session.rs`.
+//! `session.rs`. The synthesis step (phase «sintesi» and after: syntheses, objectives, marked
+//! cards) is in `synthesis.rs`: facilitators write it, participants comment on objectives.
 
 mod contributions;
 mod moderation;
 mod session;
+mod synthesis;
 
 use serde::Serialize;
 
@@ -162,6 +164,48 @@ pub fn decide(
             ctx.facilitator_only()?;
             session::set_vote_budget(&ctx, phase, budget)
         }
+
+        // The synthesis, from the phase «sintesi» on: facilitators write it…
+        Op::WriteSynthesis { policy_area, text } => {
+            ctx.facilitator_only()?;
+            synthesis::write_synthesis(&ctx, policy_area, text)
+        }
+        Op::CreateObjective {
+            objective_id,
+            objective,
+        } => {
+            ctx.facilitator_only()?;
+            synthesis::create_objective(&ctx, objective_id, objective)
+        }
+        Op::EditObjective {
+            objective_id,
+            objective,
+        } => {
+            ctx.facilitator_only()?;
+            synthesis::edit_objective(&ctx, objective_id, objective)
+        }
+        Op::RemoveObjective { objective_id } => {
+            ctx.facilitator_only()?;
+            synthesis::remove_objective(&ctx, objective_id)
+        }
+        Op::MarkCard {
+            card_id,
+            mark,
+            note,
+        } => {
+            ctx.facilitator_only()?;
+            synthesis::mark_card(&ctx, card_id, mark, note)
+        }
+        Op::UnmarkCard { card_id } => {
+            ctx.facilitator_only()?;
+            synthesis::unmark_card(&ctx, card_id)
+        }
+        // …and participants comment on the objectives, within what the phase allows.
+        Op::CommentObjective {
+            objective_id,
+            comment_id,
+            text,
+        } => synthesis::comment_objective(&ctx, objective_id, comment_id, text),
     }
 }
 

@@ -150,6 +150,21 @@ fn allow_anonymous(b: &mut Board, p: &People) {
 fn blind(b: &mut Board, p: &People) {
     b.op(&p.facilitator, r#"{"kind":"set_blind","blind":true}"#);
 }
+fn synthesis(b: &mut Board, p: &People) {
+    card(b, p);
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"sintesi"}"#);
+}
+fn blind_card_in_synthesis(b: &mut Board, p: &People) {
+    blind_card(b, p);
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"sintesi"}"#);
+}
+fn objective(b: &mut Board, p: &People) {
+    synthesis(b, p);
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"create_objective","objective_id":"o1","objective":{"title":"Dimissioni protette","needs":["c1"]}}"#,
+    );
+}
 
 #[test]
 fn each_viewer_receives_what_the_rules_allow_of_each_event() {
@@ -313,6 +328,55 @@ fn each_viewer_receives_what_the_rules_allow_of_each_event() {
             who: by_facilitator,
             op: r#"{"kind":"set_phase","phase":"voto"}"#,
             expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "the synthesis of an area written",
+            setup: synthesis,
+            who: by_facilitator,
+            op: r#"{"kind":"write_synthesis","policy_area":"Anziani","text":"In sintesi"}"#,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "an objective created",
+            setup: synthesis,
+            who: by_facilitator,
+            op: r#"{"kind":"create_objective","objective_id":"o1","objective":{"title":"Dimissioni protette","needs":["c1"],"resources":[{"amount_cents":100,"fund":"fnps"}]}}"#,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "an objective edited",
+            setup: objective,
+            who: by_facilitator,
+            op: r#"{"kind":"edit_objective","objective_id":"o1","objective":{"title":"Dimissioni"}}"#,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "an objective removed",
+            setup: objective,
+            who: by_facilitator,
+            op: r#"{"kind":"remove_objective","objective_id":"o1"}"#,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "a participant's comment on an objective",
+            setup: objective,
+            who: by_luca,
+            op: r#"{"kind":"comment_objective","objective_id":"o1","comment_id":"k1","text":"Bene"}"#,
+            expect: [Full, AsIs, Full, AsIs],
+        },
+        Row {
+            case: "a visible card marked as an open question",
+            setup: synthesis,
+            who: by_facilitator,
+            op: r#"{"kind":"mark_card","card_id":"c1","mark":"questione_aperta","note":"Da decidere"}"#,
+            expect: [Full, AsIs, AsIs, AsIs],
+        },
+        Row {
+            case: "a blind card marked",
+            setup: blind_card_in_synthesis,
+            who: by_facilitator,
+            op: r#"{"kind":"mark_card","card_id":"c1","mark":"co_progettazione"}"#,
+            expect: [Full, Full, Redacted, Redacted],
         },
     ];
     for row in rows {
@@ -675,4 +739,77 @@ fn the_author_of_an_anonymous_card_comments_under_it_as_anonimo() {
     assert_eq!(moved(&p.guest), "Anonimo");
     assert_eq!(moved(&p.maria), "Maria");
     assert_eq!(moved(&p.facilitator), "Maria");
+}
+
+/// The synthesis as each viewer loads it: syntheses and objectives for everyone, the
+/// objectives taken out of the plan for facilitators only, marks with the cards one may see.
+#[test]
+fn each_viewer_loads_the_synthesis_the_rules_allow() {
+    let p = people();
+    let mut b = Board::new();
+    b.add(&p.maria, "visible", "");
+    b.add(&p.maria, "hidden", "");
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"sintesi"}"#);
+    for card in ["visible", "hidden"] {
+        b.op(
+            &p.facilitator,
+            &format!(r#"{{"kind":"mark_card","card_id":"{card}","mark":"questione_aperta"}}"#),
+        );
+    }
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"hide","card_id":"hidden","reason":"dati personali"}"#,
+    );
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"write_synthesis","policy_area":"Anziani","text":"Sintesi"}"#,
+    );
+    for id in ["kept", "removed"] {
+        b.op(
+            &p.facilitator,
+            &format!(
+                r#"{{"kind":"create_objective","objective_id":"{id}","objective":{{"title":"{id}"}}}}"#
+            ),
+        );
+    }
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"remove_objective","objective_id":"removed"}"#,
+    );
+    // (what, facilitator, maria, luca, guest): seen?
+    let viewers = [&p.facilitator, &p.maria, &p.luca, &p.guest];
+    type Seen = fn(&BoardState) -> bool;
+    let table: [(&str, Seen, [bool; 4]); 4] = [
+        (
+            "the synthesis",
+            |v| v.syntheses.contains_key("Anziani"),
+            [true; 4],
+        ),
+        (
+            "the objective kept",
+            |v| v.objectives.contains_key("kept"),
+            [true; 4],
+        ),
+        (
+            "the objective removed",
+            |v| v.objectives.contains_key("removed") && v.objective_order.len() == 2,
+            [true, false, false, false],
+        ),
+        (
+            "the mark of the hidden card",
+            |v| v.cards.get("hidden").is_some_and(|c| c.mark.is_some()),
+            [true, false, false, false],
+        ),
+    ];
+    for (what, seen, expected) in table {
+        for (viewer, want) in viewers.iter().zip(expected) {
+            assert_eq!(
+                seen(&view_for(&b.state, viewer)),
+                want,
+                "{what} seen by {}",
+                viewer.name
+            );
+        }
+    }
+    assert!(view_for(&b.state, &p.luca).cards["visible"].mark.is_some());
 }
