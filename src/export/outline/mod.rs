@@ -32,7 +32,8 @@ use chrono::{DateTime, Utc};
 
 use super::scope::{Extent, Scope};
 use crate::domain::board::{
-    self, Actor, ActorId, ActorKind, BoardState, Card, CardState, Comment, OnBehalf, reference,
+    self, Actor, ActorId, ActorKind, BoardState, Card, CardState, Comment, Fund, MarkKind,
+    Objective, OnBehalf, Synthesis, reference,
 };
 use crate::domain::cards::{CardContent, INDICATOR_TYPES};
 use crate::domain::dates;
@@ -332,6 +333,65 @@ pub struct Outline<'a> {
     pub anonymous_withheld: bool,
     /// The register of every meeting in scope, together.
     pub participation: Participation,
+    /// Each meeting's written syntheses, by policy area (see [`Outline::syntheses_of`]).
+    pub syntheses: Vec<SynthesisItem<'a>>,
+    /// Each meeting's objectives that are part of the plan, in meeting and creation order.
+    pub objectives: Vec<ObjectiveItem<'a>>,
+}
+
+/// The synthesis a meeting wrote for one policy area.
+#[derive(Debug, Clone)]
+pub struct SynthesisItem<'a> {
+    /// Index into [`Outline::sessions`].
+    pub session: usize,
+    pub synthesis: &'a Synthesis,
+}
+
+/// An objective (obiettivo) of a meeting, as the documents report it: a *scheda obiettivo*.
+#[derive(Debug, Clone)]
+pub struct ObjectiveItem<'a> {
+    /// "M3-1/O01".
+    pub reference: String,
+    /// Index into [`Outline::sessions`].
+    pub session: usize,
+    pub objective: &'a Objective,
+    /// The needs it answers and the indicators that measure it, in the order they were linked
+    /// (a card merged since is the card it joined).
+    pub needs: Vec<Link>,
+    pub indicators: Vec<Link>,
+    /// The comments shown (with the Ambito filter, those of that Ambito's people and of the
+    /// facilitators), in order.
+    pub comments: Vec<&'a Comment>,
+}
+
+/// A card an objective links to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Its reference, "M3-1/B04".
+    pub reference: String,
+    /// The card in [`Outline::items`], when this export reports it; `None` when it does not
+    /// (hidden since, outside the Ambito filter, an anonymous card withheld): then the
+    /// documents cite the reference alone, never the text.
+    pub item: Option<usize>,
+}
+
+impl<'a> ObjectiveItem<'a> {
+    pub fn title(&self) -> &'a str {
+        &self.objective.content.title
+    }
+
+    pub fn policy_area(&self) -> Option<&'a str> {
+        self.objective.content.policy_area.as_deref()
+    }
+}
+
+/// The amounts of one fund across the objectives in scope.
+#[derive(Debug, Clone)]
+pub struct FundTotal {
+    pub fund: Fund,
+    pub cents: u64,
+    /// How many objectives draw on it.
+    pub objectives: usize,
 }
 
 /// Comments of `card` with their author, but never the name of an anonymous card's author.
@@ -495,10 +555,13 @@ impl<'a> Outline<'a> {
                 }
             })
             .collect();
+        let (syntheses, objectives) = synthesis_of(sessions, &items, ambito);
         Outline {
             workshop,
             scope,
             generated_at,
+            syntheses,
+            objectives,
             participation: participation(sessions, ambito),
             sessions: views,
             items,
@@ -525,6 +588,12 @@ impl<'a> Outline<'a> {
     /// Needs by policy area: the workshop's areas in their order, then other areas
     /// alphabetically, then needs without an area (`None`).
     pub fn needs_by_area(&self) -> Vec<(Option<&str>, Vec<usize>)> {
+        self.by_area(&self.of_kind(Kind::Need))
+    }
+
+    /// Items by policy area, ordered as [`Self::needs_by_area`]; areas without items are left
+    /// out.
+    pub fn by_area(&self, indices: &[usize]) -> Vec<(Option<&str>, Vec<usize>)> {
         let mut known: Vec<(Option<&str>, Vec<usize>)> = self
             .workshop
             .policy_areas
@@ -533,7 +602,7 @@ impl<'a> Outline<'a> {
             .collect();
         let mut others: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let mut none = Vec::new();
-        for i in self.of_kind(Kind::Need) {
+        for &i in indices {
             match self.items[i].policy_area() {
                 Some(a) => match known.iter_mut().find(|(k, _)| *k == Some(a)) {
                     Some((_, v)) => v.push(i),
@@ -613,6 +682,149 @@ impl<'a> Outline<'a> {
         self.priorities(filter)
             .into_iter()
             .take_while(|(rank, _)| *rank <= n)
+            .collect()
+    }
+
+    /// [`Self::top`] meeting by meeting: each meeting's own first `n` (votes are cast in a
+    /// meeting and never added across meetings), for the meetings that voted any.
+    pub fn top_per_meeting(
+        &self,
+        n: usize,
+        filter: impl Fn(&Item) -> bool,
+    ) -> Vec<(usize, Vec<(usize, usize)>)> {
+        (0..self.sessions.len())
+            .map(|si| (si, self.top(n, |it| it.session == si && filter(it))))
+            .filter(|(_, ranked)| !ranked.is_empty())
+            .collect()
+    }
+
+    /// Cards a facilitator marked as `kind`, in document order.
+    pub fn marked(&self, kind: MarkKind) -> Vec<usize> {
+        (0..self.items.len())
+            .filter(|&i| {
+                self.items[i]
+                    .card
+                    .mark
+                    .as_ref()
+                    .is_some_and(|m| m.kind == kind)
+            })
+            .collect()
+    }
+
+    /// The open questions: cards marked as such, and cards of a template's question kind.
+    pub fn open_questions(&self) -> Vec<usize> {
+        (0..self.items.len())
+            .filter(|&i| {
+                let it = &self.items[i];
+                it.kind == Kind::OpenQuestion
+                    || it
+                        .card
+                        .mark
+                        .as_ref()
+                        .is_some_and(|m| m.kind == MarkKind::QuestioneAperta)
+            })
+            .collect()
+    }
+
+    /// The topics for co-progettazione: cards marked as such, and cards of a template's
+    /// co-progettazione kind (proposals whose instrument is co-progettazione are
+    /// [`Self::codesign_proposals`]).
+    pub fn codesign_topics(&self) -> Vec<usize> {
+        (0..self.items.len())
+            .filter(|&i| {
+                let it = &self.items[i];
+                it.kind == Kind::CoDesign
+                    || it
+                        .card
+                        .mark
+                        .as_ref()
+                        .is_some_and(|m| m.kind == MarkKind::CoProgettazione)
+            })
+            .collect()
+    }
+
+    /// The syntheses written for `area`, in meeting order.
+    pub fn syntheses_of(&self, area: &str) -> Vec<&SynthesisItem<'a>> {
+        self.syntheses
+            .iter()
+            .filter(|s| s.synthesis.policy_area == area)
+            .collect()
+    }
+
+    /// The objectives of `area` (`None`: across areas), in meeting and creation order.
+    pub fn objectives_of(&self, area: Option<&str>) -> Vec<&ObjectiveItem<'a>> {
+        self.objectives
+            .iter()
+            .filter(|o| o.policy_area() == area)
+            .collect()
+    }
+
+    /// The policy areas the synthesis part of a document walks through: the workshop's areas
+    /// in their order, then any other area a card, synthesis or objective names,
+    /// alphabetically; only those with needs, a synthesis or an objective.
+    pub fn synthesis_areas(&self) -> Vec<&str> {
+        let needs = self.needs_by_area();
+        let mut named: Vec<&str> = needs.iter().filter_map(|(a, _)| *a).collect();
+        named.extend(
+            self.syntheses
+                .iter()
+                .map(|s| s.synthesis.policy_area.as_str()),
+        );
+        named.extend(self.objectives.iter().filter_map(|o| o.policy_area()));
+        let mut out: Vec<&str> = self
+            .workshop
+            .policy_areas
+            .iter()
+            .map(String::as_str)
+            .filter(|a| named.contains(a))
+            .collect();
+        let mut others: Vec<&str> = named
+            .into_iter()
+            .filter(|a| !self.workshop.policy_areas.iter().any(|k| k == a))
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        out.extend(others);
+        out
+    }
+
+    /// The objectives that link the indicator `item`, as "M3-1/O01" references.
+    pub fn objectives_measured_by(&self, item: usize) -> Vec<&str> {
+        self.objectives
+            .iter()
+            .filter(|o| o.indicators.iter().any(|l| l.item == Some(item)))
+            .map(|o| o.reference.as_str())
+            .collect()
+    }
+
+    /// The economic resources of the objectives in scope, by fund (funds in their listed
+    /// order, only those drawn on).
+    pub fn resources_by_fund(&self) -> Vec<FundTotal> {
+        Fund::ALL
+            .into_iter()
+            .filter_map(|fund| {
+                let mut cents = 0u64;
+                let mut objectives = 0;
+                for o in &self.objectives {
+                    let mut used = false;
+                    for r in o
+                        .objective
+                        .content
+                        .resources
+                        .iter()
+                        .filter(|r| r.fund == fund)
+                    {
+                        cents = cents.saturating_add(r.amount_cents);
+                        used = true;
+                    }
+                    objectives += usize::from(used);
+                }
+                (objectives > 0).then_some(FundTotal {
+                    fund,
+                    cents,
+                    objectives,
+                })
+            })
             .collect()
     }
 
@@ -707,6 +919,77 @@ fn merged_into<'a>(card: &'a Card, board: &'a BoardState, code: &str) -> Vec<Mer
             earlier: false,
         });
     earlier.chain(here).collect()
+}
+
+/// Each meeting's written syntheses and active objectives, with their links read against the cards this export reports.
+/// They are the meeting's own record, written by its facilitators: reported whole whatever the
+/// Ambito filter, except the comments, which follow the filter as cards do.
+fn synthesis_of<'a>(
+    sessions: &'a [Session],
+    items: &[Item<'a>],
+    ambito: Option<&str>,
+) -> (Vec<SynthesisItem<'a>>, Vec<ObjectiveItem<'a>>) {
+    let mut syntheses = Vec::new();
+    let mut objectives = Vec::new();
+    for (si, s) in sessions.iter().enumerate() {
+        let b = &s.board;
+        let code = reference::meeting_code(s.module_number, s.meeting.number);
+        syntheses.extend(
+            b.syntheses
+                .values()
+                .filter(|x| !x.text.trim().is_empty())
+                .map(|synthesis| SynthesisItem {
+                    session: si,
+                    synthesis,
+                }),
+        );
+        let link = |id: &String| -> Option<Link> {
+            let card = b.resolve_card(id)?;
+            let item = items
+                .iter()
+                .position(|it| it.session == si && std::ptr::eq(it.card, card));
+            Some(Link {
+                reference: card.reference(&code),
+                item,
+            })
+        };
+        for objective in b.active_objectives() {
+            let c = &objective.content;
+            let mut needs: Vec<Link> = Vec::new();
+            let mut indicators: Vec<Link> = Vec::new();
+            // Two links that now lead to one card (merged since) are one link.
+            for (ids, out) in [(&c.needs, &mut needs), (&c.indicators, &mut indicators)] {
+                for l in ids.iter().filter_map(link) {
+                    if !out.contains(&l) {
+                        out.push(l);
+                    }
+                }
+            }
+            let comments = objective
+                .comments
+                .iter()
+                .filter(|m| match ambito {
+                    None => true,
+                    Some(f) => {
+                        m.author.is_facilitator()
+                            || m.author
+                                .ambito
+                                .as_deref()
+                                .is_some_and(|x| same_ambito(x, f))
+                    }
+                })
+                .collect();
+            objectives.push(ObjectiveItem {
+                reference: objective.reference(&code),
+                session: si,
+                objective,
+                needs,
+                indicators,
+                comments,
+            });
+        }
+    }
+    (syntheses, objectives)
 }
 
 fn column_title(b: &BoardState, column: &str) -> String {

@@ -470,3 +470,185 @@ fn sections_follow_the_kinds_and_ranks_share_ties() {
     );
     assert_eq!(o.priorities(|_| true), [(1, 0), (1, 3), (3, 4)]);
 }
+
+/// An objective of `area` linking `needs` and `indicators`, with `resources` (fund, cents).
+pub fn objective(
+    title: &str,
+    area: Option<&str>,
+    needs: &[&str],
+    indicators: &[&str],
+    resources: &[(Fund, u64)],
+) -> crate::domain::board::ObjectiveContent {
+    crate::domain::board::ObjectiveContent {
+        title: title.into(),
+        policy_area: area.map(String::from),
+        needs: needs.iter().map(|s| s.to_string()).collect(),
+        indicators: indicators.iter().map(|s| s.to_string()).collect(),
+        resources: resources
+            .iter()
+            .map(|&(fund, amount_cents)| crate::domain::board::Resource {
+                amount_cents,
+                fund,
+                description: None,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn the_synthesis_reads_each_meeting_with_links_to_what_the_export_reports() {
+    let w = workshop();
+    let (a, b, f) = (person(1, "X"), person(2, "Y"), facilitator());
+    let mut m1 = BoardBuilder::new(1);
+    m1.card(&a, "n1", need("Anziani soli", Some("Anziani")))
+        .card(&a, "n2", need("Anziani soli, di nuovo", Some("Anziani")))
+        .card(&a, "n3", need("Testo da nascondere", Some("Anziani")))
+        .card(&a, "i1", indicator("Persone raggiunte"))
+        .card(&a, "p1", proposal("Tavolo permanente", None))
+        .votes(&a, "n1", 3)
+        .votes(&a, "n3", 1)
+        .event(
+            &f,
+            Event::CardsMerged {
+                into: "n1".into(),
+                cards: vec!["n2".into()],
+            },
+        )
+        .event(
+            &f,
+            Event::SynthesisWritten {
+                policy_area: "Anziani".into(),
+                text: "Sintesi 1".into(),
+            },
+        )
+        .event(
+            &f,
+            Event::ObjectiveCreated {
+                objective_id: "o1".into(),
+                number: 1,
+                objective: objective(
+                    "Domiciliarità",
+                    Some("Anziani"),
+                    &["n1", "n2", "n3"],
+                    &["i1"],
+                    &[(Fund::Fnps, 100_000), (Fund::Fna, 5_000), (Fund::Fnps, 1)],
+                ),
+            },
+        )
+        .event(
+            &f,
+            Event::ObjectiveCreated {
+                objective_id: "o2".into(),
+                number: 2,
+                objective: objective("Tolto", None, &[], &[], &[(Fund::Pnrr, 9)]),
+            },
+        )
+        .event(
+            &f,
+            Event::ObjectiveRemoved {
+                objective_id: "o2".into(),
+            },
+        )
+        .event(
+            &f,
+            Event::CardHidden {
+                card_id: "n3".into(),
+                reason: "dati personali".into(),
+            },
+        )
+        .event(
+            &f,
+            Event::CardMarked {
+                card_id: "p1".into(),
+                mark: MarkKind::QuestioneAperta,
+                note: Some("Chi convoca?".into()),
+            },
+        )
+        .event(
+            &b,
+            Event::ObjectiveCommented {
+                objective_id: "o1".into(),
+                comment_id: "k1".into(),
+                text: "Serve il trasporto".into(),
+            },
+        );
+    let mut m2 = BoardBuilder::new(2);
+    m2.card(&a, "n1", need("Giovani NEET", Some("Giovani")))
+        .votes(&a, "n1", 1)
+        .event(
+            &f,
+            Event::ObjectiveCreated {
+                objective_id: "o1".into(),
+                number: 1,
+                objective: objective("Orientamento", None, &["n1"], &[], &[(Fund::Fnps, 2_000)]),
+            },
+        );
+    let sessions = vec![session(&w, 0, m1.state), session(&w, 1, m2.state)];
+    let sc = scope(Extent::Module(1), None, HiddenCards::Omit);
+    let o = Outline::build(&w, &sessions, &sc, Utc::now());
+
+    // Only active objectives, each meeting's numbered in its own meeting.
+    let refs: Vec<_> = o.objectives.iter().map(|x| x.reference.as_str()).collect();
+    assert_eq!(refs, ["M1-1/O01", "M1-2/O01"]);
+    // n2 was merged into n1: one link; n3 was hidden since: its reference, never its text.
+    let first = &o.objectives[0];
+    let n1 = o
+        .items
+        .iter()
+        .position(|it| it.title() == "Anziani soli")
+        .unwrap();
+    assert_eq!(
+        first.needs,
+        [
+            Link {
+                reference: "M1-1/B01".into(),
+                item: Some(n1)
+            },
+            Link {
+                reference: "M1-1/B03".into(),
+                item: None
+            },
+        ]
+    );
+    let i1 = o.of_kind(Kind::Indicator)[0];
+    assert_eq!(
+        first.indicators,
+        [Link {
+            reference: "M1-1/I01".into(),
+            item: Some(i1)
+        }]
+    );
+    assert_eq!(o.objectives_measured_by(i1), ["M1-1/O01"]);
+    assert_eq!(first.comments.len(), 1);
+
+    // Resources by fund: the removed objective's amount is not counted.
+    let funds: Vec<_> = o
+        .resources_by_fund()
+        .iter()
+        .map(|t| (t.fund, t.cents, t.objectives))
+        .collect();
+    assert_eq!(funds, [(Fund::Fnps, 102_001, 2), (Fund::Fna, 5_000, 1)]);
+
+    assert_eq!(o.syntheses_of("Anziani").len(), 1);
+    assert_eq!(o.synthesis_areas(), ["Anziani", "Giovani"]);
+    assert_eq!(o.objectives_of(Some("Anziani")).len(), 1);
+    assert_eq!(o.objectives_of(None)[0].reference, "M1-2/O01");
+
+    let p1 = o.of_kind(Kind::Proposal)[0];
+    assert_eq!(o.open_questions(), [p1]);
+    assert_eq!(o.marked(MarkKind::QuestioneAperta), [p1]);
+    assert!(o.codesign_topics().is_empty());
+
+    // Each meeting ranks its own cards: one vote in the second meeting is its first place.
+    let top = o.top_per_meeting(5, |it| it.kind == Kind::Need);
+    assert_eq!(top.len(), 2);
+    assert_eq!(top[0].1, [(1, n1)]);
+    assert_eq!(top[1].1[0].0, 1);
+
+    // With an Ambito filter the objective stays whole, its comments follow the filter.
+    let x = scope(Extent::Module(1), Some("X"), HiddenCards::Omit);
+    let o = Outline::build(&w, &sessions, &x, Utc::now());
+    assert_eq!(o.objectives.len(), 2);
+    assert!(o.objectives[0].comments.is_empty());
+}
