@@ -947,7 +947,7 @@ async fn the_export_page_previews_the_outline() {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("<strong>3.</strong> Analisi dei bisogni"),
+        html.contains("<strong>6.</strong> Macro-aree: bisogni, obiettivi e interventi"),
         "{html}"
     );
     assert!(html.contains("<strong>Allegato A –</strong>"));
@@ -1571,8 +1571,8 @@ async fn headings_are_numbered_by_word_as_the_index_says() {
         assert!(!d.part("word/document.xml").contains("w:dirty"), "{path}");
     }
 
-    // Themes are headings below their section: the needs' area (level 2) holds its themes at
-    // level 3, in the navigation pane.
+    // Themes are headings below their section: in the macro-areas section, an area (level 2)
+    // holds its needs (level 3), which hold their themes (level 4), in the navigation pane.
     let (_, d) = docx(
         &fx,
         &format!(
@@ -1587,7 +1587,18 @@ async fn headings_are_numbered_by_word_as_the_index_says() {
         .iter()
         .position(|h| h.text == "Tema: Solitudine & isolamento")
         .expect("the theme is a heading");
-    assert_eq!(headings[theme].level, 3);
+    assert_eq!(headings[theme].level, 4);
+    let needs = headings[..theme]
+        .iter()
+        .rev()
+        .find(|h| h.level < 4)
+        .unwrap();
+    assert_eq!((needs.level, needs.text.as_str()), (3, "Bisogni rilevati"));
+    assert!(
+        headings[theme]
+            .label
+            .starts_with(&format!("{}.", needs.label)),
+    );
     let area = headings[..theme]
         .iter()
         .rev()

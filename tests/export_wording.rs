@@ -50,8 +50,25 @@ topics = ["Governance"]
   place = "Bergamo, via Tasso 8"
 "#;
 
+/// The same workshop as a real procedimento of an Ambito.
+const PROCEDURE: &str = r#"
+process = "procedimento"
+
+[procedure]
+authority = "Comune di Bergamo"
+lead_body = "Comune di Bergamo"
+ambito = "Ambito di Bergamo"
+responsible = "Anna Bianchi"
+minutes_by = "Luca Verdi"
+opening_act = { kind = "determinazione", number = "12", date = 2027-01-08 }
+"#;
+
 fn entry() -> Arc<Entry> {
-    let workshop = tavolo::workshop_files::parse_workshop("parole.toml", WORKSHOP).unwrap();
+    entry_of(WORKSHOP)
+}
+
+fn entry_of(text: &str) -> Arc<Entry> {
+    let workshop = tavolo::workshop_files::parse_workshop("parole.toml", text).unwrap();
     let ids: HashMap<String, i64> = workshop
         .meetings()
         .enumerate()
@@ -147,6 +164,15 @@ fn sessions(entry: &Entry, n: usize) -> Vec<Session> {
         ));
     }
     first.push((f.clone(), json!({"kind": "phase_set", "phase": "voto"})));
+    // n objectives, each with one euro of FNPS: the resources add up in the documents.
+    for i in 0..n {
+        first.push((
+            f.clone(),
+            json!({"kind": "objective_created", "objective_id": format!("o{i}"), "number": i + 1,
+                   "objective": {"title": format!("Obiettivo {i}"),
+                                 "resources": [{"amount_cents": 100, "fund": "fnps"}]}}),
+        ));
+    }
     for _ in 0..n {
         first.push((
             me.clone(),
@@ -435,15 +461,22 @@ fn every_document_agrees_with_its_numbers_at_zero_one_and_two() {
     let coprogrammazione: [Expect; 3] = [
         (
             &[
-                "in 2 sedute, condotte da Nucci Maiocchi ed Ettore Vittorio Uccellini. Sulla lavagna delle sedute non sono stati raccolti contributi. Ogni seduta è documentata dal proprio verbale.",
+                "Il laboratorio si è svolto in 2 incontri, condotti da Nucci Maiocchi ed Ettore Vittorio Uccellini. Sulla lavagna non sono stati raccolti contributi. Ogni incontro è documentato dal proprio resoconto.",
+                "Negli obiettivi non sono state indicate risorse economiche.",
             ],
-            &["Hanno partecipato", "Sono stati segnalati", "0 persone"],
+            &[
+                "Hanno partecipato",
+                "Sono stati rilevati",
+                "definit",
+                "0 persone",
+            ],
         ),
         (
             &[
                 "Ha partecipato agli incontri 1 persona di 1 ente, oltre a 1 rappresentante di organizzazioni intervenuto come ospite.",
-                "in 2 sedute, condotte da Nucci Maiocchi ed Ettore Vittorio Uccellini. In ogni seduta i partecipanti hanno proposto",
-                "È stato segnalato 1 bisogno, riportato qui per area di policy",
+                "Il laboratorio si è svolto in 2 incontri, condotti da Nucci Maiocchi ed Ettore Vittorio Uccellini. Su una lavagna condivisa i partecipanti hanno proposto",
+                "È stato rilevato 1 bisogno e definito 1 obiettivo.",
+                "Fondo nazionale per le politiche sociali\n1 obiettivo\n€\u{a0}1,00",
                 "Proposto nell'incontro\ndell'8 marzo 2027",
             ],
             &[],
@@ -451,7 +484,8 @@ fn every_document_agrees_with_its_numbers_at_zero_one_and_two() {
         (
             &[
                 "Hanno partecipato agli incontri 2 persone di 2 enti, oltre a 2 rappresentanti di organizzazioni intervenuti come ospiti.",
-                "Sono stati segnalati 2 bisogni, riportati qui per area di policy",
+                "Sono stati rilevati 2 bisogni e definiti 2 obiettivi.",
+                "Fondo nazionale per le politiche sociali\n2 obiettivi\n€\u{a0}2,00",
             ],
             &[],
         ),
@@ -499,14 +533,55 @@ fn every_document_agrees_with_its_numbers_at_zero_one_and_two() {
                 );
             }
         }
-        // One meeting: one seduta, and its own agreement.
+        // One meeting: one incontro, and its own agreement.
         let one = render(&entry, scopes[1].1, &scopes[1].0, DocType::Coprogrammazione);
         let want = if n == 0 {
-            "in 1 seduta, condotta da Nucci Maiocchi ed Ettore Vittorio Uccellini. Sulla lavagna della seduta non sono stati raccolti contributi."
+            "Il laboratorio si è svolto in 1 incontro, condotto da Nucci Maiocchi ed Ettore Vittorio Uccellini. Sulla lavagna non sono stati raccolti contributi."
         } else {
-            "in 1 seduta, condotta da Nucci Maiocchi ed Ettore Vittorio Uccellini. Nella seduta i partecipanti"
+            "Il laboratorio si è svolto in 1 incontro, condotto da Nucci Maiocchi ed Ettore Vittorio Uccellini. Su una lavagna condivisa i partecipanti"
         };
         assert!(one.contains(want), "n = {n}: missing {want:?} in\n{one}");
-        assert!(one.contains("La seduta è documentata dal proprio verbale."));
+        assert!(one.contains("L'incontro è documentato dal proprio resoconto."));
+    }
+}
+
+/// A procedimento's documents speak of sedute, verbali and acts: the same numbers, the same
+/// agreement.
+#[test]
+fn a_procedimento_agrees_with_its_numbers_at_zero_one_and_two() {
+    // The top-level keys go before the first [[modules]] table.
+    let (head, modules) = WORKSHOP.split_at(WORKSHOP.find("[[modules]]").unwrap());
+    let procedure_head = PROCEDURE.split("[procedure]").next().unwrap();
+    let procedure_table = &PROCEDURE[PROCEDURE.find("[procedure]").unwrap()..];
+    let entry = entry_of(&format!(
+        "{head}{procedure_head}\n{procedure_table}\n{modules}"
+    ));
+    for n in 0..3 {
+        let sessions = sessions(&entry, n);
+        let whole = scope(Extent::Workshop);
+        for doc in DocType::ALL {
+            let text = render(&entry, &sessions, &whole, doc);
+            let bad = bad_italian(&text);
+            assert!(bad.is_empty(), "{doc:?} at n = {n}:\n{}", bad.join("\n"));
+            assert!(!text.contains("esercitazione"), "{doc:?} at n = {n}");
+        }
+        let text = render(&entry, &sessions, &whole, DocType::Coprogrammazione);
+        let want = if n == 0 {
+            "Il tavolo di co-programmazione si è riunito in 2 sedute, condotte da Nucci Maiocchi ed Ettore Vittorio Uccellini. Sulla lavagna non sono stati raccolti contributi. Ogni seduta è documentata dal proprio verbale."
+        } else {
+            "Il tavolo di co-programmazione si è riunito in 2 sedute, condotte da Nucci Maiocchi ed Ettore Vittorio Uccellini. Su una lavagna condivisa"
+        };
+        assert!(text.contains(want), "n = {n}: missing {want:?} in\n{text}");
+        let one = render(
+            &entry,
+            &sessions[..1],
+            &scope(Extent::Meeting(1)),
+            DocType::Coprogrammazione,
+        );
+        assert!(
+            one.contains("si è riunito in 1 seduta, condotta da")
+                && one.contains("La seduta è documentata dal proprio verbale."),
+            "n = {n}:\n{one}"
+        );
     }
 }

@@ -280,6 +280,12 @@ struct Counts {
     questioni: usize,
     temi_coprogettazione: usize,
     altri: usize,
+    /// The objectives of the meetings' synthesis, and the syntheses written (one per area
+    /// and meeting).
+    obiettivi: usize,
+    sintesi: usize,
+    /// The sum of the resources the objectives name, "€ 12.500,00" ("" when none).
+    risorse: String,
     voti: u32,
     persone: usize,
     presenze: usize,
@@ -354,9 +360,20 @@ impl Context {
                 bisogni: count(Kind::Need),
                 proposte: count(Kind::Proposal),
                 indicatori: count(Kind::Indicator),
-                questioni: count(Kind::OpenQuestion),
-                temi_coprogettazione: count(Kind::CoDesign),
+                questioni: o.open_questions().len(),
+                temi_coprogettazione: o.codesign_topics().len(),
                 altri: count(Kind::Other),
+                obiettivi: o.objectives.len(),
+                sintesi: o.syntheses.len(),
+                risorse: {
+                    let funds = o.resources_by_fund();
+                    if funds.is_empty() {
+                        String::new()
+                    } else {
+                        let cents = funds.iter().map(|f| f.cents).fold(0, u64::saturating_add);
+                        crate::domain::money::format_euro(cents)
+                    }
+                },
                 voti: o.items.iter().map(|i| i.votes).sum(),
                 persone: o.participation.people,
                 presenze: o.participation.presences,

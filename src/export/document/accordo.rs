@@ -48,7 +48,14 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         }
         self.section("premesse", None);
         self.section("finalita", None);
-        self.section("obiettivi", None);
+        let objectives: Vec<_> = o.objectives.iter().collect();
+        if self.section("obiettivi", Some(count(objectives.len(), OBIETTIVO))) {
+            if objectives.is_empty() {
+                self.empty_or("obiettivi_vuoto");
+            } else {
+                self.objectives_table("Obiettivi del Piano richiamati dall'Accordo", &objectives);
+            }
+        }
         let proposals = o.proposals_by_votes();
         if self.section("governance", Some(count(proposals.len(), PROPOSTA))) {
             if proposals.is_empty() {
@@ -79,7 +86,9 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         }
         self.proposals_section("collaborazione", &proposals);
         self.section("impegni", None);
-        self.section("risorse", None);
+        if self.section("risorse", None) && !self.resources_tables() {
+            self.empty_or("risorse_vuoto");
+        }
         self.indicators_section("monitoraggio", o);
         self.section("durata", None);
         self.section("vigilanza", None);

@@ -81,6 +81,14 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         for (label, text) in long {
             self.para(Style::Detail, vec![Span::bold(label), Span::plain(text)]);
         }
+        // A facilitator's mark: an open question or a topic for co-progettazione, with why.
+        if let Some(m) = &it.card.mark {
+            let mut line = vec![Span::bold(m.kind.label())];
+            if let Some(note) = &m.note {
+                line.push(Span::plain(format!(": {note}")));
+            }
+            self.para(Style::Detail, line);
+        }
         // Duplicates merged into it, each as it was written: nothing a person wrote vanishes.
         for m in &it.merged {
             let mut who: Vec<&str> = Vec::new();

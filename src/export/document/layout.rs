@@ -167,6 +167,15 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         self.para(Style::Note, vec![Span::plain(text)]);
     }
 
+    /// What stands where there is nothing to report: the template's block `key`, set apart,
+    /// or the generic `vuoto` when the template leaves `key` empty.
+    pub(super) fn empty_or(&mut self, key: &str) {
+        match non_empty(self.text(key)) {
+            Some(text) => self.para(Style::Note, vec![Span::plain(text)]),
+            None => self.empty(),
+        }
+    }
+
     /// A table with a caption ("Tabella N – `caption`", see [`Table::caption`]) and a header
     /// row; `columns` say what each column holds, which decides its width (`columns.rs`).
     pub(super) fn table(

@@ -10,8 +10,12 @@ use super::model::{Block, Span, Style, Table};
 use crate::domain::cards::CardContent;
 use crate::domain::italian::{self, nouns::*};
 use crate::export::format::DocType;
-use crate::export::outline::{Kind, Outline, Participation, indicator_type_label};
+use crate::export::outline::{Item, Kind, Outline, Participation, indicator_type_label};
 use crate::export::prose::paragraphs;
+
+/// How many priorities of each kind the documents list, meeting by meeting: the first five
+/// by votes (more when several tie for the fifth place).
+pub(super) const PRIORITIES: usize = 5;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// Title, subtitle, the facts of the scope, the template's notice and the index (which
@@ -132,8 +136,8 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         }
     }
 
-    /// The voted cards, ranked (ties share a rank).
-    pub(super) fn priorities_table(&mut self, ranked: &[(usize, usize)]) {
+    /// Cards of one kind the room voted for, ranked (ties share a rank).
+    pub(super) fn priorities_table(&mut self, caption: String, ranked: &[(usize, usize)]) {
         let rows = ranked
             .iter()
             .map(|&(rank, i)| {
@@ -142,17 +146,37 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     Cow::Owned(rank.to_string()),
                     Cow::Owned(it.reference.clone()),
                     short(it.title(), 200),
-                    Cow::Borrowed(it.kind.label()),
                     Cow::Owned(it.votes.to_string()),
                 ]
             })
             .collect();
         self.table(
-            "Contributi votati, in ordine di voti",
-            &[Short, Short, Text(1), Short, Short],
-            &["Pos.", "Rif.", "Contributo", "Tipo", "Voti"],
+            caption,
+            &[Short, Short, Text(1), Short],
+            &["Pos.", "Rif.", "Contributo", "Voti"],
             rows,
         );
+    }
+
+    /// The first [`PRIORITIES`] cards that pass `filter`, ranked meeting by meeting (each
+    /// meeting's votes are its own), one table per meeting captioned `what` and the meeting's
+    /// date. False when no such card received a vote.
+    pub(super) fn priorities_by_meeting(
+        &mut self,
+        what: &str,
+        filter: impl Fn(&Item) -> bool,
+    ) -> bool {
+        let o = self.o;
+        let ranked = o.top_per_meeting(PRIORITIES, filter);
+        for (si, ranked) in &ranked {
+            let date = &o.sessions[*si].date_label;
+            let caption = format!(
+                "{what}, incontro {}",
+                italian::with_article("del", date).unwrap_or_default()
+            );
+            self.priorities_table(caption, ranked);
+        }
+        !ranked.is_empty()
     }
 
     /// A section of the governance proposals, by theme, most voted first.
@@ -188,25 +212,34 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                 (None, None) => String::new(),
             }
         };
+        // What each indicator measures: the objectives that link it.
+        let o = self.o;
+        let tied = |i: usize| -> String {
+            let objectives = o.objectives_measured_by(i);
+            if objectives.is_empty() {
+                "da collegare a un obiettivo".to_string()
+            } else {
+                objectives.join(", ")
+            }
+        };
         let mut rows = Vec::with_capacity(ids.len());
         for &i in &ids {
             let it = self.item(i);
             let CardContent::Indicatore(ind) = &it.card.content else {
                 continue;
             };
+            let todo = || Cow::Borrowed("da definire");
+            let opt = |v: &'o Option<String>| -> Cow<'o, str> {
+                v.as_deref().map(Cow::Borrowed).unwrap_or_else(todo)
+            };
             rows.push(vec![
                 Cow::Owned(it.reference.clone()),
                 short(&ind.name, 300),
-                Cow::Owned(
-                    ind.indicator_type
-                        .as_deref()
-                        .map(|t| indicator_type_label(t).to_string())
-                        .unwrap_or_default(),
-                ),
-                Cow::Owned(ind.source.clone().unwrap_or_default()),
+                Cow::Owned(tied(i)),
+                opt(&ind.unit),
                 Cow::Owned(value_at(&ind.baseline_value, &ind.baseline_date, "al")),
                 Cow::Owned(value_at(&ind.target_value, &ind.target_deadline, "entro")),
-                Cow::Owned(ind.frequency.clone().unwrap_or_default()),
+                opt(&ind.responsible),
             ]);
         }
         let n = ids.len();
@@ -215,15 +248,15 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         self.heading(2, quadro, Some(count(n, INDICATORE)));
         self.table(
             "Indicatori di monitoraggio",
-            &[Short, Text(3), Text(1), Text(2), Short, Short, Short],
+            &[Short, Text(3), Short, Text(1), Short, Short, Text(1)],
             &[
                 "Rif.",
                 "Indicatore",
-                "Tipo",
-                "Fonte del dato",
+                "Misura l'obiettivo",
+                "Unità di misura",
                 "Valore di partenza",
                 "Valore obiettivo",
-                "Frequenza",
+                "Responsabile",
             ],
             rows,
         );
@@ -282,6 +315,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     opt(&ind.responsible),
                 ],
                 vec![Cow::Borrowed("Area di policy"), opt(&ind.policy_area)],
+                vec![Cow::Borrowed("Misura l'obiettivo"), Cow::Owned(tied(i))],
                 vec![Cow::Borrowed("Disaggregazione"), opt(&ind.disaggregation)],
             ];
             rows.push(vec![

@@ -15,16 +15,13 @@
 
 use std::borrow::Cow;
 
-use super::layout::{Layout, agree, count, non_empty};
+use super::layout::{Layout, agree, count, non_empty, short};
 use super::model::Column::{Short, Text};
 use super::model::{Block, Span, Style};
+use super::sections::PRIORITIES;
 use crate::domain::italian::{self, nouns::*};
 use crate::export::outline::Kind;
 use crate::export::prose::paragraphs;
-
-/// How many priorities of each kind the minutes and the documents list: the first five by
-/// votes (more when several tie for the fifth place).
-pub(super) const PRIORITIES: usize = 5;
 
 impl<'a: 'o, 'o> Layout<'a, 'o> {
     /// The minutes of every meeting in scope, after the front matter.
@@ -165,7 +162,9 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     self.cards_by_theme(&rest, true, true);
                 }
             }
-            if !mine.is_empty() && self.section("esiti", None) {
+            let synthesis = o.syntheses.iter().any(|x| x.session == si)
+                || o.objectives.iter().any(|x| x.session == si);
+            if (!mine.is_empty() || synthesis) && self.section("esiti", None) {
                 // Priorities by kind of card: a need and a proposal do not compete.
                 let mut voted = false;
                 for (kind, heading) in [
@@ -179,7 +178,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     }
                     voted = true;
                     self.heading(2, heading, Some(count(ranked.len(), CONTRIBUTO)));
-                    self.priorities_table(&ranked);
+                    self.priorities_table(format!("{heading}, in ordine di voti"), &ranked);
                 }
                 if !voted {
                     let text = if o.workshop.process.procedure().is_some() {
@@ -189,6 +188,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
                     };
                     self.para(Style::Note, vec![Span::plain(text)]);
                 }
+                self.meeting_synthesis(si);
                 let themes: Vec<_> = o
                     .by_theme(&mine)
                     .into_iter()
@@ -237,5 +237,63 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             }
         }
         self.base = 0;
+    }
+
+    /// What the meeting's synthesis decided: its syntheses by area, its objectives (as a
+    /// list: the sheets are in the documento di co-programmazione), the cards it left as open
+    /// questions or topics for co-progettazione, each with the facilitator's note.
+    fn meeting_synthesis(&mut self, si: usize) {
+        let o = self.o;
+        let syntheses: Vec<_> = o.syntheses.iter().filter(|x| x.session == si).collect();
+        if !syntheses.is_empty() {
+            self.heading(
+                2,
+                "Sintesi per area di policy",
+                Some(count(syntheses.len(), AREA)),
+            );
+            for x in syntheses {
+                self.para(
+                    Style::Card,
+                    vec![Span::bold(x.synthesis.policy_area.as_str())],
+                );
+                for (bullet, line) in paragraphs(&x.synthesis.text) {
+                    let style = if bullet { Style::Bullet } else { Style::Normal };
+                    self.para(style, vec![Span::plain(line)]);
+                }
+            }
+        }
+        let objectives: Vec<_> = o.objectives.iter().filter(|x| x.session == si).collect();
+        if !objectives.is_empty() {
+            self.heading(
+                2,
+                "Obiettivi definiti",
+                Some(count(objectives.len(), OBIETTIVO)),
+            );
+            self.objectives_table("Obiettivi definiti nell'incontro", &objectives);
+        }
+        for (heading, ids, noun) in [
+            ("Questioni aperte", o.open_questions(), QUESTIONE),
+            ("Temi per la co-progettazione", o.codesign_topics(), TEMA),
+        ] {
+            let ids: Vec<usize> = ids
+                .into_iter()
+                .filter(|&i| o.items[i].session == si)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            self.heading(2, heading, Some(count(ids.len(), noun)));
+            for i in ids {
+                let it = self.item(i);
+                let mut line = vec![
+                    Span::bold(format!("[{}] ", it.reference)),
+                    Span::plain(short(it.title(), 300)),
+                ];
+                if let Some(note) = it.card.mark.as_ref().and_then(|m| m.note.as_deref()) {
+                    line.push(Span::italic(format!(" — {note}")));
+                }
+                self.para(Style::Bullet, line);
+            }
+        }
     }
 }
