@@ -210,7 +210,7 @@ fn format_of(ext: &str, q: &ExportQuery, default: DocType) -> Result<Format, App
     }
     if formato.is_some() {
         return Err(AppError::BadRequest(
-            "«formato» sceglie uno dei file CSV: usa export.csv.".into(),
+            "Il parametro «formato» vale solo per i file CSV (export.csv).".into(),
         ));
     }
     Ok(match ext {
@@ -270,7 +270,7 @@ pub async fn meeting_docx(
     meeting_export(state, viewer, id, q, "docx").await
 }
 
-/// `GET /api/v1/meetings/{id}/export.csv`
+/// `GET /api/v1/meetings/{id}/export.csv[?formato=obiettivi]`
 pub async fn meeting_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -300,7 +300,7 @@ pub async fn workshop_docx(
     workshop_export(state, viewer, slug, q, "docx").await
 }
 
-/// `GET /api/v1/workshops/{slug}/export.csv[?modulo=N]`
+/// `GET /api/v1/workshops/{slug}/export.csv[?modulo=N][&formato=obiettivi]`
 pub async fn workshop_csv(
     State(state): State<AppState>,
     viewer: Viewer,
