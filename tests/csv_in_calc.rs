@@ -75,6 +75,8 @@ fn calc_opens_every_cell_as_intended() {
     };
     let text = |s: &str| Seen::Text(s.to_string());
     let guarded = |s: &str| Seen::Text(format!("'{s}"));
+    // An amount of the objectives' CSV (`csv::amount`): a number the column adds up.
+    let amount = tavolo::export::csv::amount(123_456_789);
     let cases: Vec<(&str, Seen)> = vec![
         ("- accessi al SerD", text("- accessi al SerD")),
         (
@@ -89,6 +91,7 @@ fn calc_opens_every_cell_as_intended() {
         ("3,2", Seen::Number),
         ("+2,5", Seen::Number),
         ("31/12/2023", Seen::Date),
+        (amount.as_str(), Seen::Number),
         ("=1+1", guarded("=1+1")),
         (
             "=HYPERLINK(\"http://x\")",

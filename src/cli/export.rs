@@ -25,7 +25,8 @@ pub struct ExportArgs {
     /// Workshop slug: the whole workshop, or the workshop of --module.
     #[arg(long)]
     workshop: Option<String>,
-    /// verbale | coprogrammazione | accordo (Word), csv | json. Default: from the extension
+    /// verbale | coprogrammazione | accordo (Word), csv | obiettivi (the objectives as CSV) |
+    /// json. Default: from the extension
     /// of -o (.csv, .json; .docx = verbale for a meeting, coprogrammazione otherwise).
     #[arg(long = "type")]
     doc_type: Option<String>,
@@ -85,12 +86,13 @@ pub async fn run(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> 
     };
     let format = match args.doc_type.as_deref().map(str::to_lowercase).as_deref() {
         Some("csv") => Format::Csv,
+        Some("obiettivi") => Format::ObjectivesCsv,
         Some("json") => Format::Json,
         Some(t) => match DocType::parse(t) {
             Some(d) => Format::Docx(d),
             None => {
                 return usage(format!(
-                    "tipo «{t}» non valido: verbale, coprogrammazione, accordo, csv o json"
+                    "tipo «{t}» non valido: verbale, coprogrammazione, accordo, csv, obiettivi o json"
                 ));
             }
         },

@@ -6,9 +6,10 @@
 //! run as a formula by a spreadsheet; such cells get a leading apostrophe (OWASP advice), which
 //! the spreadsheet shows as plain text.
 
-use super::outline::{Item, Merged, Outline, indicator_type_label};
-use crate::domain::board::{Actor, ActorKind, Comment};
+use super::outline::{Item, Link, Merged, ObjectiveItem, Outline, indicator_type_label};
+use crate::domain::board::{Actor, ActorKind, Comment, Fund};
 use crate::domain::cards::CardContent;
+use crate::domain::money::format_euro;
 
 /// Builds a CSV document in memory.
 pub struct Csv {
@@ -96,6 +97,8 @@ pub const CARD_COLUMNS: &[&str] = &[
     "Inserito il",
     "Nascosto il",
     "Motivo della moderazione",
+    "Segnato come",
+    "Nota del segno",
 ];
 
 /// The cards of an outline, one row each, with every field of every kind: the cards of each
@@ -246,6 +249,16 @@ fn card_row(o: &Outline, it: &Item, state: &str) -> Vec<String> {
         },
         it.hidden_reason.unwrap_or_default().to_string(),
     ]);
+    // The mark a facilitator set for the documents; its note may speak of the card's text,
+    // so it follows the text of a hidden card.
+    let mark = c.mark.as_ref();
+    row.extend([
+        mark.map(|m| m.kind.label()).unwrap_or_default().to_string(),
+        mark.and_then(|m| m.note.as_deref())
+            .filter(|_| !withheld)
+            .unwrap_or_default()
+            .to_string(),
+    ]);
     row
 }
 
@@ -283,8 +296,114 @@ fn merged_row(o: &Outline, it: &Item, m: &Merged) -> Vec<String> {
         o.when(m.created_at),
         String::new(),
         String::new(),
+        String::new(),
+        String::new(),
     ]);
     row
+}
+
+/// The columns of [`objectives`], in order: one column per fund ([`Fund::ALL`]), in euro.
+pub fn objective_columns() -> Vec<String> {
+    let mut columns: Vec<String> = [
+        "Rif.",
+        "Incontro",
+        "Modulo",
+        "Area di policy",
+        "Titolo",
+        "Descrizione",
+        "Destinatari",
+        "Interventi e azioni",
+        "Risultato atteso",
+        "Tempi",
+        "Bisogni collegati",
+        "Indicatori collegati",
+        "Soggetti coinvolti",
+        "Sovrazonale",
+    ]
+    .map(String::from)
+    .into();
+    columns.extend(Fund::ALL.map(|f| format!("{} (euro)", f.label())));
+    columns.extend(
+        [
+            "Totale (euro)",
+            "Risorse di personale",
+            "Dettaglio delle risorse",
+        ]
+        .map(String::from),
+    );
+    columns
+}
+
+/// The objectives of an outline (schede obiettivo), one row each, for the plan's budget: what
+/// each pursues, for whom, with which needs and indicators (by reference: a linked card this
+/// export does not report is cited by reference alone, its text never), and its economic
+/// resources summed by fund, as numbers an Italian spreadsheet adds up.
+pub fn objectives(o: &Outline) -> String {
+    let mut csv = Csv::new();
+    csv.row(objective_columns());
+    for ob in &o.objectives {
+        csv.row(objective_row(o, ob));
+    }
+    csv.finish()
+}
+
+fn objective_row(o: &Outline, ob: &ObjectiveItem) -> Vec<String> {
+    let s = &o.sessions[ob.session];
+    let c = &ob.objective.content;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let refs = |links: &[Link]| {
+        links
+            .iter()
+            .map(|l| l.reference.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut row = vec![
+        ob.reference.clone(),
+        s.session.meeting.date.format("%d/%m/%Y").to_string(),
+        s.session.module_number.to_string(),
+        opt(&c.policy_area),
+        c.title.clone(),
+        opt(&c.description),
+        opt(&c.target_group),
+        opt(&c.interventions),
+        opt(&c.expected_result),
+        opt(&c.timeline),
+        refs(&ob.needs),
+        refs(&ob.indicators),
+        c.actors.join("; "),
+        yes_no(c.sovrazonale),
+    ];
+    // A fund the objective does not draw on stays empty: nothing was said about it.
+    row.extend(Fund::ALL.map(|fund| {
+        let mut lines = c.resources.iter().filter(|r| r.fund == fund).peekable();
+        if lines.peek().is_none() {
+            return String::new();
+        }
+        amount(lines.fold(0u64, |sum, r| sum.saturating_add(r.amount_cents)))
+    }));
+    row.extend([
+        amount(c.total_cents()),
+        opt(&c.staff),
+        c.resources
+            .iter()
+            .map(|r| {
+                let line = format!("{}: {}", r.fund.label(), format_euro(r.amount_cents));
+                match r.description.as_deref() {
+                    Some(d) => format!("{line} ({d})"),
+                    None => line,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ]);
+    row
+}
+
+/// "12500,00": euro cents as a number Italian spreadsheets read as a number (decimal comma, no
+/// thousands separator, no currency sign), so that a column adds up.
+pub fn amount(cents: u64) -> String {
+    format!("{},{:02}", cents / 100, cents % 100)
 }
 
 /// "31/12/2023": the date format Italian spreadsheets read as a date.
@@ -432,7 +551,15 @@ mod tests {
                 "c2",
                 proposal("Tavolo; \"sociale\"\nseconda riga", None),
             )
-            .card(&a, "c3", indicator("@utenti"));
+            .card(&a, "c3", indicator("@utenti"))
+            .card(&a, "c4", need("Doppione", None))
+            .event(
+                &facilitator(),
+                crate::domain::board::Event::CardsMerged {
+                    into: "c1".into(),
+                    cards: vec!["c4".into()],
+                },
+            );
         let sessions = vec![session(&w, 0, b.state)];
         let scope = Scope {
             extent: Extent::Meeting(1),
@@ -447,8 +574,136 @@ mod tests {
         for row in [
             card_row(&o, &o.items[0], "visibile"),
             card_row(&o, &o.items[2], "x"),
+            merged_row(&o, &o.items[0], &o.items[0].merged[0]),
         ] {
             assert_eq!(row.len(), CARD_COLUMNS.len());
         }
+    }
+
+    fn synthesis_outline_test(hidden: crate::export::HiddenCards, check: impl Fn(&Outline)) {
+        use crate::export::outline::tests::*;
+        use crate::export::scope::{Extent, Scope};
+        let w = workshop();
+        let sessions = vec![session(
+            &w,
+            0,
+            crate::export::json::tests::synthesis_board().state,
+        )];
+        let scope = Scope {
+            extent: Extent::Meeting(1),
+            ambito: None,
+            hidden,
+        };
+        check(&Outline::build(&w, &sessions, &scope, chrono::Utc::now()));
+    }
+
+    #[test]
+    fn card_rows_end_with_the_mark_and_its_note() {
+        use crate::export::HiddenCards;
+        let at = |name: &str| CARD_COLUMNS.iter().position(|c| *c == name).unwrap();
+        assert_eq!(
+            &CARD_COLUMNS[CARD_COLUMNS.len() - 2..],
+            ["Segnato come", "Nota del segno"],
+            "new columns go at the end: the others keep their position"
+        );
+        assert_eq!(at("Motivo della moderazione"), 45);
+        synthesis_outline_test(HiddenCards::Apart, |o| {
+            let p1 = o.items.iter().find(|it| it.card.id == "p1").unwrap();
+            let row = card_row(o, p1, "visibile");
+            assert_eq!(row[at("Segnato come")], "Tema per la co-progettazione");
+            assert_eq!(row[at("Nota del segno")], "Con le ODV");
+            let n1 = o.items.iter().find(|it| it.card.id == "n1").unwrap();
+            let row = card_row(o, n1, "visibile");
+            assert_eq!(row[at("Segnato come")], "");
+            // A hidden card: its mark, not the note that may quote its text.
+            let row = card_row(o, &o.hidden[0], "nascosto");
+            assert_eq!(row.len(), CARD_COLUMNS.len());
+            assert_eq!(row[at("Segnato come")], "Questione aperta");
+            assert_eq!(row[at("Nota del segno")], "");
+            assert!(!cards(o).contains("Mario Rossi"));
+        });
+        synthesis_outline_test(HiddenCards::ApartWithText, |o| {
+            let row = card_row(o, &o.hidden[0], "nascosto");
+            assert_eq!(row[at("Nota del segno")], "Chi segue Mario Rossi?");
+        });
+    }
+
+    #[test]
+    fn the_objectives_csv_sums_each_fund_and_cites_links_by_reference() {
+        use crate::export::HiddenCards;
+        let columns = objective_columns();
+        let at = |name: &str| {
+            columns
+                .iter()
+                .position(|c| c == name)
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        synthesis_outline_test(HiddenCards::Omit, |o| {
+            let rows: Vec<Vec<String>> = o.objectives.iter().map(|x| objective_row(o, x)).collect();
+            assert_eq!(rows.len(), 2);
+            for row in &rows {
+                assert_eq!(row.len(), columns.len());
+            }
+            let first = &rows[0];
+            assert_eq!(first[at("Rif.")], "M1-1/O01");
+            assert_eq!(first[at("Incontro")], "12/02/2027");
+            assert_eq!(first[at("Area di policy")], "Anziani");
+            assert_eq!(first[at("Titolo")], "Trasporto sociale");
+            assert_eq!(first[at("Destinatari")], "Anziani soli over 75");
+            assert_eq!(first[at("Interventi e azioni")], "Convenzione con le ODV");
+            assert_eq!(first[at("Risultato atteso")], "200 corse al mese");
+            assert_eq!(first[at("Tempi")], "2025-2027");
+            // The hidden need and the withheld anonymous one: their references only.
+            assert_eq!(
+                first[at("Bisogni collegati")],
+                "M1-1/B01, M1-1/B02, M1-1/B03"
+            );
+            assert_eq!(first[at("Indicatori collegati")], "M1-1/I01");
+            assert_eq!(first[at("Soggetti coinvolti")], "Comuni dell'Ambito; ATS");
+            assert_eq!(first[at("Sovrazonale")], "sì");
+            assert_eq!(rows[1][at("Sovrazonale")], "no");
+            // Two FNPS lines add up in their column; a fund not drawn on stays empty.
+            assert_eq!(first[at("FNPS (euro)")], "12500,50");
+            assert_eq!(first[at("FNA (euro)")], "2500,50");
+            assert_eq!(first[at("FSR (euro)")], "");
+            assert_eq!(first[at("Totale (euro)")], "15001,00");
+            assert_eq!(first[at("Risorse di personale")], "Un coordinatore, 10 ore");
+            assert_eq!(
+                first[at("Dettaglio delle risorse")],
+                "FNPS: €\u{a0}12.500,00 (Quota 2025)\nFNA: €\u{a0}2.500,50\nFNPS: €\u{a0}0,50"
+            );
+            // Each fund's column adds up to the outline's total for that fund.
+            for t in o.resources_by_fund() {
+                let column = at(&format!("{} (euro)", t.fund.label()));
+                let sum: u64 = rows
+                    .iter()
+                    .filter(|r| !r[column].is_empty())
+                    .map(|r| r[column].replace(',', "").parse::<u64>().unwrap())
+                    .sum();
+                assert_eq!(sum, t.cents, "{}", t.fund.label());
+            }
+            let text = objectives(o);
+            assert!(text.starts_with('\u{feff}'));
+            let header = text
+                .trim_start_matches('\u{feff}')
+                .split("\r\n")
+                .next()
+                .unwrap();
+            assert!(header.starts_with("Rif.;Incontro;Modulo;Area di policy;Titolo;"));
+            assert!(header.contains(";FNPS (euro);FSR (euro);FNA (euro);"));
+            assert!(text.contains(";\"'=1+1\";"), "the title is not run");
+            for secret in ["Mario Rossi", "Segreto anonimo"] {
+                assert!(!text.contains(secret), "{secret}");
+            }
+        });
+    }
+
+    #[test]
+    fn amounts_are_numbers_an_italian_spreadsheet_adds_up() {
+        assert_eq!(amount(0), "0,00");
+        assert_eq!(amount(5), "0,05");
+        assert_eq!(amount(1_250_000), "12500,00");
+        assert_eq!(amount(123_456_789), "1234567,89");
+        assert!(!evaluated(&amount(1)));
     }
 }

@@ -59,16 +59,29 @@ impl DocType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Docx(DocType),
+    /// The cards, one row each (`formato=contributi`, the default CSV).
     Csv,
+    /// The objectives (schede obiettivo), one row each with their resources by fund: the
+    /// plan's budget (`formato=obiettivi`).
+    ObjectivesCsv,
     Json,
 }
 
 impl Format {
+    /// The CSV asked for by `formato=contributi|obiettivi` (empty: the cards).
+    pub fn parse_csv(s: &str) -> Option<Format> {
+        match s.trim().to_lowercase().as_str() {
+            "" | "contributi" | "cards" => Some(Format::Csv),
+            "obiettivi" | "objectives" => Some(Format::ObjectivesCsv),
+            _ => None,
+        }
+    }
+
     /// The file name's extension.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Docx(_) => "docx",
-            Format::Csv => "csv",
+            Format::Csv | Format::ObjectivesCsv => "csv",
             Format::Json => "json",
         }
     }
@@ -79,7 +92,7 @@ impl Format {
             Format::Docx(_) => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
-            Format::Csv => "text/csv; charset=utf-8",
+            Format::Csv | Format::ObjectivesCsv => "text/csv; charset=utf-8",
             Format::Json => "application/json",
         }
     }

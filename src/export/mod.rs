@@ -14,7 +14,8 @@
 //!    the sections of each document, in order), [`docx`] writes them with docx-rs, [`body`]
 //!    streams the body, and [`package`] fixes what docx-rs gets wrong (see its docs); [`xml`]
 //!    keeps every text legal XML for both;
-//!    for data, [`csv`] and [`json`] write the outline's cards.
+//!    for data, [`csv`] writes the outline's cards (or its objectives with their resources by
+//!    fund) and [`json`] everything, synthesis included.
 //!
 //! [`export`] runs steps 1–3 on a blocking thread, one export at a time per instance, so a big
 //! export never holds up the async workers that serve the live boards.
@@ -147,6 +148,7 @@ pub fn render(
             docx::write(&document).map_err(|e| ExportError::Package(e.to_string()))?
         }
         Format::Csv => csv::cards(&outline).into_bytes(),
+        Format::ObjectivesCsv => csv::objectives(&outline).into_bytes(),
         Format::Json => json::write(&outline),
     };
     Ok(ExportFile {
@@ -215,12 +217,14 @@ async fn off_the_workers<T: Send + 'static>(
     .map_err(|_| ExportError::Interrupted)?
 }
 
-/// `verbale_co-programmazione-2021_2021-10-01_ambito-di-bergamo.docx`: ASCII letters, digits,
+/// `verbale_co-programmazione-2021_2021-10-01_ambito-di-bergamo.docx` (`dati_…` for the cards
+/// as CSV or JSON, `obiettivi_….csv` for the objectives): ASCII letters, digits,
 /// '-', '_' and one '.', whatever the Ambito is called.
 pub fn file_name(entry: &Entry, sessions: &[Session], scope: &Scope, format: Format) -> String {
     let what = match format {
         Format::Docx(d) => d.id(),
         Format::Csv | Format::Json => "dati",
+        Format::ObjectivesCsv => "obiettivi",
     };
     let extent = match &scope.extent {
         Extent::Meeting(_) => sessions
@@ -294,5 +298,8 @@ mod tests {
         );
         assert_eq!(HiddenCards::parse(""), Some(HiddenCards::Omit));
         assert_eq!(HiddenCards::parse("boh"), None);
+        assert_eq!(Format::parse_csv(""), Some(Format::Csv));
+        assert_eq!(Format::parse_csv("Obiettivi"), Some(Format::ObjectivesCsv));
+        assert_eq!(Format::parse_csv("bilancio"), None);
     }
 }

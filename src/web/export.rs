@@ -10,8 +10,9 @@
 //! Query parameters: `type` (or `tipo`) = `verbale` | `coprogrammazione` | `accordo` (Word
 //! only; default `verbale` for a meeting, `coprogrammazione` otherwise), `ambito` = an Ambito's
 //! name, `nascosti` = `ometti` (default) | `allegato` (by reference, date and reason) | `testo`
-//! (with their text: organisers only), and on the workshop routes `modulo` = a module number
-//! (absent: the whole workshop).
+//! (with their text: organisers only), on the workshop routes `modulo` = a module number
+//! (absent: the whole workshop), and on the CSV routes `formato` = `contributi` (default: the
+//! cards) | `obiettivi` (the objectives with their resources by fund).
 
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ pub struct ExportQuery {
     nascosti: Option<String>,
     #[serde(default)]
     modulo: Option<String>,
+    /// CSV only: `contributi` | `obiettivi`.
+    #[serde(default)]
+    formato: Option<String>,
     /// Export page only: `incontro` | `modulo` | `laboratorio`.
     #[serde(default)]
     estensione: Option<String>,
@@ -196,9 +200,21 @@ async fn run(
 }
 
 fn format_of(ext: &str, q: &ExportQuery, default: DocType) -> Result<Format, AppError> {
+    let formato = filled(&q.formato);
+    if ext == "csv" {
+        return Format::parse_csv(formato.unwrap_or_default()).ok_or_else(|| {
+            AppError::BadRequest(
+                "Valore di «formato» non valido: usa contributi o obiettivi.".into(),
+            )
+        });
+    }
+    if formato.is_some() {
+        return Err(AppError::BadRequest(
+            "Il parametro «formato» vale solo per i file CSV (export.csv).".into(),
+        ));
+    }
     Ok(match ext {
         "docx" => Format::Docx(q.doc_type(default)?),
-        "csv" => Format::Csv,
         _ => Format::Json,
     })
 }
@@ -254,7 +270,7 @@ pub async fn meeting_docx(
     meeting_export(state, viewer, id, q, "docx").await
 }
 
-/// `GET /api/v1/meetings/{id}/export.csv`
+/// `GET /api/v1/meetings/{id}/export.csv[?formato=obiettivi]`
 pub async fn meeting_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -284,7 +300,7 @@ pub async fn workshop_docx(
     workshop_export(state, viewer, slug, q, "docx").await
 }
 
-/// `GET /api/v1/workshops/{slug}/export.csv[?modulo=N]`
+/// `GET /api/v1/workshops/{slug}/export.csv[?modulo=N][&formato=obiettivi]`
 pub async fn workshop_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -383,6 +399,9 @@ pub async fn export_page(
         ),
     };
     let data_query = serde_urlencoded::to_string(&params).unwrap_or_default();
+    let mut objectives_params = params.clone();
+    objectives_params.push(("formato", "obiettivi".into()));
+    let objectives_query = serde_urlencoded::to_string(&objectives_params).unwrap_or_default();
     let mut doc_params = params.clone();
     doc_params.push(("type", doc.id().to_string()));
     let doc_query = serde_urlencoded::to_string(&doc_params).unwrap_or_default();
@@ -447,7 +466,9 @@ pub async fn export_page(
             preview,
             docx_url => with_query("docx", &doc_query),
             csv_url => with_query("csv", &data_query),
+            objectives_url => with_query("csv", &objectives_query),
             json_url => with_query("json", &data_query),
+            json_schema => export::json::SCHEMA,
         },
     )?;
     res.headers_mut()
