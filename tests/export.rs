@@ -947,7 +947,7 @@ async fn the_export_page_previews_the_outline() {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("<strong>6.</strong> Macro-aree: bisogni, obiettivi e interventi"),
+        html.contains("<strong>7.</strong> Macro-aree: bisogni, obiettivi e interventi"),
         "{html}"
     );
     assert!(html.contains("<strong>Allegato A –</strong>"));

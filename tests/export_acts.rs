@@ -467,6 +467,8 @@ fn each_document_has_the_outline_of_its_act_for_a_laboratorio_and_a_procedimento
                         "M1-1/B03 (non riportato in questo documento)",
                         "M1-1/I01 — Anziani raggiunti dal SAD",
                         "Sì: l'obiettivo riguarda più Ambiti",
+                        "Integrazione sociosanitaria\nCon ASST",
+                        "Progettualità premiali",
                         "La solitudine degli anziani nei Comuni montani è il bisogno più sentito.",
                         "Questione aperta: Chi lo convoca?",
                         "Tema per la co-progettazione: Con le cooperative dell'abitare",

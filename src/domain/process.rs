@@ -12,6 +12,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// The kind of process a workshop runs.
+// One per workshop, read where documents are written: the size of the larger variant costs
+// nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Process {

@@ -45,7 +45,7 @@ impl Sockets {
     pub fn take_slot(self: &Arc<Self>, meeting_id: i64, actor_id: ActorId) -> Option<Slot> {
         let key = (meeting_id, actor_id);
         let mut m = self.per_person.lock().unwrap_or_else(|p| p.into_inner());
-        let n = m.entry(key.clone()).or_default();
+        let n = m.entry(key).or_default();
         if *n >= MAX_PER_PERSON {
             return None;
         }

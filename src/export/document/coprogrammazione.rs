@@ -7,7 +7,7 @@
 //! 3. `contesto`, `valutazione` — analisi del contesto and valutazione del triennio precedente:
 //!    placeholders with a line of guidance (the board cannot know them);
 //! 4. `risorse` — quadro delle risorse: guidance, then the resources the objectives name, by
-//!    fund;
+//!    fund; `premiali` — progettualità premiali, a placeholder;
 //! 5. `servizi` — the cards of the other columns a template adds (services, critical points…);
 //! 6. `aree` — per macro-area (policy area): the synthesis, the needs ranked by the votes of each
 //!    meeting, the needs by theme, the objectives as *schede obiettivo*, the area's open
@@ -49,6 +49,7 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
         if self.section("risorse", None) && !self.resources_tables() {
             self.empty_or("risorse_vuoto");
         }
+        self.section("premiali", None);
         let others = o.by_column(Kind::Other);
         let n_others: usize = others.iter().map(|c| c.1.len()).sum();
         if !others.is_empty() && self.section("servizi", Some(count(n_others, CONTRIBUTO))) {

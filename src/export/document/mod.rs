@@ -15,8 +15,12 @@
 //! - **verbale della seduta** (a procedimento) or **resoconto dell'incontro** (a laboratorio),
 //!   for each meeting: `seduta`, `ordine`, `presenze`, `svolgimento` (`discussione`),
 //!   `contributi`, `esiti`, `chiusura` (`firme`): `verbale.rs`;
-//! - **documento di co-programmazione**: `oggetto`, `metodo`, `bisogni`, `servizi`, `priorita`,
-//!   `governance`, `indicatori`, `questioni`, `coprogettazione`: `coprogrammazione.rs`;
+//! - **documento istruttorio di co-programmazione**: `oggetto`, `metodo`, `contesto`,
+//!   `valutazione`, `risorse`, `premiali`, `servizi`, `aree` (per macro-area: `area_sintesi`,
+//!   `area_priorita`, `area_bisogni`, `area_obiettivi`, `area_questioni`,
+//!   `area_coprogettazione`; then `area_trasversale`), `governance`, `indicatori`,
+//!   `questioni`, `coprogettazione`: `coprogrammazione.rs`, with the schede obiettivo and the
+//!   resources by fund in `synthesis.rs`;
 //! - **allegato all'Accordo di programma**: `parti`, `premesse`, `finalita`, `obiettivi`,
 //!   `governance`, `collaborazione`, `impegni`, `risorse`, `monitoraggio`, `durata`,
 //!   `vigilanza`, `dati`, `conflitti`, `adesioni`, `firme` — no vote count: `accordo.rs`;
@@ -25,7 +29,8 @@
 //!
 //! The other files: `model.rs` the blocks themselves, `layout.rs` the cursor that numbers the
 //! headings and reads the template blocks, `cards.rs` how one card reads, `sections.rs` the
-//! sections several documents share (participation, priorities, proposals, indicators);
+//! sections several documents share (participation, priorities, proposals, indicators),
+//! `synthesis.rs` the synthesis (an area's text, a scheda obiettivo, resources by fund);
 //! `measure.rs` the page and the font's widths, `columns.rs` how a table's columns share the
 //! page, `pages.rs` where pages will break (short rows, tables that fit, the index).
 
@@ -71,6 +76,8 @@ pub fn blocks(doc: DocType) -> &'static [&'static str] {
             "risorse_titolo",
             "risorse",
             "risorse_vuoto",
+            "premiali_titolo",
+            "premiali",
             "servizi_titolo",
             "servizi",
             "aree_titolo",

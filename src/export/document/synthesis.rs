@@ -99,6 +99,10 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             vec![Cow::Borrowed("Risorse di personale"), text(&c.staff)],
             vec![Cow::Borrowed("Soggetti coinvolti"), lines(c.actors.clone())],
             vec![
+                Cow::Borrowed("Integrazione sociosanitaria"),
+                sociosanitary(&c.actors),
+            ],
+            vec![
                 Cow::Borrowed("Sovrazonalità"),
                 Cow::Borrowed(if c.sovrazonale {
                     "Sì: l'obiettivo riguarda più Ambiti"
@@ -225,5 +229,23 @@ impl<'a: 'o, 'o> Layout<'a, 'o> {
             rows,
         );
         true
+    }
+}
+
+/// The health bodies among an objective's actors (ATS, ASST): the integrazione sociosanitaria
+/// the sheet can state from the data; "da definire" when none is involved.
+fn sociosanitary(actors: &[String]) -> Cow<'_, str> {
+    let health: Vec<&str> = actors
+        .iter()
+        .map(String::as_str)
+        .filter(|a| {
+            a.split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == "ASST" || w == "ATS")
+        })
+        .collect();
+    if health.is_empty() {
+        Cow::Borrowed(TO_DEFINE)
+    } else {
+        Cow::Owned(format!("Con {}", crate::domain::italian::list(&health)))
     }
 }

@@ -70,6 +70,9 @@ impl From<store::DbError> for RoomError {
     }
 }
 
+// Commands cross a channel one at a time; an operation (an objective with its resources is the
+// largest) is moved once, so boxing it would only add an allocation per operation.
+#[allow(clippy::large_enum_variant)]
 enum Cmd {
     Op {
         actor: Actor,

@@ -49,8 +49,6 @@ pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     )
 }
 
-/// The enrollments of a workshop in arrival order, as the organisers' page and CSV show them.
-
 // --- outbox --------------------------------------------------------------------------------------
 
 /// `GET /admin/posta`: the newest notifications, sent or waiting.
