@@ -16,9 +16,15 @@ pub struct Config {
     /// allowlist. Defaults to `http://` + the bind address.
     #[arg(long, env = "TAVOLO_BASE_URL")]
     pub base_url: Option<String>,
-    /// SMTP relay, `smtp://[user:password@]host[:port]`. Without it mail stays in the outbox.
+    /// SMTP relay: `smtps://[user:password@]host[:port]` (TLS, port 465),
+    /// `smtp+starttls://…` (STARTTLS required, port 587) or `smtp://…` (no encryption: a relay
+    /// on this machine). Without it mail stays in the outbox.
     #[arg(long, env = "TAVOLO_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// A PEM file of certificate authorities trusted for the relay besides the system's (an
+    /// Ente's internal CA).
+    #[arg(long, env = "TAVOLO_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// Sender of the notifications.
     #[arg(
         long,
@@ -71,6 +77,7 @@ impl Config {
             bind: "127.0.0.1:0".parse().expect("valid address"),
             base_url: None,
             smtp_url: None,
+            smtp_ca_file: None,
             mail_from: "Tavolo <tavolo@localhost>".into(),
             workshops,
             templates: None,

@@ -65,7 +65,13 @@ impl Tavolo {
         let smtp = config
             .smtp_url
             .as_deref()
-            .map(SmtpConfig::parse)
+            .map(|url| {
+                let relay = SmtpConfig::parse(url)?;
+                match &config.smtp_ca_file {
+                    Some(path) => relay.with_ca_file(path),
+                    None => Ok(relay),
+                }
+            })
             .transpose()
             .map_err(anyhow::Error::msg)?;
         let from: Mailbox = config

@@ -16,6 +16,16 @@ struct SmtpSink {
 impl SmtpSink {
     /// Starts the sink, or returns None when aiosmtpd is not installed (outside CI).
     fn start(port: u16) -> Option<SmtpSink> {
+        Self::start_with(port, &[])
+    }
+
+    /// A sink that requires TLS (`starttls` or `tls`) and a login.
+    fn start_tls(port: u16, mode: &str, certs: &TestCerts) -> Option<SmtpSink> {
+        let (cert, key) = (certs.path("server.pem"), certs.path("server.key"));
+        Self::start_with(port, &[mode, &cert, &key, "tavolo", "segreta"])
+    }
+
+    fn start_with(port: u16, args: &[&str]) -> Option<SmtpSink> {
         let available = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stderr(Stdio::null())
@@ -35,6 +45,7 @@ impl SmtpSink {
             .arg(script)
             .arg(port.to_string())
             .arg(dir.path())
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -182,4 +193,191 @@ async fn notifications_are_sent_promptly_when_the_server_is_up() {
             == 4
     })
     .await;
+}
+
+/// A certificate authority and a server certificate for 127.0.0.1 signed by it, made with the
+/// `openssl` command (on every machine with Python's ssl module).
+struct TestCerts {
+    dir: tempfile::TempDir,
+}
+
+impl TestCerts {
+    fn make() -> TestCerts {
+        let dir = tempfile::tempdir().unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("openssl");
+            assert!(out.status.success(), "openssl {args:?}: {out:?}");
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", "ca.key", "-out", "ca.pem"],
+            ]
+            .concat()
+            .into_iter()
+            .chain(["-days", "2", "-subj", "/CN=Tavolo test CA"])
+            .collect::<Vec<_>>(),
+        );
+        openssl(
+            &[
+                &["req"][..],
+                &ec,
+                &["-keyout", "server.key", "-out", "server.csr"],
+            ]
+            .concat()
+            .into_iter()
+            .chain(["-subj", "/CN=127.0.0.1"])
+            .collect::<Vec<_>>(),
+        );
+        std::fs::write(
+            dir.path().join("server.ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        TestCerts { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+/// A Tavolo whose relay is `url`, trusting the test CA when `trust` is set.
+async fn app_with_relay(url: String, certs: &TestCerts, trust: bool) -> TestApp {
+    let ca = certs.dir.path().join("ca.pem");
+    TestApp::spawn_configured(
+        |c| {
+            c.smtp_url = Some(url);
+            c.smtp_ca_file = trust.then_some(ca);
+        },
+        false,
+    )
+    .await
+}
+
+fn header<'a>(message: &'a str, name: &str) -> &'a str {
+    message
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .unwrap_or_else(|| panic!("no {name} in {message}"))
+}
+
+#[tokio::test]
+async fn mail_goes_over_starttls_with_a_login() {
+    let port = free_port();
+    let certs = TestCerts::make();
+    let Some(sink) = SmtpSink::start_tls(port, "starttls", &certs) else {
+        return;
+    };
+    let app = app_with_relay(
+        format!("smtp+starttls://tavolo:segreta@127.0.0.1:{port}"),
+        &certs,
+        true,
+    )
+    .await;
+    assert_eq!(app.enroll_n("prova", 0).await.0, 201);
+    eventually(15, "the confirmation over STARTTLS", || async {
+        sink.messages().len() == 1
+    })
+    .await;
+    let m = &sink.messages()[0];
+    assert_eq!(header(m, "X-Tls: "), "yes");
+    assert_eq!(header(m, "X-Auth: "), "tavolo");
+    assert!(m.contains("Subject: Iscrizione confermata"), "{m}");
+}
+
+#[tokio::test]
+async fn mail_goes_over_implicit_tls_with_a_login() {
+    let port = free_port();
+    let certs = TestCerts::make();
+    let Some(sink) = SmtpSink::start_tls(port, "tls", &certs) else {
+        return;
+    };
+    let app = app_with_relay(
+        format!("smtps://tavolo:segreta@127.0.0.1:{port}"),
+        &certs,
+        true,
+    )
+    .await;
+    assert_eq!(app.enroll_n("prova", 0).await.0, 201);
+    eventually(15, "the confirmation over TLS", || async {
+        sink.messages().len() == 1
+    })
+    .await;
+    let m = &sink.messages()[0];
+    assert_eq!(header(m, "X-Tls: "), "yes");
+    assert_eq!(header(m, "X-Auth: "), "tavolo");
+    eventually(10, "the delivery recorded", || async {
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await
+            == 1
+    })
+    .await;
+}
+
+/// A relay whose certificate is not trusted, or that refuses the login, gets no mail: the
+/// message stays in the outbox with the reason, to be sent once the configuration is right.
+#[tokio::test]
+async fn an_untrusted_relay_or_a_wrong_password_gets_no_mail() {
+    let certs = TestCerts::make();
+    for (url_of, trust, reason) in [
+        (
+            (|p: u16| format!("smtps://tavolo:segreta@127.0.0.1:{p}")) as fn(u16) -> String,
+            false,
+            "certific",
+        ),
+        (
+            |p: u16| format!("smtps://tavolo:sbagliata@127.0.0.1:{p}"),
+            true,
+            "535",
+        ),
+    ] {
+        let port = free_port();
+        let Some(sink) = SmtpSink::start_tls(port, "tls", &certs) else {
+            return;
+        };
+        let app = app_with_relay(url_of(port), &certs, trust).await;
+        assert_eq!(app.enroll_n("prova", 0).await.0, 201);
+        eventually(15, "a failed attempt recorded", || async {
+            app.count("SELECT COUNT(*) FROM outbox WHERE attempts > 0 AND status = 'pending'")
+                .await
+                == 1
+        })
+        .await;
+        let (error,): (String,) = sqlx::query_as("SELECT last_error FROM outbox")
+            .fetch_one(&app.sql)
+            .await
+            .unwrap();
+        assert!(error.to_lowercase().contains(reason), "{error}");
+        assert!(sink.messages().is_empty());
+    }
 }

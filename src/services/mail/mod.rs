@@ -7,59 +7,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, header::ContentType};
-use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::store::{DbError, Store, now_ms, outbox};
 
+mod relay;
+pub use relay::{Security, SmtpConfig};
+
 /// How long a claimed message is reserved for this instance.
 const LEASE_MS: i64 = 60_000;
 /// Poll interval when idle (retries and messages written by other instances).
 const POLL: Duration = Duration::from_secs(2);
-
-/// An SMTP relay parsed from `smtp://[user:password@]host[:port]`.
-#[derive(Debug, Clone)]
-pub struct SmtpConfig {
-    pub host: String,
-    pub port: u16,
-    pub credentials: Option<(String, String)>,
-}
-
-impl SmtpConfig {
-    /// Parses `TAVOLO_SMTP_URL`; the error is an Italian message for the operator.
-    pub fn parse(url: &str) -> Result<SmtpConfig, String> {
-        let rest = url.strip_prefix("smtp://").ok_or_else(|| {
-            format!("TAVOLO_SMTP_URL deve iniziare con smtp:// (ricevuto «{url}»)")
-        })?;
-        let rest = rest.trim_end_matches('/');
-        let (auth, hostport) = match rest.rsplit_once('@') {
-            Some((a, h)) => (Some(a), h),
-            None => (None, rest),
-        };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse::<u16>()
-                    .map_err(|_| format!("porta SMTP non valida: «{p}»"))?,
-            ),
-            None => (hostport, 25),
-        };
-        if host.is_empty() {
-            return Err("TAVOLO_SMTP_URL senza nome del server".into());
-        }
-        let credentials = auth.map(|a| match a.split_once(':') {
-            Some((u, p)) => (u.to_string(), p.to_string()),
-            None => (a.to_string(), String::new()),
-        });
-        Ok(SmtpConfig {
-            host: host.to_string(),
-            port,
-            credentials,
-        })
-    }
-}
 
 /// Back-off after `attempts` failures: 5 s, 10 s, 20 s … capped at 30 minutes.
 pub fn retry_delay_ms(attempts: i64) -> i64 {
@@ -95,14 +55,15 @@ pub async fn run(
     wakeup: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-        .port(smtp.port)
-        .timeout(Some(Duration::from_secs(20)));
-    if let Some((user, pass)) = &smtp.credentials {
-        builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
-    }
-    let transport = builder.build();
-    tracing::info!(host = %smtp.host, port = smtp.port, "mail worker started");
+    let transport = match smtp.transport() {
+        Ok(t) => t,
+        Err(e) => {
+            // Checked at start (`SmtpConfig::check`); kept as a guard, mail stays in the outbox.
+            tracing::error!(error = %e, "mail worker not started");
+            return;
+        }
+    };
+    tracing::info!(host = %smtp.host, port = smtp.port, security = smtp.security.label(), "mail worker started");
     loop {
         let delivered = deliver_due(&store, &transport, &from).await;
         if delivered > 0 {
@@ -187,20 +148,6 @@ async fn send_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn smtp_urls_are_parsed() {
-        let c = SmtpConfig::parse("smtp://127.0.0.1:2525").unwrap();
-        assert_eq!(
-            (c.host.as_str(), c.port, c.credentials),
-            ("127.0.0.1", 2525, None)
-        );
-        let c = SmtpConfig::parse("smtp://user:secret@mail.comune.it").unwrap();
-        assert_eq!(c.port, 25);
-        assert_eq!(c.credentials, Some(("user".into(), "secret".into())));
-        assert!(SmtpConfig::parse("http://x").is_err());
-        assert!(SmtpConfig::parse("smtp://x:porta").is_err());
-    }
 
     #[test]
     fn back_off_grows_and_is_capped() {
