@@ -1,4 +1,4 @@
-//! The `tavolo` command: serve (default), check, admin, export. This file parses the
+//! The `tavolo` command: serve (default), check, admin, export, backup. This file parses the
 //! arguments and runs the chosen command; the commands other than serving live in `tavolo::cli`.
 
 use std::path::PathBuf;
@@ -37,6 +37,11 @@ enum Command {
     },
     /// Export a meeting, a module or a workshop: Word drafts, CSV or JSON (as on the web).
     Export(ExportArgs),
+    /// Write a consistent copy of the SQLite database to FILE, also while serving.
+    Backup {
+        /// The copy to write (must not exist).
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -74,6 +79,7 @@ async fn run(parsed: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { dir } => Ok(cli::check(&dir.unwrap_or(config.workshops))),
         Command::Admin { command } => cli::admin::run(&config, command).await,
         Command::Export(args) => cli::export::run(&config, args).await,
+        Command::Backup { file } => Ok(cli::backup::run(&config, &file).await),
     }
 }
 

@@ -1,9 +1,10 @@
 //! The `tavolo` command's work besides serving: checking the workshop files, managing staff
-//! accounts, exporting. `main.rs` parses the arguments and calls these. Each returns the exit
+//! accounts, exporting, backing up. `main.rs` parses the arguments and calls these. Each returns the exit
 //! code: 0, or 1 for a failure, or 2 for a request that cannot be carried out (unknown
 //! workshop, invalid e-mail…), with its message already printed to standard error.
 
 pub mod admin;
+pub mod backup;
 pub mod export;
 
 use std::path::Path;

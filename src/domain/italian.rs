@@ -84,6 +84,8 @@ pub mod nouns {
 
     type N = Noun<'static>;
 
+    /// Invariable, like every English loan word in Italian.
+    pub const ACCOUNT: N = Noun::m("account", "account");
     pub const AREA: N = Noun::f("area", "aree");
     pub const ASSENTE: N = Noun::m("assente", "assenti");
     pub const BISOGNO: N = Noun::m("bisogno", "bisogni");
@@ -97,6 +99,7 @@ pub mod nouns {
     pub const FASE: N = Noun::f("fase", "fasi");
     pub const GIORNO: N = Noun::m("giorno", "giorni");
     pub const INCONTRO: N = Noun::m("incontro", "incontri");
+    pub const ISCRIZIONE: N = Noun::f("iscrizione", "iscrizioni");
     pub const INDICATORE: N = Noun::m("indicatore", "indicatori");
     pub const LABORATORIO: N = Noun::m("laboratorio", "laboratori");
     pub const MESSAGGIO: N = Noun::m("messaggio", "messaggi");
@@ -128,6 +131,7 @@ pub mod nouns {
 pub const NOUNS: &[Noun<'static>] = {
     use nouns::*;
     &[
+        ACCOUNT,
         AREA,
         ASSENTE,
         BISOGNO,
@@ -141,6 +145,7 @@ pub const NOUNS: &[Noun<'static>] = {
         FASE,
         GIORNO,
         INCONTRO,
+        ISCRIZIONE,
         INDICATORE,
         LABORATORIO,
         MESSAGGIO,
@@ -428,6 +433,11 @@ mod tests {
             (TEMA, ["nessun tema", "1 tema", "2 temi"]),
             (SEDUTA, ["nessuna seduta", "1 seduta", "2 sedute"]),
             (OSPITE, ["nessun ospite", "1 ospite", "2 ospiti"]),
+            (
+                ISCRIZIONE,
+                ["nessun'iscrizione", "1 iscrizione", "2 iscrizioni"],
+            ),
+            (ACCOUNT, ["nessun account", "1 account", "2 account"]),
         ];
         for (noun, want) in table {
             let got: Vec<String> = (0..3).map(|n| count(n, noun)).collect();

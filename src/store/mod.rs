@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod attendance;
 pub mod audit;
+pub mod backup;
 pub mod board;
 pub mod enrollments;
 pub mod outbox;
