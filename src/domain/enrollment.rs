@@ -131,9 +131,20 @@ pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Applicati
     if role.is_empty() {
         errors.push(FieldError::new("role", "Scegli il tuo ruolo."));
     } else if role_label.is_none() {
+        // A program may send the label it read instead of the id: say which id it means.
+        let by_label = workshop
+            .roles
+            .iter()
+            .find(|r| r.label.to_lowercase() == role.to_lowercase());
         errors.push(FieldError::new(
             "role",
-            "Ruolo non riconosciuto: sceglilo dall'elenco.",
+            match by_label {
+                Some(r) => format!(
+                    "Ruolo non riconosciuto: «{}» è il nome del ruolo, indica il suo codice «{}».",
+                    r.label, r.id
+                ),
+                None => "Ruolo non riconosciuto: sceglilo dall'elenco.".to_string(),
+            },
         ));
     }
     let comune_input = form

@@ -10,16 +10,17 @@ use serde_json::{Value, json};
 use crate::domain::access::Action;
 use crate::domain::comuni;
 use crate::domain::enrollment::{ApplicationForm, Status};
+use crate::services::catalogue::Entry;
 use crate::services::enrollment::{self, Enrolled, manage_url};
+use crate::web::api_schema;
 use crate::web::auth::Viewer;
-use crate::web::view::WorkshopView;
 use crate::web::{AppError, AppState};
 
 /// `GET /api/v1/workshops`: every workshop with its seats.
 pub async fn workshops(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     let mut out = Vec::new();
     for entry in state.catalogue.all() {
-        out.push(WorkshopView::load(&state, entry).await?);
+        out.push(workshop_of(&state, entry).await?);
     }
     Ok(Json(json!({ "workshops": out })))
 }
@@ -28,9 +29,19 @@ pub async fn workshops(State(state): State<AppState>) -> Result<Json<Value>, App
 pub async fn workshop(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<WorkshopView>, AppError> {
+) -> Result<Json<api_schema::Workshop>, AppError> {
     let entry = state.catalogue.by_slug(&slug).ok_or(AppError::NotFound)?;
-    Ok(Json(WorkshopView::load(&state, entry).await?))
+    Ok(Json(workshop_of(&state, entry).await?))
+}
+
+async fn workshop_of(state: &AppState, entry: &Entry) -> Result<api_schema::Workshop, AppError> {
+    let (confirmed, waitlisted) = enrollment::seats(&state.store, entry.id).await?;
+    Ok(api_schema::Workshop::build(
+        entry,
+        confirmed,
+        waitlisted,
+        chrono::Utc::now(),
+    ))
 }
 
 /// `POST /api/v1/workshops/{slug}/enrollments`. No CSRF token: a JSON body cannot be sent

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod api_schema;
 pub mod auth;
 pub mod board;
 pub mod enroll;
