@@ -4,8 +4,16 @@ use chrono::{TimeZone, Utc};
 
 use super::workshop::Workshop;
 
+/// Whether the calendar is the public one or that of a person with a seat, who also gets the
+/// meetings' video-call addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Seated,
+}
+
 /// A VCALENDAR with one VEVENT per meeting; times in UTC so no VTIMEZONE is needed.
-pub fn workshop_calendar(w: &Workshop, base_url: &str) -> String {
+pub fn workshop_calendar(w: &Workshop, base_url: &str, audience: Audience) -> String {
     let mut out = String::new();
     let mut line = |s: &str| fold(&mut out, s);
     line("BEGIN:VCALENDAR");
@@ -29,7 +37,11 @@ pub fn workshop_calendar(w: &Workshop, base_url: &str) -> String {
             module.number,
             m.number
         );
-        let description = format!(
+        let link = match audience {
+            Audience::Seated => m.video_link.as_deref(),
+            Audience::Public => None,
+        };
+        let mut description = format!(
             "{}\nModulo {}: {}\nTemi: {}\n{}/laboratori/{}",
             w.title,
             module.number,
@@ -38,6 +50,9 @@ pub fn workshop_calendar(w: &Workshop, base_url: &str) -> String {
             base_url.trim_end_matches('/'),
             w.slug
         );
+        if let Some(link) = link {
+            description.push_str(&format!("\nCollegamento alla videochiamata: {link}"));
+        }
         line("BEGIN:VEVENT");
         line(&format!("UID:{}-{}@tavolo", w.slug, m.key));
         line(&format!("DTSTAMP:{stamp}"));
@@ -45,7 +60,15 @@ pub fn workshop_calendar(w: &Workshop, base_url: &str) -> String {
         line(&format!("DTEND:{}", at(m.end)));
         line(&format!("SUMMARY:{}", escape(&summary)));
         line(&format!("DESCRIPTION:{}", escape(&description)));
-        line(&format!("LOCATION:{}", escape(&m.place)));
+        match link {
+            Some(link) if m.place.eq_ignore_ascii_case("online") => {
+                line(&format!("LOCATION:{}", escape(link)))
+            }
+            _ => line(&format!("LOCATION:{}", escape(&m.place))),
+        }
+        if let Some(link) = link {
+            line(&format!("URL:{link}"));
+        }
         line(&format!(
             "ORGANIZER;CN={}:mailto:noreply@invalid",
             escape_param(&w.organiser)
@@ -94,12 +117,38 @@ mod tests {
             include_str!("../../workshops/co-programmazione-2021.toml"),
         )
         .unwrap();
-        let ics = workshop_calendar(&w, "http://x");
+        let ics = workshop_calendar(&w, "http://x", Audience::Public);
         assert_eq!(ics.matches("BEGIN:VEVENT").count(), 6);
         // 1 October 2021, 9:30 in Rome (CEST, UTC+2) is 7:30 UTC.
         assert!(ics.contains("DTSTART:20211001T073000Z"), "{ics}");
         assert!(ics.lines().all(|l| l.len() <= 75));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
+    }
+
+    #[test]
+    fn only_people_with_a_seat_get_the_video_call_address() {
+        let text = include_str!("../../workshops/co-programmazione-2021.toml").replacen(
+            "\nfacilitators = [",
+            "\nvideo_link = \"https://meet.example.it/laboratorio\"\nfacilitators = [",
+            1,
+        );
+        let w =
+            crate::workshop_files::parse_workshop("co-programmazione-2021.toml", &text).unwrap();
+        let public = workshop_calendar(&w, "http://x", Audience::Public);
+        assert!(!public.contains("meet.example.it"), "{public}");
+        let seated = workshop_calendar(&w, "http://x", Audience::Seated);
+        assert_eq!(
+            seated
+                .matches("URL:https://meet.example.it/laboratorio\r\n")
+                .count(),
+            6
+        );
+        assert_eq!(
+            seated
+                .matches("LOCATION:https://meet.example.it/laboratorio\r\n")
+                .count(),
+            6
+        );
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub struct Workshop {
     /// Role ids (see [`Role`]) that may enroll.
     pub eligible_roles: Vec<String>,
     pub facilitators: Vec<String>,
+    /// The video-call address of the online meetings that name none of their own. Shown only
+    /// to people with a seat and to staff; never on public pages (so never serialised).
+    #[serde(skip)]
+    pub video_link: Option<String>,
     pub modules: Vec<Module>,
     /// Roles known to this workshop (defaults plus the file's own).
     pub roles: Vec<Role>,
@@ -80,6 +84,10 @@ pub struct Meeting {
     pub board_template: String,
     /// The ordine del giorno: the points the meeting treats, in order (may be empty).
     pub agenda: Vec<String>,
+    /// Where to connect: the meeting's own video-call address, or the workshop's for an online
+    /// meeting. Private like [`Workshop::video_link`].
+    #[serde(skip)]
+    pub video_link: Option<String>,
     /// That template, found when the file was checked: a meeting cannot name one that does not
     /// exist, so no caller needs a fallback. Not public, so that only the checker builds
     /// meetings.

@@ -19,6 +19,9 @@ pub struct Entry {
     pub meeting_ids: HashMap<String, i64>,
     /// The meeting calendar as printed in e-mails, formatted once (every mail carries it).
     pub mail_calendar: Vec<String>,
+    /// "date, ore start — address" of the meetings with a video call, for the mails of people
+    /// with a seat only (the address is not public).
+    pub mail_video_links: Vec<String>,
 }
 
 impl Entry {
@@ -26,6 +29,7 @@ impl Entry {
     pub fn new(id: i64, workshop: Workshop, meeting_ids: HashMap<String, i64>) -> Entry {
         Entry {
             mail_calendar: mail_calendar(&workshop),
+            mail_video_links: mail_video_links(&workshop),
             id,
             workshop,
             meeting_ids,
@@ -51,6 +55,19 @@ fn mail_calendar(w: &Workshop) -> Vec<String> {
                 module.title,
                 m.place
             )
+        })
+        .collect()
+}
+
+fn mail_video_links(w: &Workshop) -> Vec<String> {
+    w.meetings()
+        .filter_map(|(_, m)| {
+            let link = m.video_link.as_deref()?;
+            Some(format!(
+                "{}, ore {} — {link}",
+                dates::format_date(m.date),
+                dates::format_time(m.start)
+            ))
         })
         .collect()
 }

@@ -184,6 +184,14 @@ pub async fn manage(
             token,
             just_enrolled => q.nuova.is_some(),
             just_cancelled => q.annullata.is_some(),
+            // Where to connect, for people with a seat only: meeting id → address.
+            video_links => if status == Status::Confirmed {
+                w.meetings()
+                    .filter_map(|(_, mt)| Some((entry.meeting_id(&mt.key).to_string(), mt.video_link.clone()?)))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            } else {
+                Default::default()
+            },
         },
     )?;
     if !already && status != Status::Cancelled {
@@ -222,19 +230,48 @@ pub async fn workshop_ics(
 ) -> Result<Response, AppError> {
     let slug = slug.trim_end_matches(".ics");
     let entry = state.catalogue.by_slug(slug).ok_or(AppError::NotFound)?;
-    let body = ics::workshop_calendar(&entry.workshop, &state.base_url);
+    Ok(calendar_response(
+        ics::workshop_calendar(&entry.workshop, &state.base_url, ics::Audience::Public),
+        &entry.workshop.slug,
+    ))
+}
+
+/// `GET /iscrizione/{token}/calendario.ics`: the calendar of the person's workshop, with the
+/// video-call addresses when they have a seat (the public calendar has none).
+pub async fn private_ics(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let found = enrollment::private_page(&state.store, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let entry = state
+        .catalogue
+        .by_id(found.enrollment.workshop_id)
+        .ok_or(AppError::NotFound)?;
+    let audience = if found.enrollment.status() == Status::Confirmed {
+        ics::Audience::Seated
+    } else {
+        ics::Audience::Public
+    };
+    let mut res = calendar_response(
+        ics::workshop_calendar(&entry.workshop, &state.base_url, audience),
+        &entry.workshop.slug,
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+fn calendar_response(body: String, slug: &str) -> Response {
     let mut res = body.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),
     );
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!(
-            "attachment; filename=\"{}.ics\"",
-            entry.workshop.slug
-        ))
-        .map_err(|e| AppError::Internal(e.into()))?,
-    );
-    Ok(res)
+    // A slug is lowercase letters, digits and '-' (checked in the workshop file).
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{slug}.ics\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
 }

@@ -42,6 +42,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/iscrizione/{token}", get(enroll::manage))
         .route("/iscrizione/{token}/annulla", post(enroll::cancel))
+        .route(
+            "/iscrizione/{token}/calendario.ics",
+            get(enroll::private_ics),
+        )
         .route("/privacy", get(pages::privacy))
         .route("/accessibilita", get(pages::accessibility))
         .route("/accedi", get(admin::login_form).post(admin::login))

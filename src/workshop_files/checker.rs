@@ -118,9 +118,13 @@ impl Checker<'_> {
             }
         }
         let facilitators = self.text_list(&raw.facilitators, "facilitators", true)?;
+        let video_link = match &raw.video_link {
+            Some(link) => Some(self.video_link(link, "video_link")?),
+            None => None,
+        };
         let shared: Vec<Arc<BoardTemplate>> =
             board_templates.iter().cloned().map(Arc::new).collect();
-        let modules = self.modules(&raw.modules, &shared)?;
+        let modules = self.modules(&raw.modules, &shared, video_link.as_deref())?;
 
         Ok(Workshop {
             slug,
@@ -134,6 +138,7 @@ impl Checker<'_> {
             enrollment_closes,
             eligible_roles,
             facilitators,
+            video_link,
             modules,
             roles,
             policy_areas,
@@ -343,10 +348,12 @@ impl Checker<'_> {
         Ok(templates)
     }
 
+    /// `video_link`: the workshop's address for online meetings that name none of their own.
     fn modules(
         &self,
         raw: &Spanned<Vec<Spanned<RawModule>>>,
         templates: &[Arc<BoardTemplate>],
+        video_link: Option<&str>,
     ) -> Checked<Vec<Module>> {
         if raw.get_ref().is_empty() {
             return Err(self.err(
@@ -432,6 +439,12 @@ impl Checker<'_> {
                     Some(list) => self.text_list(list, &format!("{mkey}.agenda"), false)?,
                     None => Vec::new(),
                 };
+                // A meeting's own address; an online meeting without one uses the workshop's.
+                let video_link = match &mt.video_link {
+                    Some(link) => Some(self.video_link(link, &format!("{mkey}.video_link"))?),
+                    None if place.eq_ignore_ascii_case("online") => video_link.map(str::to_string),
+                    None => None,
+                };
                 meetings.push(Meeting {
                     key: meeting_key,
                     number: n as u32 + 1,
@@ -442,6 +455,7 @@ impl Checker<'_> {
                     title,
                     board_template: template.name.clone(),
                     agenda,
+                    video_link,
                     template,
                 });
             }
@@ -488,6 +502,32 @@ impl Checker<'_> {
             return Err(self.err(value.span(), key, "il testo non può essere vuoto"));
         }
         Ok(text.to_string())
+    }
+
+    /// The address of a video call: a whole `https://` address, one line, of sensible length
+    /// (it goes into e-mails, calendar files and links people click).
+    fn video_link(&self, value: &Text, key: &str) -> Checked<String> {
+        let link = value.get_ref().trim();
+        let host = link
+            .strip_prefix("https://")
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+        let well_formed = host.is_some_and(|h| h.contains('.') && !h.starts_with('.'))
+            && link.chars().count() <= 500
+            && !link
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'));
+        if !well_formed {
+            return Err(self.err(
+                value.span(),
+                key,
+                format!(
+                    "\"{link}\" non è un collegamento valido: serve un indirizzo https:// \
+                     completo, su una riga, di al massimo 500 caratteri \
+                     (es. \"https://meet.comune.example.it/laboratorio\")"
+                ),
+            ));
+        }
+        Ok(link.to_string())
     }
 
     /// An id used in URLs and references: lowercase letters and digits in words joined by '-'.

@@ -27,6 +27,7 @@ pub(super) const TOP_LEVEL_KEYS: &[&str] = &[
     "enrollment_closes",
     "eligible_roles",
     "facilitators",
+    "video_link",
     "ambiti",
     "process",
     "procedure",
@@ -50,6 +51,7 @@ pub(super) struct RawWorkshop {
     pub enrollment_closes: Moment,
     pub eligible_roles: TextList,
     pub facilitators: TextList,
+    pub video_link: Option<Text>,
     pub ambiti: Option<TextList>,
     pub process: Option<Text>,
     pub procedure: Option<Spanned<RawProcedure>>,
@@ -141,4 +143,5 @@ pub(super) struct RawMeeting {
     pub title: Option<Text>,
     pub board_template: Option<Text>,
     pub agenda: Option<TextList>,
+    pub video_link: Option<Text>,
 }

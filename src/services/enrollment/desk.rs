@@ -559,6 +559,8 @@ fn mail_context(
         manage_url => manage_url(base_url, token),
         workshop_url => format!("{}/laboratori/{}", base_url.trim_end_matches('/'), w.slug),
         meetings => entry.mail_calendar.clone(),
+        // Only the confirmation and promotion mails print these (people with a seat).
+        video_links => entry.mail_video_links.clone(),
         closes => dates::format_datetime(w.enrollment_closes, w.timezone),
     }
 }

@@ -100,6 +100,8 @@ async fn board_page(
                 // Ambito referents (participants whose enrollment names an Ambito) may export
                 // the drafts of their Ambito: see `domain::access::export_grant`.
                 "export_ambito": if actor.kind == ActorKind::Participant { actor.ambito.clone() } else { None },
+                // Where to connect, for people with a seat and staff; guests join in the room.
+                "video_link": if actor.kind == ActorKind::Guest { None } else { m.meeting.video_link.clone() },
             }),
         },
     )?;
