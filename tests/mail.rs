@@ -169,6 +169,18 @@ async fn notifications_are_sent_promptly_when_the_server_is_up() {
     )
     .await;
     let (_, a) = app.enroll_n("subito", 1).await;
+    // With a relay, the page says the message was written.
+    let url = a["manage_url"].as_str().unwrap();
+    let page = app
+        .get(&format!(
+            "{}?nuova=1",
+            &url[url.find("/iscrizione/").unwrap()..]
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Ti abbiamo scritto"), "{page}");
     app.enroll_n("subito", 2).await;
     app.cancel(a["manage_url"].as_str().unwrap()).await;
     eventually(10, "four mails", || async { sink.messages().len() == 4 }).await;

@@ -410,3 +410,21 @@ async fn static_paths_of_another_version_redirect_and_bare_ones_are_served() {
         assert_eq!(app.get(missing).await.status(), 404, "{missing}");
     }
 }
+
+/// Without a mail relay nothing is "written" to anyone: the page says the message waits.
+#[tokio::test]
+async fn without_a_relay_the_private_page_says_the_mail_is_queued() {
+    let app = TestApp::spawn(WorkshopSpec::open("coda", 5)).await;
+    let (_, e) = app.enroll_n("coda", 0).await;
+    let url = e["manage_url"].as_str().unwrap();
+    let path = &url[url.find("/iscrizione/").unwrap()..];
+    let page = app
+        .get(&format!("{path}?nuova=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("è in coda"), "{page}");
+    assert!(!page.contains("Ti abbiamo scritto"));
+    assert!(page.contains(">in coda</span>") && !page.contains("in invio"));
+}

@@ -184,6 +184,8 @@ pub async fn manage(
             token,
             just_enrolled => q.nuova.is_some(),
             just_cancelled => q.annullata.is_some(),
+            // Mail is only "sent" when a relay is configured; otherwise it waits in the outbox.
+            smtp_configured => state.smtp_configured,
             // Where to connect, for people with a seat only: meeting id → address.
             video_links => if status == Status::Confirmed {
                 w.meetings()
