@@ -127,10 +127,19 @@ export function shorten(text, max) {
   return t.length > max ? `${t.slice(0, max - 1).trimEnd()}…` : t;
 }
 
+// Times are shown in the workshop's zone (set from the page's configuration), like the
+// history page, the documents and the e-mails: a laptop set to UTC must not read 21:19 where
+// the record says 22:19.
+let timeZone = "Europe/Rome";
+
+export function setTimeZone(zone) {
+  if (typeof zone === "string" && zone) timeZone = zone;
+}
+
 export function timeLabel(ms) {
   if (!ms) return "";
   try {
-    return new Date(ms).toLocaleTimeString("it-IT", { hour: "2-digit", minute: "2-digit" });
+    return new Date(ms).toLocaleTimeString("it-IT", { hour: "2-digit", minute: "2-digit", timeZone });
   } catch (_) {
     return "";
   }

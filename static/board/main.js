@@ -15,7 +15,7 @@
 // `window.tavoloBoard` is a read-only hook for the browser checks (.ci/browser/board.mjs).
 
 import { ConsoleView } from "./console.js";
-import { h } from "./dom.js";
+import { h, setTimeZone } from "./dom.js";
 import { deepClone } from "./model.js";
 import { BoardView } from "./participant.js";
 import { ProjectorView } from "./projector.js";
@@ -33,6 +33,7 @@ function boot() {
     root.appendChild(h("p", { class: "notice notice--error", text: "Configurazione della lavagna non valida: ricarica la pagina." }));
     return;
   }
+  setTimeZone(config.timezone);
   const view = config.view || root.dataset.view || "board";
   const ui = new (VIEWS[view] || BoardView)(root, config);
   ui.start();

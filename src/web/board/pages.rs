@@ -66,6 +66,8 @@ async fn board_page(
             json!(reference::meeting_code(m.module.number, m.meeting.number)),
         ),
         ("view", json!(view.name())),
+        // The workshop's zone: the browser shows every time in it, whatever its own.
+        ("timezone", json!(w.timezone.name())),
         ("ws_url", json!(ws_url)),
         (
             "join_url",
