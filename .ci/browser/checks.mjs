@@ -260,6 +260,28 @@ describe("nessuno scorrimento orizzontale a 320px", () => {
   }
 });
 
+// An organiser on a phone: the enrollments table becomes one card per person, nothing wider
+// than the screen.
+test("la tabella delle iscrizioni sta in un telefono (320px)", async () => {
+  const context = await newContext({ viewport: NARROW });
+  try {
+    await loginStaff(context);
+    const page = await context.newPage();
+    await goto(page, `/admin/laboratori/${SLUG}/iscrizioni`);
+    const m = await page.evaluate(() => ({
+      rows: document.querySelectorAll("table.table--stack tbody tr").length,
+      scrollWidth: document.documentElement.scrollWidth,
+      tableRight: Math.round(document.querySelector("table.table--stack")?.getBoundingClientRect().right || 0),
+      label: getComputedStyle(document.querySelector("table.table--stack td[data-label]"), "::before").content,
+    }));
+    assert.ok(m.rows > 0, "nessuna iscrizione nella tabella");
+    assert.ok(m.scrollWidth <= 320 && m.tableRight <= 320, `larga ${m.scrollWidth}px, tabella fino a ${m.tableRight}px`);
+    assert.match(m.label, /:/, "le celle non mostrano l'intestazione della colonna");
+  } finally {
+    await context.close();
+  }
+});
+
 // --- screenshots for review (not asserted) ------------------------------------------------------
 
 test("schermate per la revisione", async () => {
