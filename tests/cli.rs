@@ -132,3 +132,33 @@ async fn admin_commands_follow_the_account_rules_and_answer_in_italian() {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8(out.stdout).unwrap().starts_with("tvl_"));
 }
+
+/// A log written to a file (or journald) is plain text: colours only on a terminal.
+#[test]
+fn logs_sent_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tavolo"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/t.db", dir.path().display()),
+        )
+        .env("TAVOLO_BIND", "127.0.0.1:0")
+        .env(
+            "TAVOLO_WORKSHOPS",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/workshops"),
+        )
+        .env("RUST_LOG", "info")
+        .env_remove("TAVOLO_SMTP_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    // The first log line (INFO … not set: notifications stay in the outbox …).
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("INFO"), "{line}");
+    assert!(!line.contains('\u{1b}'), "{line:?}");
+}
