@@ -156,11 +156,18 @@ async fn two_participants_and_a_facilitator_share_one_board() {
     let s = f
         .ok(json!({"kind": "hide", "card_id": "c2", "reason": "Fuori tema"}))
         .await;
+    // Its author (Luca) reads why; the others see it leave, and the reason stays with them.
     let last = luca.events_until(s).await.pop().unwrap();
     assert_eq!(
         last["event"],
+        json!({"kind": "card_hidden", "card_id": "c2", "reason": "Fuori tema"}),
+        "the author is told why"
+    );
+    let last = maria.events_until(s).await.pop().unwrap();
+    assert_eq!(
+        last["event"],
         json!({"kind": "card_removed", "card_id": "c2"}),
-        "the reason stays with facilitators"
+        "the reason stays with facilitators and the author"
     );
     assert_eq!(
         f.events_until(s).await.pop().unwrap()["event"]["reason"],

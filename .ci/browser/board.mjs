@@ -448,6 +448,70 @@ describe("lavagna in tempo reale: due partecipanti e chi conduce", () => {
 // 3. axe-core on board, list, console and projector, with cards, in "raccolta" and "voto"
 // =============================================================================================
 
+describe("in sala: un telefono, riscontri visibili", () => {
+  let meeting, fac, phone, consolePage, phonePage;
+  const SMALL = { width: 360, height: 780 };
+
+  before(async () => {
+    meeting = meetings[5] ?? meetings[meetings.length - 1];
+    [fac, phone] = await Promise.all([staff(), participant("Carla Bianchi", { viewport: SMALL })]);
+    consolePage = await openBoard(fac, boardPath(meeting, "conduzione"), `conduzione ${boardPath(meeting, "conduzione")}`);
+    await setPhase(consolePage, "raccolta");
+    phonePage = await openBoard(phone, boardPath(meeting), `telefono ${boardPath(meeting)}`);
+  });
+  after(async () => {
+    await Promise.all([fac, phone].map((c) => c?.close()));
+  });
+
+  test("a 360×780 il pulsante per aggiungere è nello schermo appena si apre la lavagna", T, async () => {
+    await waitPhase(phonePage, "raccolta");
+    const btn = phonePage.locator(".lv-quickadd__btn").first();
+    await btn.waitFor({ state: "visible", timeout: 5000 });
+    const box = await btn.boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= SMALL.height, `pulsante fuori dallo schermo: ${JSON.stringify(box)}`);
+    assert.equal(await phonePage.evaluate(() => window.scrollY), 0);
+  });
+
+  test("dopo «Pubblica» il modulo si chiude, il proprio contributo è sullo schermo e un messaggio lo dice", T, async () => {
+    const text = `Sportello unico per i caregiver (${RUN}-telefono)`;
+    await phonePage.locator(".lv-quickadd__btn").first().click();
+    const field = phonePage.locator(`#nuovo-bisogno-${TITLE_FIELD.bisogno}`);
+    await field.waitFor({ state: "visible", timeout: 5000 });
+    await field.fill(text);
+    await phonePage.locator('form[data-column="bisogno"] button[type=submit]').click();
+    await waitCard(phonePage, text);
+    await phonePage.waitForFunction(() => document.activeElement?.matches("[data-card-id]"), null, { timeout: 5000 });
+    const m = await phonePage.evaluate((t) => {
+      const card = [...document.querySelectorAll("#lavagna [data-card-id]")].find((c) => c.textContent.includes(t));
+      const r = card.getBoundingClientRect();
+      const toast = document.querySelector(".lv-toast");
+      return {
+        formOpen: !document.querySelector('section[data-column="bisogno"] .lv-add__form').hidden,
+        top: r.top, bottom: r.bottom, height: innerHeight,
+        toast: toast && !toast.hidden ? toast.textContent : null,
+      };
+    }, text);
+    assert.equal(m.formOpen, false, "il modulo è rimasto aperto");
+    assert.ok(m.top < m.height && m.bottom > 0, `il contributo non è sullo schermo: ${JSON.stringify(m)}`);
+    assert.match(m.toast || "", /pubblicato/, `nessun messaggio visibile: ${JSON.stringify(m)}`);
+  });
+
+  test("chi ha scritto un contributo nascosto da chi conduce legge il motivo", T, async () => {
+    const text = `Sportello unico per i caregiver (${RUN}-telefono)`;
+    const id = await waitCard(consolePage, text);
+    await consolePage.locator(`[data-focus="manage:${id}"]`).click();
+    await consolePage.fill(`#motivo-${id}`, "Contiene dati personali");
+    await consolePage.locator(".lv-manage__hide button[type=submit]").click();
+    await phonePage.waitForFunction(() => {
+      const t = document.querySelector(".lv-toast");
+      return t && !t.hidden && /nascosto il tuo contributo/.test(t.textContent);
+    }, null, { timeout: 5000 }).catch(async () => assert.fail(`nessun messaggio visibile: ${await phonePage.textContent(".lv-toast")}`));
+    assert.match(await phonePage.textContent(".lv-toast"), /Motivo: Contiene dati personali/);
+    assert.equal(await cardsWith(phonePage, text).count(), 0);
+    assertNoProblems(fac, phone);
+  });
+});
+
 describe("axe-core WCAG 2.1 A/AA sulle viste della lavagna", () => {
   let meeting, fac, part, consolePage;
   const texts = [];
@@ -593,8 +657,12 @@ describe("lavagna con la sola tastiera", () => {
     await addWithKeyboard(board, "bisogno", text, "Enter");
     cardId = await waitCard(board, text);
     await waitCard(consolePage, text);
+    // The form closes and the focus is on the new card, in view.
+    await board.waitForFunction((id) => document.activeElement?.getAttribute("data-card-id") === id, cardId, { timeout: 2000 }).catch(() => {});
     const a = await active(board);
-    assert.equal(a.id, "nuovo-bisogno-text", `${board.label}: dopo la pubblicazione il focus è su ${describeActive(a)}, non di nuovo nel campo del testo`);
+    const focused = await board.evaluate(() => document.activeElement?.getAttribute("data-card-id"));
+    assert.equal(focused, cardId, `${board.label}: dopo la pubblicazione il focus è su ${describeActive(a)}, non sul nuovo contributo`);
+    assert.equal(await board.evaluate(() => document.querySelector('section[data-column="bisogno"] .lv-add__form').hidden), true, `${board.label}: il modulo è rimasto aperto`);
     assertNoProblems(fac, kb);
   });
 

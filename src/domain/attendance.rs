@@ -95,6 +95,7 @@ mod tests {
             title: None,
             board_template: template.name.clone(),
             agenda: Vec::new(),
+            video_link: None,
             template: std::sync::Arc::new(template),
         }
     }

@@ -528,7 +528,7 @@ export class ConsoleView extends BoardView {
             "div",
             { class: "field" },
             h("label", { class: "field__label", for: reason.id, text: "Motivo per nasconderlo" }),
-            h("p", { class: "field__hint", id: `motivo-${cardId}-aiuto`, text: "Resta nella storia dell'incontro; i partecipanti non vedranno più il contributo." }),
+            h("p", { class: "field__hint", id: `motivo-${cardId}-aiuto`, text: "Resta nella storia dell'incontro. Chi l'ha scritto legge il motivo; gli altri non vedranno più il contributo." }),
             reasonErr,
             reason,
           ),

@@ -133,6 +133,12 @@ export class BoardView extends BoardShell {
     this.synthesis = this.makeSynthesis();
     const main = h("div", { class: "lv-main" }, this.jump, this.colsEl, this.synthesis.el);
     this.placeMain(main);
+    if (this.view === "board") {
+      // On a phone the add buttons stay at hand at the bottom of the screen (board.css shows
+      // this bar on narrow screens only).
+      this.quickAdd = h("nav", { class: "lv-quickadd", "aria-label": "Aggiungi un contributo", hidden: true }, h("ul"));
+      this.root.appendChild(this.quickAdd);
+    }
   }
 
   /** The synthesis under the columns (the console's has its editors). */
@@ -300,6 +306,7 @@ export class BoardView extends BoardShell {
       this.renderColumnBody(vs, c, list, base);
     });
     syncChildren(this.colsEl, sections);
+    this.renderQuickAdd(cols, canAdd && !you.read_only);
     const synthesis = this.synthesis.visible(vs);
     const jsig = JSON.stringify([jumpItems.map(([c, n]) => [c.card_type, c.title, n]), synthesis]);
     if (jsig !== this.jumpSig) {
@@ -309,6 +316,26 @@ export class BoardView extends BoardShell {
         synthesis ? h("li", null, h("a", { href: "#sintesi", class: "lv-jump__link", text: "Sintesi e obiettivi" })) : null,
       );
     }
+  }
+
+  renderQuickAdd(cols, show) {
+    if (!this.quickAdd) return;
+    const sig = JSON.stringify([show, cols.map((c) => c.card_type)]);
+    if (sig === this.quickSig) return;
+    this.quickSig = sig;
+    this.quickAdd.hidden = !show;
+    fill(this.quickAdd.firstChild,
+      ...cols.map((col) => {
+        const noun = nounOf(col.card_type);
+        const label = noun.one.charAt(0).toUpperCase() + noun.one.slice(1);
+        const b = h("button", { type: "button", class: "btn btn--primary btn--small lv-quickadd__btn", "aria-label": noun.add }, h("span", { "aria-hidden": "true", text: "+ " }), label);
+        b.addEventListener("click", () => {
+          const c = this.columns.get(col.card_type);
+          if (c) this.setFormOpen(c, true, false);
+        });
+        return h("li", null, b);
+      }),
+    );
   }
 
   renderColumnBody(vs, c, list, base) {
@@ -371,6 +398,16 @@ export class BoardView extends BoardShell {
         columnOther: card.content.card_type !== ctxBase.column,
       });
       v.update(card, ctx);
+      if (card.id === this.revealCard) {
+        this.revealCard = null;
+        const el = v.el;
+        el.classList.add("lv-card--new");
+        requestAnimationFrame(() => {
+          el.scrollIntoView({ block: "center" });
+          if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+          el.focus({ preventScroll: true });
+        });
+      }
       return v.el;
     });
     syncChildren(listEl, els);
@@ -386,10 +423,19 @@ export class BoardView extends BoardShell {
     const offline = this.client.status !== STATUS.open;
     const msg = offline
       ? "Contributo salvato su questo dispositivo: partirà appena torna la rete."
-      : "Contributo inviato.";
-    form.setStatus(msg);
-    this.announcer.say(msg, true);
-    form.focusFirst();
+      : "Contributo pubblicato: eccolo nella sua colonna.";
+    if (this.console) {
+      // Facilitators often write several in a row, for others: the form stays open.
+      form.setStatus(msg);
+      this.announcer.say(msg, true);
+      form.focusFirst();
+    } else {
+      // The form closes and the page brings the new card into view.
+      const c = this.columns.get(column);
+      if (c) this.setFormOpen(c, false, false);
+      this.revealCard = op.card_id;
+      this.notify(msg);
+    }
     this.schedule();
     return true;
   }
@@ -582,7 +628,11 @@ export class BoardView extends BoardShell {
       }
       case "cards_revealed":
       case "revealed": {
-        const n = (ev.cards || []).length;
+        const ids = (ev.cards || []).map((c) => (typeof c === "string" ? c : c.id));
+        const own = isFacilitator(you) ? [] : ids.filter(isMine);
+        if (own.length === 1) return this.notify(`Il tuo contributo ${title(own[0])} ora è visibile a tutti.`);
+        if (own.length > 1) return this.notify(`I tuoi ${count(own.length, "contributo")} ora sono visibili a tutti.`);
+        const n = ids.length;
         return n ? say(n === 1 ? "È stato rivelato un contributo." : `Sono stati rivelati ${n} contributi.`) : undefined;
       }
       case "phase_set":
@@ -609,9 +659,13 @@ export class BoardView extends BoardShell {
       case "card_removed":
         return undefined;
       case "card_hidden":
-        return mine ? undefined : say(`Un contributo è stato nascosto: ${title(ev.card_id)}.`);
+        if (mine) return undefined;
+        if (isMine(ev.card_id) && !isFacilitator(you)) {
+          return this.notify(`Chi conduce ha nascosto il tuo contributo ${title(ev.card_id)}${ev.reason ? `. Motivo: ${ev.reason}` : ""}.`);
+        }
+        return say(`Un contributo è stato nascosto: ${title(ev.card_id)}.`);
       case "cards_merged":
-        if ((ev.cards || []).some(isMine)) return say("Un tuo contributo è stato unito a uno simile: voti e commenti sono passati a quello.");
+        if ((ev.cards || []).some(isMine)) return this.notify("Un tuo contributo è stato unito a uno simile: voti e commenti sono passati a quello.");
         return undefined;
       case "card_moved":
         if (isMine(ev.card_id) && !mine) return say(`Il tuo contributo ${title(ev.card_id)} è stato spostato nella colonna ${colTitle(ev.column)}.`);

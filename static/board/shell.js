@@ -51,8 +51,12 @@ export class BoardShell {
     this.timerView = new TimerView(this, this.timerOptions);
     this.alerts = h("div", { class: "lv-alerts" });
     this.loading = this.root.querySelector(".lv-loading");
+    // What someone did or what happened to their own contribution, shown for a few seconds
+    // where everyone can see it (the live region above says it to screen readers).
+    this.toast = h("p", { class: "lv-toast", "aria-hidden": "true", hidden: true });
     this.buildChrome();
     this.root.appendChild(live);
+    this.root.appendChild(this.toast);
     this.client.on((type, d) => this.onClient(type, d));
     window.addEventListener("online", () => this.client.wentOnline());
     window.addEventListener("offline", () => this.client.wentOffline());
@@ -61,6 +65,18 @@ export class BoardShell {
     }, 250);
     this.renderConn();
     this.client.start();
+  }
+
+  /** Says `text` to screen readers and shows it on screen for a few seconds. */
+  notify(text) {
+    if (!text) return;
+    this.announcer.say(text, true);
+    setText(this.toast, text);
+    this.toast.hidden = false;
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => {
+      this.toast.hidden = true;
+    }, 7000);
   }
 
   /** Puts the status line, the timer and the alerts in the page (each view its own way). */

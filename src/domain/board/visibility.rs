@@ -207,8 +207,9 @@ pub fn public_event(after: &BoardState, rec: &EventRecord, before: Option<bool>)
 }
 
 /// Who receives an event in full rather than its [`PublicEvent`]: facilitators, whoever did it
-/// (their own card, their own vote), and the author of a card the public could not see (a blind
-/// card's author follows what happens to it).
+/// (their own card, their own vote), the author of a card the public could not see (a blind
+/// card's author follows what happens to it), and the author of a card being hidden (who reads
+/// why).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FullAudience {
     actor: ActorId,
@@ -227,10 +228,13 @@ impl FullAudience {
     /// The audience of an event. `after` is the state with the event applied; `before` is
     /// [`card_was_public`] of the state before it.
     pub fn of(after: &BoardState, rec: &EventRecord, before: Option<bool>) -> FullAudience {
+        // The author of a card people could see learns in full only that it was hidden: the
+        // reason is theirs to read (the public is told that the card left the board).
+        let authors_own_news = matches!(rec.event, Event::CardHidden { .. });
         let card_author = rec
             .event
             .touched_card()
-            .filter(|_| before != Some(true))
+            .filter(|_| before != Some(true) || authors_own_news)
             .and_then(|id| after.cards.get(id))
             .map(|c| c.author.id);
         FullAudience {
