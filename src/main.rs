@@ -1,11 +1,11 @@
-//! The `tavolo` command: serve (default), check, admin, export. This file parses the
+//! The `tavolo` command: serve (default), check, admin, export, privacy. This file parses the
 //! arguments and runs the chosen command; the commands other than serving live in `tavolo::cli`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tavolo::cli::{self, admin::AdminCommand, export::ExportArgs};
+use tavolo::cli::{self, admin::AdminCommand, export::ExportArgs, privacy::PrivacyCommand};
 use tavolo::{Config, Tavolo};
 
 #[derive(Parser)]
@@ -37,6 +37,11 @@ enum Command {
     },
     /// Export a meeting, a module or a workshop: Word drafts, CSV or JSON (as on the web).
     Export(ExportArgs),
+    /// A person's data: export as JSON (art. 15 GDPR) or erase (art. 17).
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -74,6 +79,7 @@ async fn run(parsed: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { dir } => Ok(cli::check(&dir.unwrap_or(config.workshops))),
         Command::Admin { command } => cli::admin::run(&config, command).await,
         Command::Export(args) => cli::export::run(&config, args).await,
+        Command::Privacy { command } => cli::privacy::run(&config, command).await,
     }
 }
 

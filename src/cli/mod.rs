@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod export;
+pub mod privacy;
 
 use std::path::Path;
 use std::process::ExitCode;

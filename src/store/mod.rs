@@ -8,6 +8,7 @@ pub mod audit;
 pub mod board;
 pub mod enrollments;
 pub mod outbox;
+pub mod privacy;
 pub mod workshops;
 
 use std::str::FromStr;
