@@ -499,16 +499,21 @@ pub async fn sweep(
         if due > now {
             continue;
         }
+        // Cheap check first: a workshop swept before is swept again only when personal data
+        // came in since (say, a guest joined one of its old boards).
         {
             let mut conn = db::connection(store).await?;
-            if db::workshop_swept(&mut conn, entry.id).await? {
+            if db::workshop_swept(&mut conn, entry.id).await?
+                && !db::has_personal_data(&mut conn, entry.id, ERASED_GUEST).await?
+            {
                 continue;
             }
         }
         let mut tx = store.begin().await?;
-        if !db::claim_workshop_sweep(&mut tx, entry.id, now).await? {
-            continue; // another instance did it meanwhile
-        }
+        // The enrollment desk's lock of the workshop: another instance sweeping at the same
+        // time waits here, then finds nothing left (every step skips what is erased already).
+        crate::store::enrollments::lock_workshop(&mut tx, entry.id).await?;
+        let first_time = db::claim_workshop_sweep(&mut tx, entry.id, now).await?;
         let rows = db::unerased_of_workshop(&mut tx, entry.id).await?;
         let mut erased = Erased::default();
         for r in &rows {
@@ -516,8 +521,13 @@ pub async fn sweep(
             erased.enrollments.push(r.id);
         }
         let meetings = db::meetings_of_workshop(&mut tx, entry.id).await?;
+        let mut guests = 0;
         for &m in &meetings {
-            db::erase_guests(&mut tx, m, ERASED_GUEST).await?;
+            guests += db::erase_guests(&mut tx, m, ERASED_GUEST).await?;
+        }
+        if !first_time && rows.is_empty() && guests == 0 {
+            tx.rollback().await?;
+            continue; // another instance did it meanwhile
         }
         erased.merge(rewrite_boards(&mut tx, &meetings, &Whom::EveryoneButStaff).await?);
         db::announce_rewrite(&mut tx, store.backend, &erased.meetings).await?;
@@ -529,7 +539,7 @@ pub async fn sweep(
             Some(entry.id),
             "fine del periodo di conservazione",
             &format!(
-                "iscrizioni rese anonime: {}; ospiti resi anonimi; eventi delle bacheche riscritti senza nome: {}",
+                "iscrizioni rese anonime: {}; ospiti resi anonimi: {guests}; eventi delle bacheche riscritti senza nome: {}",
                 erased.enrollments.len(),
                 erased.events
             ),

@@ -238,6 +238,24 @@ pub async fn announce_rewrite(
     Ok(())
 }
 
+/// Whether a workshop holds personal data not erased: an enrollment, or a guest's name.
+pub async fn has_personal_data(
+    conn: &mut AnyConnection,
+    workshop_id: i64,
+    erased_guest: &str,
+) -> Result<bool, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM enrollments WHERE workshop_id = $1 AND erased_at IS NULL) \
+              + (SELECT COUNT(*) FROM guests g JOIN meetings m ON m.id = g.meeting_id \
+                 WHERE m.workshop_id = $1 AND g.name <> $2)",
+    )
+    .bind(workshop_id)
+    .bind(erased_guest)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Whether a workshop's retention sweep is done.
 pub async fn workshop_swept(conn: &mut AnyConnection, workshop_id: i64) -> Result<bool, DbError> {
     let row: Option<(Option<i64>,)> =
@@ -250,8 +268,7 @@ pub async fn workshop_swept(conn: &mut AnyConnection, workshop_id: i64) -> Resul
 
 // --- erasure (inside the caller's transaction) -------------------------------------------------
 
-/// Claims a workshop's retention sweep: true for the one transaction that marks it (the
-/// UPDATE takes the row's lock; another instance's waits, then finds it marked).
+/// Marks a workshop's retention sweep done: true the first time.
 pub async fn claim_workshop_sweep(
     conn: &mut AnyConnection,
     workshop_id: i64,
@@ -356,24 +373,24 @@ pub async fn set_audit_subject(
 }
 
 /// Erases the names of a meeting's guests (organisation and Ambito stay) and ends their
-/// sessions.
+/// sessions; returns how many names were erased now.
 pub async fn erase_guests(
     conn: &mut AnyConnection,
     meeting_id: i64,
     pseudonym: &str,
-) -> Result<(), DbError> {
+) -> Result<u64, DbError> {
     sqlx::query(
         "DELETE FROM sessions WHERE guest_id IN (SELECT id FROM guests WHERE meeting_id = $1)",
     )
     .bind(meeting_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE guests SET name = $1 WHERE meeting_id = $2")
+    let done = sqlx::query("UPDATE guests SET name = $1 WHERE meeting_id = $2 AND name <> $1")
         .bind(pseudonym)
         .bind(meeting_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 /// Rewrites a stored board event's actor and payload (same event, a person's identity gone).
