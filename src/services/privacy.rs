@@ -307,6 +307,9 @@ pub async fn erase(
             .filter(|r| r.workshop_id == *w)
             .cloned()
             .collect();
+        if of_workshop.is_empty() {
+            continue; // erased by another request meanwhile
+        }
         let erased = erase_people(&mut tx, *w, &of_workshop, MailErasure::DropAll).await?;
         let detail = format!(
             "dati personali cancellati su richiesta (art. 17 GDPR): {}; eventi delle bacheche riscritti senza nome: {}",
@@ -330,7 +333,7 @@ pub async fn erase(
         .await?;
         done.merge(erased);
     }
-    if workshops.is_empty() {
+    if done.enrollments.is_empty() {
         audit_log::record(
             &mut tx,
             now_ms(),
