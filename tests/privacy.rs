@@ -823,3 +823,59 @@ async fn the_privacy_notice_states_the_configured_periods() {
     assert!(html.contains("Partecipante (dati cancellati)"));
     assert!(html.contains("registro presenze"));
 }
+
+#[tokio::test]
+async fn an_erased_person_is_signed_out_and_their_open_board_closes() {
+    let app = TestApp::spawn(WorkshopSpec::open(SLUG, 10)).await;
+    let paolo = enroll(&app, 1, "Paolo Verdi", "paolo.verdi@comune.example.it").await;
+    let meeting = app
+        .state
+        .catalogue
+        .by_slug(SLUG)
+        .unwrap()
+        .meeting_id("M1-1");
+    let mut browser = Browser::new(&app);
+    let manage = paolo["manage_url"].as_str().unwrap().replace(&app.base, "");
+    assert_eq!(browser.get(&manage).await.0, 200);
+    let cookie: String = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let auth = || Auth::Cookie {
+        cookie: &cookie,
+        origin: &app.base,
+    };
+    let mut board = Client::connect_from(&app.base, meeting, auth(), "paolo", 0).await;
+    let data = privacy::export(
+        &app.state.store,
+        &app.state.catalogue,
+        "paolo.verdi@comune.example.it",
+    )
+    .await
+    .unwrap();
+    assert_eq!(data.enrollments[0].sessions, 1);
+    // He wrote nothing: his room has no reason to reload, yet his socket closes.
+    let mut org = staff(&app, "organiser", "olga@example.it").await;
+    let (status, _, _) = org
+        .post(
+            "/admin/privacy/cancella",
+            &[
+                ("email", "paolo.verdi@comune.example.it"),
+                ("conferma", "si"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(closes(&mut board).await, "his open board closes");
+    assert!(
+        ws::open(&app.base, meeting, auth(), "").await.is_err(),
+        "the session is gone"
+    );
+    assert_eq!(
+        browser.get(&manage).await.0,
+        404,
+        "the private link is gone"
+    );
+}

@@ -287,14 +287,14 @@ pub async fn claim_workshop_sweep(
 
 /// Erases an enrollment's identity: name, e-mail (the unique key becomes `cancellato:<id>`),
 /// private links and sessions. Role, ente, Comune, Ambito, status and dates stay for the
-/// record. False if it was erased already.
+/// record. Returns the hashes of the sessions ended (their open sockets are to be closed).
 pub async fn erase_enrollment(
     conn: &mut AnyConnection,
     id: i64,
     pseudonym: &str,
     now: i64,
-) -> Result<bool, DbError> {
-    let done = sqlx::query(
+) -> Result<Vec<String>, DbError> {
+    sqlx::query(
         "UPDATE enrollments SET name = $1, email = '', email_norm = $2, erased_at = $3 \
          WHERE id = $4 AND erased_at IS NULL",
     )
@@ -308,11 +308,12 @@ pub async fn erase_enrollment(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE enrollment_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    let ended: Vec<(String,)> =
+        sqlx::query_as("DELETE FROM sessions WHERE enrollment_id = $1 RETURNING token_hash")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(ended.into_iter().map(|(h,)| h).collect())
 }
 
 /// What happens to an enrollment's messages in the outbox.

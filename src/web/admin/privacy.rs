@@ -146,6 +146,11 @@ pub async fn privacy_erase(
         return render(&state, &viewer, o).await;
     }
     let done = privacy::erase(&state.store, Some(&state.rooms), &email, &viewer.actor()).await?;
+    // Signed out everywhere: the sessions are gone, and their open sockets on this instance
+    // close now (a room whose events were rewritten closes its sockets anyway).
+    for session in &done.sessions {
+        state.sockets.close_session(session);
+    }
     let o = Outcome {
         erased: Some(format!(
             "Dati personali di {email} cancellati: {}.",
