@@ -48,6 +48,25 @@ pub struct Config {
         value_parser = clap::value_parser!(u32).range(0..=240)
     )]
     pub attendance_margin_minutes: u32,
+    /// Days after a workshop's last meeting after which its participants' personal data are
+    /// erased (names, e-mails, sessions, mail, guests; the record keeps ente and role). See
+    /// docs/privacy.md. Every instance sharing a database must use the same value.
+    #[arg(
+        long,
+        env = "TAVOLO_RETENTION_DAYS",
+        default_value_t = 365,
+        value_parser = clap::value_parser!(u32).range(0..=3650)
+    )]
+    pub retention_days: u32,
+    /// Days after a cancellation after which the cancelled enrollment's personal data are
+    /// erased (a cancelled enrollment is part of no record).
+    #[arg(
+        long,
+        env = "TAVOLO_CANCELLED_RETENTION_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(0..=3650)
+    )]
+    pub cancelled_retention_days: u32,
 }
 
 impl Config {
@@ -70,6 +89,14 @@ impl Config {
         }
     }
 
+    /// How long personal data are kept (`services::privacy`).
+    pub fn retention(&self) -> crate::domain::privacy::Retention {
+        crate::domain::privacy::Retention {
+            after_workshop_days: self.retention_days,
+            after_cancellation_days: self.cancelled_retention_days,
+        }
+    }
+
     /// Defaults for tests and tools: a database URL and a workshops directory.
     pub fn for_tests(database_url: &str, workshops: PathBuf) -> Config {
         Config {
@@ -82,6 +109,10 @@ impl Config {
             workshops,
             templates: None,
             attendance_margin_minutes: 30,
+            // Ten years: the shipped 2021 workshop stays whole in tests (those of the privacy
+            // lifecycle move the clock instead, see tests/privacy.rs).
+            retention_days: 3650,
+            cancelled_retention_days: 30,
         }
     }
 }

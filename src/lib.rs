@@ -59,7 +59,8 @@ pub struct Tavolo {
 
 impl Tavolo {
     /// Connects and migrates the database, loads and syncs the catalogue, starts the
-    /// enrollment desk, the deadline watcher and (when configured) the mail worker.
+    /// enrollment desk, the deadline watcher, the retention sweep and (when configured) the
+    /// mail worker.
     pub async fn start(config: &Config) -> anyhow::Result<Tavolo> {
         let base_url: Arc<str> = config.base_url().into();
         let smtp = config
@@ -125,6 +126,14 @@ impl Tavolo {
                 shutdown.clone(),
             ));
         }
+        // Personal data past their retention period are erased at start and then hourly.
+        tasks.spawn(services::privacy::run(
+            store.clone(),
+            catalogue.clone(),
+            rooms.clone(),
+            config.retention(),
+            shutdown.clone(),
+        ));
         let setup_link = services::accounts::first_setup_link(&store, &base_url).await?;
         let state = AppState {
             store,
@@ -138,6 +147,7 @@ impl Tavolo {
             tasks,
             rooms,
             sockets: Arc::default(),
+            retention: config.retention(),
         };
         Ok(Tavolo { state, setup_link })
     }

@@ -1,11 +1,12 @@
-//! The `tavolo` command: serve (default), check, admin, export, backup. This file parses the
-//! arguments and runs the chosen command; the commands other than serving live in `tavolo::cli`.
+//! The `tavolo` command: serve (default), check, admin, export, backup, privacy. This file
+//! parses the arguments and runs the chosen command; the commands other than serving live in
+//! `tavolo::cli`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tavolo::cli::{self, admin::AdminCommand, export::ExportArgs};
+use tavolo::cli::{self, admin::AdminCommand, export::ExportArgs, privacy::PrivacyCommand};
 use tavolo::{Config, Tavolo};
 
 #[derive(Parser)]
@@ -41,6 +42,11 @@ enum Command {
     Backup {
         /// The copy to write (must not exist).
         file: PathBuf,
+    },
+    /// A person's data: export as JSON (art. 15 GDPR) or erase (art. 17).
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
     },
 }
 
@@ -82,6 +88,7 @@ async fn run(parsed: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { command } => cli::admin::run(&config, command).await,
         Command::Export(args) => cli::export::run(&config, args).await,
         Command::Backup { file } => Ok(cli::backup::run(&config, &file).await),
+        Command::Privacy { command } => cli::privacy::run(&config, command).await,
     }
 }
 

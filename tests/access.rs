@@ -95,6 +95,7 @@ async fn each_role_gets_exactly_what_it_should() {
         ),
         ("/admin/posta".into(), [303, 403, 403, 403, 200]),
         ("/admin/account".into(), [303, 403, 403, 403, 200]),
+        ("/admin/privacy".into(), [303, 403, 403, 403, 200]),
         (
             "/api/v1/workshops/alfa/enrollments".into(),
             [401, 403, 200, 403, 200],

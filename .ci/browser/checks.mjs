@@ -78,7 +78,7 @@ describe("axe-core WCAG 2.1 A/AA, area riservata (organizzazione)", () => {
   });
   after(() => context?.close());
 
-  for (const path of ["/admin", `/admin/laboratori/${SLUG}/iscrizioni`, "/admin/posta", "/admin/account"]) {
+  for (const path of ["/admin", `/admin/laboratori/${SLUG}/iscrizioni`, "/admin/posta", "/admin/account", "/admin/privacy"]) {
     test(path, () => axePage(path, { context }));
   }
   test("registro presenze collegato da /admin", () =>

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod backup;
 pub mod export;
+pub mod privacy;
 
 use std::path::Path;
 use std::process::ExitCode;

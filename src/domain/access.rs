@@ -82,6 +82,9 @@ pub enum Action {
     ViewOutbox,
     /// Create accounts and API keys.
     ManageAccounts,
+    /// Answer privacy requests: a person's data as JSON (art. 15 GDPR) or erased (art. 17).
+    /// Organisers only: it reaches every workshop.
+    ManagePersonalData,
 }
 
 impl Principal {

@@ -13,6 +13,7 @@ pub mod enrollment;
 pub mod ics;
 pub mod italian;
 pub mod money;
+pub mod privacy;
 pub mod process;
 pub mod text;
 pub mod workshop;

@@ -48,6 +48,9 @@ fn describe(action: &str, subject: &str) -> String {
         ENROLLMENT_CANCEL => format!("{} annullata", capitalise(subject)),
         EXPORT => format!("Esportazione: {subject}"),
         ATTENDANCE_BY_HAND => format!("Presenza segnata a mano: {subject}"),
+        "privacy.export" => "Dati personali consegnati (richiesta di accesso)".to_string(),
+        "privacy.erase" => "Dati personali cancellati su richiesta".to_string(),
+        "privacy.retention" => "Dati personali cancellati a fine conservazione".to_string(),
         other => format!("{other}: {subject}"),
     }
 }

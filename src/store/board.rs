@@ -42,7 +42,13 @@ pub async fn events_after(
 }
 
 /// The PostgreSQL channel on which instances announce board writes to each other.
-const WRITES_CHANNEL: &str = "tavolo_board";
+pub(super) const WRITES_CHANNEL: &str = "tavolo_board";
+
+/// The notice payload of events rewritten in place (a person's data erased, `store::privacy`):
+/// `meeting:rewritten`, where writes say `meeting:last_seq`.
+pub(super) fn rewritten_payload(meeting_id: i64) -> String {
+    format!("{meeting_id}:rewritten")
+}
 
 /// Appends a batch of events as one transaction and, on PostgreSQL, tells the other instances
 /// in the same transaction (`NOTIFY`, payload `meeting:last_seq`; the events themselves are read
@@ -77,6 +83,8 @@ pub struct WriteNotices(sqlx::postgres::PgListener);
 pub enum WriteNotice {
     /// It wrote events of this meeting.
     Written { meeting_id: i64 },
+    /// It rewrote stored events of this meeting (personal data erased): reload the board.
+    Rewritten { meeting_id: i64 },
     /// The listening connection was lost and restored: notices sent meanwhile are lost (a known
     /// property of `PgListener`), so anything may have been written.
     MaybeMissed,
@@ -95,9 +103,13 @@ impl WriteNotices {
             match self.0.try_recv().await? {
                 None => return Ok(WriteNotice::MaybeMissed),
                 Some(n) => {
-                    let meeting = n.payload().split(':').next().and_then(|s| s.parse().ok());
-                    if let Some(meeting_id) = meeting {
-                        return Ok(WriteNotice::Written { meeting_id });
+                    let (meeting, what) = n.payload().split_once(':').unwrap_or((n.payload(), ""));
+                    if let Ok(meeting_id) = meeting.parse() {
+                        return Ok(if what == "rewritten" {
+                            WriteNotice::Rewritten { meeting_id }
+                        } else {
+                            WriteNotice::Written { meeting_id }
+                        });
                     }
                     // Not one of ours: nothing to catch up with.
                 }

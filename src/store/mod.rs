@@ -9,6 +9,7 @@ pub mod backup;
 pub mod board;
 pub mod enrollments;
 pub mod outbox;
+pub mod privacy;
 pub mod workshops;
 
 use std::str::FromStr;

@@ -88,6 +88,9 @@ pub fn router(state: AppState) -> Router {
             get(admin::accounts).post(admin::create_account),
         )
         .route("/admin/account/chiave-api", post(admin::create_api_key))
+        .route("/admin/privacy", get(admin::privacy_page))
+        .route("/admin/privacy/esporta", post(admin::privacy_export))
+        .route("/admin/privacy/cancella", post(admin::privacy_erase))
         .layer(middleware::from_fn_with_state(state.clone(), html_errors));
 
     let api = Router::new()

@@ -46,7 +46,16 @@ pub async fn privacy(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    page(&state, &viewer, "privacy.html", crate::ctx! { organisers })
+    page(
+        &state,
+        &viewer,
+        "privacy.html",
+        crate::ctx! {
+            organisers,
+            retention_days => state.retention.after_workshop_days,
+            cancelled_days => state.retention.after_cancellation_days,
+        },
+    )
 }
 
 pub async fn accessibility(

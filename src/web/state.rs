@@ -29,4 +29,6 @@ pub struct AppState {
     pub rooms: Rooms,
     /// Open websockets by session (logout closes them) and per person.
     pub sockets: Arc<Sockets>,
+    /// How long personal data are kept (stated by the privacy notice).
+    pub retention: crate::domain::privacy::Retention,
 }

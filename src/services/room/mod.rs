@@ -96,6 +96,10 @@ enum Cmd {
     },
     /// Another instance wrote events (PostgreSQL NOTIFY): read them from the table.
     CatchUp,
+    /// Stored events were rewritten (a person's data erased, `services::privacy`): the room
+    /// stops after what is queued; its sockets close, the browsers reconnect and the next
+    /// connection replays the board from the rewritten events.
+    Reload,
 }
 
 /// Handle on a running room.
@@ -248,6 +252,13 @@ impl Rooms {
         }
     }
 
+    /// Has a running room reload its board from the stored events (see `Cmd::Reload`).
+    pub fn reload(&self, meeting_id: i64) {
+        if let Some(h) = self.running(meeting_id) {
+            let _ = h.tx.try_send(Cmd::Reload);
+        }
+    }
+
     pub fn catch_up_all(&self) {
         for h in self
             .inner
@@ -333,6 +344,7 @@ pub async fn follow_other_instances(
             _ = shutdown.cancelled() => return,
             notice = notices.next() => match notice {
                 Ok(store::board::WriteNotice::Written { meeting_id }) => rooms.catch_up(meeting_id),
+                Ok(store::board::WriteNotice::Rewritten { meeting_id }) => rooms.reload(meeting_id),
                 Ok(store::board::WriteNotice::MaybeMissed) => rooms.catch_up_all(),
                 Err(e) => {
                     tracing::warn!(error = %e, "board listener error");

@@ -56,6 +56,8 @@ pub(super) struct Room {
     view_cache: ViewCache,
     /// A failed commit could not be undone: the room stops and restarts from the database.
     broken: bool,
+    /// Stored events were rewritten: stop after this batch (see `Cmd::Reload`).
+    reload_requested: bool,
 }
 
 #[derive(Default)]
@@ -98,6 +100,7 @@ impl Room {
             early_arrivals: false,
             view_cache: ViewCache::default(),
             broken: false,
+            reload_requested: false,
         }
     }
 
@@ -116,6 +119,11 @@ impl Room {
                     self.handle(cmd, &mut batch);
                     self.drain(&mut rx, &mut batch).await;
                     if self.broken {
+                        return;
+                    }
+                    if self.reload_requested {
+                        // Stopping is how a room starts again from the stored events.
+                        self.write_attendance().await;
                         return;
                     }
                 }
@@ -202,6 +210,7 @@ impl Room {
                 let _ = reply.send(self.presence());
             }
             Cmd::CatchUp => self.catch_up_requested = true,
+            Cmd::Reload => self.reload_requested = true,
         }
     }
 

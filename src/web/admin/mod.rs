@@ -1,13 +1,16 @@
 //! Staff pages: the dashboard, sign-in and setup (`login.rs`), enrollments (`enrollments.rs`),
-//! the outbox, the attendance register (`register.rs`), staff accounts (`staff.rs`).
+//! the outbox, the attendance register (`register.rs`), staff accounts (`staff.rs`), privacy
+//! requests (`privacy.rs`).
 
 mod enrollments;
 mod login;
+mod privacy;
 mod register;
 mod staff;
 
 pub use enrollments::{cancel, enrollments, enrollments_csv};
 pub use login::{login, login_form, logout, setup, setup_form};
+pub use privacy::{privacy_erase, privacy_export, privacy_page};
 pub use register::{attendance, attendance_csv, mark_attendance};
 pub use staff::{accounts, create_account, create_api_key};
 
