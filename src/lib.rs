@@ -50,6 +50,60 @@ pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpList
     socket.listen(4096)
 }
 
+/// Closes this instance's websockets of every access that ends (here or on another instance).
+async fn close_ended_sockets(
+    mut ended: tokio::sync::broadcast::Receiver<services::revocation::Access>,
+    sockets: Arc<web::sockets::Sockets>,
+    shutdown: CancellationToken,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            access = ended.recv() => match access {
+                Ok(access) => sockets.close(&access),
+                // Missed some: the periodic check below closes what they concerned.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            },
+        }
+    }
+}
+
+/// How often the open websockets' sessions and API keys are checked again.
+const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A backstop for the announcements of ended accesses: every minute, the sessions and API keys
+/// with open websockets on this instance are looked up again, and the sockets of those that no
+/// longer hold are closed. Every ending deletes the sessions concerned (or revokes the key, or
+/// disables the account, which `by_session` then refuses), so this catches them all.
+async fn recheck_open_sockets(
+    store: Store,
+    sockets: Arc<web::sockets::Sockets>,
+    shutdown: CancellationToken,
+) {
+    use services::revocation::Access;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(RECHECK_EVERY) => {}
+        }
+        for access in sockets.credentials() {
+            let holds = match &access {
+                Access::Session(hash) => services::accounts::by_session(&store, hash)
+                    .await
+                    .map(|h| h.is_some()),
+                Access::ApiKey(hash) => services::accounts::api_key_valid(&store, hash).await,
+                _ => Ok(true),
+            };
+            // A failed lookup proves nothing: the socket stays until the next round.
+            if let Ok(false) = holds {
+                sockets.close(&access);
+            }
+        }
+    }
+}
+
 /// A started Tavolo: its state and background tasks, ready to serve.
 pub struct Tavolo {
     pub state: AppState,
@@ -120,6 +174,29 @@ impl Tavolo {
             ));
         }
         let setup_link = services::accounts::first_setup_link(&store, &base_url).await?;
+        let revocations = services::revocation::Revocations::new(store.clone());
+        let sockets: Arc<web::sockets::Sockets> = Arc::default();
+        if store.backend == store::Backend::Postgres {
+            tasks.spawn(services::revocation::follow_other_instances(
+                config.database_url.clone(),
+                revocations.clone(),
+                shutdown.clone(),
+            ));
+        }
+        tasks.spawn(close_ended_sockets(
+            revocations.subscribe(),
+            sockets.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(recheck_open_sockets(
+            store.clone(),
+            sockets.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(services::accounts::purge_periodically(
+            store.clone(),
+            shutdown.clone(),
+        ));
         let state = AppState {
             store,
             catalogue,
@@ -131,7 +208,8 @@ impl Tavolo {
             shutdown,
             tasks,
             rooms,
-            sockets: Arc::default(),
+            sockets,
+            revocations,
         };
         Ok(Tavolo { state, setup_link })
     }

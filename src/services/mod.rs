@@ -10,4 +10,5 @@ pub mod catalogue;
 pub mod deadlines;
 pub mod enrollment;
 pub mod mail;
+pub mod revocation;
 pub mod room;

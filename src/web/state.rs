@@ -7,6 +7,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::services::catalogue::Catalogue;
 use crate::services::enrollment::Desk;
+use crate::services::revocation::Revocations;
 use crate::services::room::Rooms;
 use crate::store::Store;
 use crate::templates::Templates;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub tasks: TaskTracker,
     /// Live board rooms of this instance.
     pub rooms: Rooms,
-    /// Open websockets by session (logout closes them) and per person.
+    /// Open websockets by the accesses they rest on, and per person.
     pub sockets: Arc<Sockets>,
+    /// Ends accesses (sessions, accounts, keys, enrollments, guests) on every instance.
+    pub revocations: Revocations,
 }
