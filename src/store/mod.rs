@@ -250,6 +250,30 @@ impl Store {
         }
     }
 
+    /// Caps an SQLite database at its current size (`PRAGMA max_page_count`, which never goes
+    /// below the pages in use) on every connection of the pool, or lifts the cap: writes that
+    /// need a new page then fail with `SQLITE_FULL`, as on a full disk. For the tests of a
+    /// full disk (a real one cannot be filled safely); nothing on PostgreSQL.
+    #[doc(hidden)]
+    pub async fn cap_sqlite_size(&self, cap: bool) -> Result<(), DbError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let pages = if cap { 1 } else { 1_073_741_823 };
+        // Hold every connection at once, so that each gets the pragma (it is per connection).
+        let mut held = Vec::new();
+        for _ in 0..self.pool.options().get_max_connections() {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA max_page_count = {pages}"
+            )))
+            .execute(&mut *conn)
+            .await?;
+            held.push(conn);
+        }
+        Ok(())
+    }
+
     /// Starts a transaction.
     /// Closes every connection (at the end of a graceful shutdown, or of a test).
     pub async fn close(&self) {
