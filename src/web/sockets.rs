@@ -105,8 +105,8 @@ impl Sockets {
         }
     }
 
-    /// The sessions and API keys with open sockets, for the periodic check that they still
-    /// hold (a backstop for an announcement another instance could not deliver).
+    /// The sessions, API keys and enrollments with open sockets, for the periodic check that
+    /// they still hold (a backstop for an announcement another instance could not deliver).
     pub fn credentials(&self) -> Vec<Access> {
         self.by_access
             .lock()
@@ -114,8 +114,10 @@ impl Sockets {
             .tokens
             .iter()
             .filter(|(a, list)| {
-                matches!(a, Access::Session(_) | Access::ApiKey(_))
-                    && list.iter().any(|t| !t.is_cancelled())
+                matches!(
+                    a,
+                    Access::Session(_) | Access::ApiKey(_) | Access::Enrollment(_)
+                ) && list.iter().any(|t| !t.is_cancelled())
             })
             .map(|(a, _)| a.clone())
             .collect()
@@ -142,7 +144,12 @@ mod tests {
         sockets.close(&Access::GuestsOfMeeting(9));
         assert!(guest.is_cancelled());
         assert!(!bruno.is_cancelled());
-        assert_eq!(sockets.credentials(), vec![Access::Session("b".into())]);
+        let mut left = sockets.credentials();
+        left.sort_by_key(|a| format!("{a:?}"));
+        assert_eq!(
+            left,
+            vec![Access::Enrollment(2), Access::Session("b".into())]
+        );
         sockets.close(&Access::Session("b".into()));
         assert!(bruno.is_cancelled());
     }
