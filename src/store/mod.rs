@@ -33,8 +33,9 @@ pub fn is_busy(e: &DbError) -> bool {
 /// (10, with its extended codes); PostgreSQL: class 53 disk full (53100) and class 58 I/O
 /// errors. No retry helps until space is freed: the answer is 503 and `/readyz` fails.
 pub fn is_storage_failure(e: &DbError) -> bool {
+    // Only the database's own verdict: a lost connection to PostgreSQL is not a full disk.
     let Some(db) = e.as_database_error() else {
-        return matches!(e, DbError::Io(_));
+        return false;
     };
     let code = db.code().map(|c| c.to_string()).unwrap_or_default();
     let message = db.message().to_lowercase();

@@ -77,9 +77,10 @@ pub async fn setup_target(store: &Store, token: &str) -> Result<SetupTarget, Set
         // Dead once any organiser exists, whichever link created it.
         Some(None) if rows::count_organisers(store).await? > 0 => Err(SetupError::OrganiserExists),
         Some(None) => Ok(SetupTarget::FirstOrganiser),
+        // A disabled account chooses no password: its link waits until it is enabled again.
         Some(Some(account_id)) => match rows::by_id(store, account_id).await? {
-            Some(account) => Ok(SetupTarget::Password(account)),
-            None => Err(SetupError::Spent),
+            Some(account) if account.disabled_at.is_none() => Ok(SetupTarget::Password(account)),
+            _ => Err(SetupError::Spent),
         },
     }
 }
