@@ -70,44 +70,22 @@ async fn close_ended_sockets(
     }
 }
 
-/// How often the open websockets' sessions and API keys are checked again.
+/// How often the open websockets' sessions, API keys and enrollments are checked again.
 const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// A backstop for the announcements of ended accesses: every minute, the sessions, API keys and
-/// enrollments with open websockets on this instance are looked up again, and the sockets of
-/// those that no longer hold are closed. Every ending deletes the sessions concerned (or
-/// revokes the key, disables the account, which `by_session` then refuses, or cancels the
-/// enrollment), so this catches them all.
+/// A backstop for the announcements of ended accesses (`web::sockets::Sockets::recheck`),
+/// every minute until shutdown.
 async fn recheck_open_sockets(
     store: Store,
     sockets: Arc<web::sockets::Sockets>,
     shutdown: CancellationToken,
 ) {
-    use services::revocation::Access;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(RECHECK_EVERY) => {}
         }
-        for access in sockets.credentials() {
-            let holds = match &access {
-                Access::Session(hash) => services::accounts::by_session(&store, hash)
-                    .await
-                    .map(|h| h.is_some()),
-                Access::ApiKey(hash) => services::accounts::api_key_valid(&store, hash).await,
-                // A participant on the board by the token of their link, not a session.
-                Access::Enrollment(id) => {
-                    services::enrollment::find(&store, *id).await.map(|row| {
-                        row.is_some_and(|r| r.status() == domain::enrollment::Status::Confirmed)
-                    })
-                }
-                _ => Ok(true),
-            };
-            // A failed lookup proves nothing: the socket stays until the next round.
-            if let Ok(false) = holds {
-                sockets.close(&access);
-            }
-        }
+        sockets.recheck(&store).await;
     }
 }
 

@@ -164,6 +164,48 @@ async fn a_cancelled_participant_is_closed_with_4001_and_refused_on_reconnect() 
     assert_eq!(refused_upgrade(&app, Auth::Bearer(&t)).await, 403);
 }
 
+/// The backstop: an ending whose announcement never arrived (written straight into the
+/// database here, as another instance would whose `NOTIFY` was lost) closes the sockets at the
+/// next periodic check, and only those.
+#[tokio::test]
+async fn the_periodic_check_closes_what_an_unheard_ending_left_open() {
+    let app = TestApp::spawn(WorkshopSpec::open(SLUG, 5)).await;
+    let (_, maria) = app.enroll_n(SLUG, 1).await;
+    let (_, luca) = app.enroll_n(SLUG, 2).await;
+    let (id, facilitator) = staff(&app, "facilitator", "cond@example.it").await;
+    let key = tavolo::services::accounts::new_api_key(&app.state.store, id, "script")
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&app);
+    browser.get(&manage_path(&app, &maria)).await;
+    let mut maria_ws = connect_as(&app, &browser, "maria").await;
+    let mut luca_ws = Client::connect(&app.base, meeting(&app), &token(&luca), "luca").await;
+    let mut staff_ws = connect_as(&app, &facilitator, "f").await;
+    let mut script_ws = Client::connect(&app.base, meeting(&app), &key, "script").await;
+
+    for sql in [
+        "DELETE FROM sessions WHERE enrollment_id IS NOT NULL".to_string(),
+        format!(
+            "UPDATE enrollments SET status = 'cancelled' WHERE id = {}",
+            luca["id"]
+        ),
+        format!("UPDATE api_keys SET revoked_at = 1 WHERE account_id = {id}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&app.sql)
+            .await
+            .unwrap();
+    }
+    app.state.sockets.recheck(&app.state.store).await;
+    closed_with(&mut maria_ws, 4001).await;
+    closed_with(&mut luca_ws, 4001).await;
+    closed_with(&mut script_ws, 4001).await;
+    // The facilitator's session still holds: that connection goes on.
+    staff_ws
+        .ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+}
+
 #[tokio::test]
 async fn an_organiser_removing_a_participant_closes_their_socket() {
     let app = TestApp::spawn(WorkshopSpec::open(SLUG, 5)).await;

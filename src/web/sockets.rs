@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::board::ActorId;
+use crate::domain::enrollment::Status;
 use crate::services::revocation::Access;
+use crate::services::{accounts, enrollment};
+use crate::store::Store;
 
 /// Most simultaneous connections of one person to one meeting (phone + laptop + spare tabs).
 pub const MAX_PER_PERSON: usize = 5;
@@ -121,6 +124,33 @@ impl Sockets {
             })
             .map(|(a, _)| a.clone())
             .collect()
+    }
+}
+
+impl Sockets {
+    /// A backstop for the announcements of ended accesses (one another instance could not
+    /// send, or this one missed while its listener reconnected): the sessions, API keys and
+    /// enrollments with open sockets here are looked up again, and the sockets of those that
+    /// no longer hold are closed. Every ending deletes the sessions concerned (or revokes the
+    /// key, disables the account, which `by_session` then refuses, or cancels the enrollment),
+    /// so this catches them all. A failed lookup proves nothing: the socket stays.
+    pub async fn recheck(&self, store: &Store) {
+        for access in self.credentials() {
+            let holds = match &access {
+                Access::Session(hash) => {
+                    accounts::by_session(store, hash).await.map(|h| h.is_some())
+                }
+                Access::ApiKey(hash) => accounts::api_key_valid(store, hash).await,
+                // A participant on the board by the token of their link, not a session.
+                Access::Enrollment(id) => enrollment::find(store, *id)
+                    .await
+                    .map(|row| row.is_some_and(|r| r.status() == Status::Confirmed)),
+                _ => Ok(true),
+            };
+            if let Ok(false) = holds {
+                self.close(&access);
+            }
+        }
     }
 }
 
