@@ -136,11 +136,7 @@ pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<ExitC
                 },
                 None => None,
             };
-            let keys = accounts::api_keys(&store).await?;
-            let keys: Vec<_> = keys
-                .into_iter()
-                .filter(|k| only.is_none_or(|id| k.account_id == id))
-                .collect();
+            let keys = accounts::api_keys(&store, only).await?;
             if keys.is_empty() {
                 println!("Nessuna chiave API.");
             }

@@ -278,14 +278,6 @@ pub async fn purge_expired_sessions(store: &Store, now: i64) -> Result<u64, DbEr
     Ok(r.rows_affected())
 }
 
-/// How many session rows exist (expired included).
-pub async fn count_sessions(store: &Store) -> Result<i64, DbError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&store.pool)
-        .await?;
-    Ok(n)
-}
-
 // --- API keys -------------------------------------------------------------------------------
 
 /// Stores an API key (its hash) for an account, with a label to tell it apart; returns its id.
@@ -406,15 +398,6 @@ pub async fn spend_first_organiser_links(store: &Store) -> Result<u64, DbError> 
     .execute(&store.pool)
     .await?;
     Ok(r.rows_affected())
-}
-
-/// Whether a setup link (by hash) exists at all, used or not.
-pub async fn setup_token_known(store: &Store, token_hash: &str) -> Result<bool, DbError> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM setup_tokens WHERE token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(&store.pool)
-        .await?;
-    Ok(row.is_some())
 }
 
 /// Uses a setup link once; false if it was already used (a concurrent second use loses).

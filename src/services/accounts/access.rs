@@ -64,9 +64,9 @@ pub async fn enable_account(
     Ok(())
 }
 
-/// Every API key (never the key itself), newest first.
-pub async fn api_keys(store: &Store) -> Result<Vec<ApiKeyRow>, DbError> {
-    rows::list_api_keys(store, None).await
+/// Every API key (never the key itself), newest first; only one account's with `account_id`.
+pub async fn api_keys(store: &Store, account_id: Option<i64>) -> Result<Vec<ApiKeyRow>, DbError> {
+    rows::list_api_keys(store, account_id).await
 }
 
 /// Revokes an API key: refused from now on, and the websockets opened with it close.

@@ -96,11 +96,6 @@ pub async fn purge_periodically(store: Store, shutdown: tokio_util::sync::Cancel
     }
 }
 
-/// Ends a session (by the hash of its token).
-pub async fn close_session(store: &Store, token_hash: &str) -> Result<(), DbError> {
-    rows::delete_session(store, token_hash).await
-}
-
 /// Who holds a credential.
 pub enum Holder {
     /// A staff account, with the permissions of its role (`Principal::Anonymous` for a role

@@ -63,7 +63,7 @@ async fn accounts_page_with(
         .iter()
         .map(|e| json!({"slug": e.workshop.slug, "title": e.workshop.title}))
         .collect();
-    let keys = accounts::api_keys(&state.store).await?;
+    let keys = accounts::api_keys(&state.store, None).await?;
     let audit = crate::services::audit::for_accounts(&state.store).await?;
     page(
         state,
