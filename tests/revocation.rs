@@ -719,6 +719,37 @@ async fn a_full_disk_answers_503_and_fails_readyz_until_writes_fit_again() {
 }
 
 #[tokio::test]
+async fn a_board_that_cannot_be_written_fails_readyz_too() {
+    let app = TestApp::spawn(WorkshopSpec::open(SLUG, 5)).await;
+    if app.db.is_postgres() {
+        common::skipped("a full disk is simulated with SQLite's max_page_count");
+        return;
+    }
+    let key = app.account_key("facilitator", &[SLUG]).await;
+    let mut f = Client::connect(&app.base, meeting(&app), &key, "f").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    app.state.store.cap_sqlite_size(true).await.unwrap();
+    let text = "una necessità descritta con molte parole ".repeat(12);
+    let mut refused = None;
+    for i in 0..300 {
+        let op_id = f
+            .op(json!({"kind": "add_card", "card_id": format!("c{i}"), "card_type": "bisogno", "text": text}))
+            .await;
+        let reply = f.reply(&op_id).await;
+        if reply["type"] != "ack" {
+            refused = Some(reply);
+            break;
+        }
+    }
+    let reply = refused.expect("the capped database filled up");
+    assert_eq!(reply["code"], "unavailable", "{reply}");
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    app.state.store.cap_sqlite_size(false).await.unwrap();
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+#[tokio::test]
 async fn an_access_ended_on_one_instance_closes_the_sockets_of_another() {
     if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
         common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
