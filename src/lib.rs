@@ -50,6 +50,45 @@ pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpList
     socket.listen(4096)
 }
 
+/// Closes this instance's websockets of every access that ends (here or on another instance).
+async fn close_ended_sockets(
+    mut ended: tokio::sync::broadcast::Receiver<services::revocation::Access>,
+    sockets: Arc<web::sockets::Sockets>,
+    shutdown: CancellationToken,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            access = ended.recv() => match access {
+                Ok(access) => sockets.close(&access),
+                // Missed some: the periodic check below closes what they concerned.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            },
+        }
+    }
+}
+
+/// How often the open websockets' sessions, API keys and enrollments are checked again.
+const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A backstop for the announcements of ended accesses (`web::sockets::Sockets::recheck`),
+/// every minute until shutdown.
+async fn recheck_open_sockets(
+    store: Store,
+    sockets: Arc<web::sockets::Sockets>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(RECHECK_EVERY) => {}
+        }
+        sockets.recheck(&store).await;
+    }
+}
+
 /// A started Tavolo: its state and background tasks, ready to serve.
 pub struct Tavolo {
     pub state: AppState,
@@ -135,6 +174,29 @@ impl Tavolo {
             shutdown.clone(),
         ));
         let setup_link = services::accounts::first_setup_link(&store, &base_url).await?;
+        let revocations = services::revocation::Revocations::new(store.clone());
+        let sockets: Arc<web::sockets::Sockets> = Arc::default();
+        if store.backend == store::Backend::Postgres {
+            tasks.spawn(services::revocation::follow_other_instances(
+                config.database_url.clone(),
+                revocations.clone(),
+                shutdown.clone(),
+            ));
+        }
+        tasks.spawn(close_ended_sockets(
+            revocations.subscribe(),
+            sockets.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(recheck_open_sockets(
+            store.clone(),
+            sockets.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(services::accounts::purge_periodically(
+            store.clone(),
+            shutdown.clone(),
+        ));
         let state = AppState {
             store,
             catalogue,
@@ -146,7 +208,8 @@ impl Tavolo {
             shutdown,
             tasks,
             rooms,
-            sockets: Arc::default(),
+            sockets,
+            revocations,
             retention: config.retention(),
         };
         Ok(Tavolo { state, setup_link })

@@ -19,6 +19,16 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A token derived from another one for a given purpose (same shape as [`random_token`]): the
+/// same input always gives the same token, so something opened with it is found again.
+pub fn derived_token(purpose: &str, raw: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(purpose.as_bytes());
+    h.update([0u8]);
+    h.update(raw.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
+}
+
 /// The stored form of a token.
 pub fn hash(raw: &str) -> String {
     hex::encode(Sha256::digest(raw.as_bytes()))

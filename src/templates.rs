@@ -47,6 +47,7 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "mail/promoted.txt",
     "mail/not_admitted.txt",
     "mail/cancelled.txt",
+    "mail/reminder.txt",
     "export/page.html",
     "export/coprogrammazione.txt",
     "export/accordo.txt",

@@ -162,3 +162,96 @@ fn logs_sent_to_a_file_carry_no_colour_codes() {
     assert!(line.contains("INFO"), "{line}");
     assert!(!line.contains('\u{1b}'), "{line:?}");
 }
+
+#[tokio::test]
+async fn admin_commands_list_and_revoke_keys_and_disable_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let workshops = dir.path().join("workshops");
+    std::fs::create_dir_all(&workshops).unwrap();
+    std::fs::write(
+        workshops.join("terminale.toml"),
+        WorkshopSpec::open("terminale", 5).toml(),
+    )
+    .unwrap();
+    let db = TestDb::new(dir.path()).await;
+    let run = |args: &[&str]| tavolo(&db, &workshops, args, "");
+    let ok = |out: Output| {
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    ok(run(&[
+        "admin",
+        "create",
+        "--name",
+        "Franco Conduttore",
+        "--email",
+        "f@example.it",
+        "--role",
+        "facilitator",
+    ]));
+    let key = ok(run(&[
+        "admin",
+        "api-key",
+        "--email",
+        "f@example.it",
+        "--label",
+        "script notturno",
+    ]));
+    assert!(key.starts_with("tvl_"));
+    let list = ok(run(&["admin", "api-keys"]));
+    assert!(
+        list.contains("f@example.it\tscript notturno\tcreata ") && list.contains("\tattiva"),
+        "{list}"
+    );
+    assert!(!list.contains(key.trim()), "the key itself is never shown");
+    let id = list.split('\t').next().unwrap().to_string();
+
+    assert_eq!(
+        ok(run(&["admin", "revoke-key", "--id", &id])),
+        format!("Chiave API #{id} revocata.\n")
+    );
+    assert!(ok(run(&["admin", "api-keys", "--email", "F@example.it"])).contains("revocata "));
+    assert_eq!(
+        refused(&run(&["admin", "revoke-key", "--id", &id])),
+        format!("errore: chiave #{id}: Chiave API non trovata o già revocata.\n")
+    );
+
+    assert_eq!(
+        ok(run(&["admin", "disable", "--email", "f@example.it"])),
+        "Account f@example.it disattivato.\n"
+    );
+    assert_eq!(
+        refused(&run(&["admin", "disable", "--email", "x@example.it"])),
+        "errore: nessun account con l'e-mail x@example.it\n"
+    );
+    let url = db.url.clone();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let disabled = |pool: sqlx::AnyPool| async move {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM accounts WHERE email = 'f@example.it' AND disabled_at IS NOT NULL",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        n == 1
+    };
+    assert!(disabled(pool.clone()).await);
+    assert_eq!(
+        ok(run(&["admin", "enable", "--email", "f@example.it"])),
+        "Account f@example.it riattivato.\n"
+    );
+    assert!(!disabled(pool.clone()).await);
+    let (actions,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'riga di comando (tavolo admin)'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, 3, "revoked, disabled, enabled");
+    pool.close().await;
+}

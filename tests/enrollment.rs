@@ -180,15 +180,32 @@ async fn a_duplicate_email_gets_a_clear_answer_and_no_second_row() {
     let (status, body) = app.enroll("doppio", again).await;
     assert_eq!(status, 409);
     assert_eq!(body["error"]["code"], "already_enrolled");
-    assert_eq!(body["error"]["status"], "confirmed");
+    // The answer says nothing of the enrollment (issue 11: it told anyone the status and the
+    // waitlist position of any e-mail); the person is sent its state by e-mail instead.
+    assert!(body["error"].get("status").is_none(), "{body}");
+    assert!(body["error"].get("position").is_none(), "{body}");
     assert!(
         body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("risulta già iscritto")
+            .contains("Se l'indirizzo è già iscritto")
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM enrollments").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 2);
+    let (recipient, body): (String, String) =
+        sqlx::query_as("SELECT recipient, body FROM outbox WHERE kind = 'reminder'")
+            .fetch_one(&app.sql)
+            .await
+            .unwrap();
+    assert_eq!(recipient, "persona7@comune.example.it");
+    assert!(
+        body.contains("confermata") && body.contains("/iscrizione/"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Altro nome"),
+        "the reminder greets the person, not the applicant"
+    );
 }
 
 #[tokio::test]

@@ -172,10 +172,15 @@ async fn the_enrollment_form_explains_errors_and_then_enrolls() {
     assert!(page.contains("Bergamo (BG)"));
     assert_eq!(headers["cache-control"], "no-store");
 
-    // The same person again: a clear message, no second row.
+    // The same person again: a clear message that tells nothing of the enrollment (the one
+    // who asks may be someone else), no second row.
     let (status, page, _) = b.post("/laboratori/modulo/iscrizione", &ok).await;
     assert_eq!(status, 409);
-    assert!(page.contains("risulta già iscritto"));
+    assert!(
+        page.contains("già iscritto a questo laboratorio, riceverai un messaggio"),
+        "{page}"
+    );
+    assert!(!page.contains("confermata)"), "{page}");
     // A second person: waitlisted, with the position shown on the private page.
     let mut second = ok;
     second[1] = ("email", "luca.bianchi@comune.bergamo.it");

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use crate::config::Config;
 use crate::domain::access::AccountRole;
-use crate::services::accounts::{self, CreateError, NewAccount, Problem};
+use crate::services::accounts::{self, AccessError, CreateError, NewAccount, Problem};
 use crate::services::catalogue::Catalogue;
+use crate::services::revocation::Revocations;
 use crate::store::Store;
 
 use super::refuse;
@@ -36,8 +37,36 @@ pub enum AdminCommand {
     ApiKey {
         #[arg(long)]
         email: String,
+        /// A label to tell the key apart when listing or revoking (default: the date).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List the API keys (never the keys themselves): id, account, label, created, revoked.
+    ApiKeys {
+        /// Only the keys of this account.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Revoke an API key by its id (see `api-keys`): refused from then on, its board
+    /// connections closed.
+    RevokeKey {
+        #[arg(long)]
+        id: i64,
+    },
+    /// Disable an account: no login, its sessions end, its API keys stop working.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        email: String,
     },
 }
+
+/// How the audit log names what the command line did.
+const CLI_ACTOR: &str = "riga di comando (tavolo admin)";
 
 /// Runs an admin subcommand.
 pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> {
@@ -90,14 +119,92 @@ pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<ExitC
             }
             Ok(ExitCode::SUCCESS)
         }
-        AdminCommand::ApiKey { email } => match accounts::new_api_key_for(&store, &email).await? {
-            Some(key) => {
-                println!("{key}");
-                Ok(ExitCode::SUCCESS)
+        AdminCommand::ApiKey { email, label } => {
+            match accounts::new_api_key_for(&store, &email, &label).await? {
+                Some(key) => {
+                    println!("{key}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Ok(refuse(no_account(&email))),
             }
-            None => Ok(refuse(format!("nessun account con l'e-mail {email}"))),
-        },
+        }
+        AdminCommand::ApiKeys { email } => {
+            let only = match &email {
+                Some(email) => match accounts::find_by_email(&store, email).await? {
+                    Some(a) => Some(a.id),
+                    None => return Ok(refuse(no_account(email))),
+                },
+                None => None,
+            };
+            let keys = accounts::api_keys(&store, only).await?;
+            if keys.is_empty() {
+                println!("Nessuna chiave API.");
+            }
+            for k in keys {
+                println!(
+                    "{}\t{}\t{}\tcreata {}\t{}",
+                    k.id,
+                    k.account_email,
+                    k.label.as_deref().unwrap_or("-"),
+                    when(k.created_at),
+                    match k.revoked_at {
+                        Some(at) => format!("revocata {}", when(at)),
+                        None => "attiva".into(),
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::RevokeKey { id } => {
+            let revocations = Revocations::new(store.clone());
+            match accounts::revoke_api_key(&store, &revocations, id, CLI_ACTOR).await {
+                Ok(()) => {
+                    println!("Chiave API #{id} revocata.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(AccessError::Db(e)) => Err(e.into()),
+                Err(e) => Ok(refuse(format!("chiave #{id}: {e}"))),
+            }
+        }
+        AdminCommand::Disable { email } => switch(&store, &email, true).await,
+        AdminCommand::Enable { email } => switch(&store, &email, false).await,
     }
+}
+
+/// Disables (`disable`) or enables again the account with this e-mail.
+async fn switch(store: &Store, email: &str, disable: bool) -> anyhow::Result<ExitCode> {
+    let Some(account) = accounts::find_by_email(store, email).await? else {
+        return Ok(refuse(no_account(email)));
+    };
+    // On SQLite the serving instance hears nothing from this process: its periodic check
+    // closes the account's board connections within a minute. Sessions end at once.
+    let revocations = Revocations::new(store.clone());
+    let done = if disable {
+        accounts::disable_account(store, &revocations, account.id, None, CLI_ACTOR).await
+    } else {
+        accounts::enable_account(store, account.id, CLI_ACTOR).await
+    };
+    match done {
+        Ok(()) if disable => println!("Account {} disattivato.", account.email),
+        Ok(()) => println!("Account {} riattivato.", account.email),
+        Err(AccessError::Db(e)) => return Err(e.into()),
+        Err(e) => return Ok(refuse(e.to_string())),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn no_account(email: &str) -> String {
+    format!(
+        "nessun account con l'e-mail {}",
+        email.trim().to_lowercase()
+    )
+}
+
+/// A stored time as the terminal shows it (UTC).
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
 }
 
 fn role_problem(role: &str) -> String {

@@ -14,6 +14,24 @@ pub const EXPORT: &str = "export";
 /// The action of a mark set by hand in a meeting's attendance register.
 pub const ATTENDANCE_BY_HAND: &str = "attendance.mark";
 
+/// An organiser disabled a staff account.
+pub const ACCOUNT_DISABLE: &str = "account.disable";
+/// An organiser enabled a disabled account again.
+pub const ACCOUNT_ENABLE: &str = "account.enable";
+/// An API key was revoked.
+pub const API_KEY_REVOKE: &str = "api_key.revoke";
+
+/// Records an action on a staff account or its keys (no workshop: accounts are global).
+pub async fn record_access(
+    store: &Store,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    audit::append(store, actor, action, None, subject, detail).await
+}
+
 /// Records that `actor` exported `filename` (what it covered in `detail`) from a workshop:
 /// exports carry people's contributions out of Tavolo.
 pub async fn record_export(
@@ -51,6 +69,9 @@ fn describe(action: &str, subject: &str) -> String {
         "privacy.export" => "Dati personali consegnati (richiesta di accesso)".to_string(),
         "privacy.erase" => "Dati personali cancellati su richiesta".to_string(),
         "privacy.retention" => "Dati personali cancellati a fine conservazione".to_string(),
+        ACCOUNT_DISABLE => format!("Account disattivato: {subject}"),
+        ACCOUNT_ENABLE => format!("Account riattivato: {subject}"),
+        API_KEY_REVOKE => format!("Chiave API revocata: {subject}"),
         other => format!("{other}: {subject}"),
     }
 }
@@ -66,6 +87,15 @@ fn capitalise(s: &str) -> String {
 /// The log of a workshop, newest first.
 pub async fn for_workshop(store: &Store, workshop_id: i64) -> Result<Vec<AuditLine>, DbError> {
     Ok(audit::for_workshop(store, workshop_id)
+        .await?
+        .into_iter()
+        .map(AuditLine::of)
+        .collect())
+}
+
+/// The latest changes to staff accounts and their keys (at most 50), newest first.
+pub async fn for_accounts(store: &Store) -> Result<Vec<AuditLine>, DbError> {
+    Ok(audit::without_workshop(store, 50)
         .await?
         .into_iter()
         .map(AuditLine::of)

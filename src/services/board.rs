@@ -138,6 +138,14 @@ pub async fn join_as_guest(
     store::accounts::create_guest_session(store, &hash, guest_id, accounts::SESSION_TTL_MS)
         .await
         .map_err(GuestRefused::Store)?;
+    // The code disabled meanwhile ended the guests' sessions before this one existed: this one
+    // must not outlive it.
+    if let Err(refused) = check_guest_code(rooms, meeting_id, code).await {
+        store::accounts::delete_session(store, &hash)
+            .await
+            .map_err(GuestRefused::Store)?;
+        return Err(refused);
+    }
     Ok(raw)
 }
 

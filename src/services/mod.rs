@@ -11,4 +11,5 @@ pub mod deadlines;
 pub mod enrollment;
 pub mod mail;
 pub mod privacy;
+pub mod revocation;
 pub mod room;

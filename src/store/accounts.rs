@@ -14,9 +14,11 @@ pub struct Account {
     #[serde(skip)]
     pub password_hash: Option<String>,
     pub created_at: i64,
+    /// When an organiser disabled it: no login, no session, no API key works meanwhile.
+    pub disabled_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, email, name, role, password_hash, created_at";
+const COLUMNS: &str = "id, email, name, role, password_hash, created_at, disabled_at";
 
 /// Inserts an account; returns its id.
 pub async fn create(
@@ -69,7 +71,28 @@ pub async fn list(store: &Store) -> Result<Vec<Account>, DbError> {
     .await
 }
 
-/// How many organiser accounts exist.
+/// Disables an account (`disabled`) or enables it again; false when nothing changed (no such
+/// account, or already so).
+pub async fn set_disabled(store: &Store, id: i64, disabled: bool) -> Result<bool, DbError> {
+    let r = if disabled {
+        sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&store.pool)
+            .await?
+    } else {
+        sqlx::query(
+            "UPDATE accounts SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&store.pool)
+        .await?
+    };
+    Ok(r.rows_affected() == 1)
+}
+
+/// How many organiser accounts exist (disabled ones included: the first-organiser link is for
+/// a database that never had one).
 pub async fn count_organisers(store: &Store) -> Result<i64, DbError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'organiser'")
         .fetch_one(&store.pool)
@@ -189,23 +212,139 @@ pub async fn delete_session(store: &Store, token_hash: &str) -> Result<(), DbErr
     Ok(())
 }
 
-// --- API keys -------------------------------------------------------------------------------
-
-/// Stores an API key (its hash) for an account.
-pub async fn create_api_key(store: &Store, account_id: i64, key_hash: &str) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO api_keys (account_id, key_hash, created_at) VALUES ($1, $2, $3)")
-        .bind(account_id)
-        .bind(key_hash)
-        .bind(now_ms())
-        .execute(&store.pool)
-        .await?;
+/// Stores the session of an enrollment's private link, or (same token) renews it: opening the
+/// link again reuses its one row.
+pub async fn renew_enrollment_session(
+    store: &Store,
+    token_hash: &str,
+    enrollment_id: i64,
+    ttl_ms: i64,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, enrollment_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (token_hash) DO UPDATE SET expires_at = $4",
+    )
+    .bind(token_hash)
+    .bind(enrollment_id)
+    .bind(now)
+    .bind(now + ttl_ms)
+    .execute(&store.pool)
+    .await?;
     Ok(())
 }
 
-/// The account of an unrevoked API key.
+/// Ends every session of a staff account.
+pub async fn delete_sessions_of_account(store: &Store, account_id: i64) -> Result<u64, DbError> {
+    let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&store.pool)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+/// Ends every session of an enrolled person.
+pub async fn delete_sessions_of_enrollment(
+    store: &Store,
+    enrollment_id: i64,
+) -> Result<u64, DbError> {
+    let r = sqlx::query("DELETE FROM sessions WHERE enrollment_id = $1")
+        .bind(enrollment_id)
+        .execute(&store.pool)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+/// Ends the sessions of every guest of a meeting.
+pub async fn delete_guest_sessions_of_meeting(
+    store: &Store,
+    meeting_id: i64,
+) -> Result<u64, DbError> {
+    let r = sqlx::query(
+        "DELETE FROM sessions WHERE guest_id IN (SELECT id FROM guests WHERE meeting_id = $1)",
+    )
+    .bind(meeting_id)
+    .execute(&store.pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Deletes the sessions that expired before `now`; returns how many.
+pub async fn purge_expired_sessions(store: &Store, now: i64) -> Result<u64, DbError> {
+    let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&store.pool)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+// --- API keys -------------------------------------------------------------------------------
+
+/// Stores an API key (its hash) for an account, with a label to tell it apart; returns its id.
+pub async fn create_api_key(
+    store: &Store,
+    account_id: i64,
+    key_hash: &str,
+    label: &str,
+) -> Result<i64, DbError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO api_keys (account_id, key_hash, created_at, label) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(key_hash)
+    .bind(now_ms())
+    .bind(label)
+    .fetch_one(&store.pool)
+    .await?;
+    Ok(id)
+}
+
+/// An API key as listed (never the key: only its hash is kept, and not shown either).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_email: String,
+    pub account_name: String,
+    pub label: Option<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Every API key, newest first; only those of one account when `account_id` is given.
+pub async fn list_api_keys(
+    store: &Store,
+    account_id: Option<i64>,
+) -> Result<Vec<ApiKeyRow>, DbError> {
+    sqlx::query_as(
+        "SELECT k.id, k.account_id, a.email AS account_email, a.name AS account_name, k.label, \
+         k.created_at, k.revoked_at FROM api_keys k JOIN accounts a ON a.id = k.account_id \
+         WHERE ($1 = 0 OR k.account_id = $1) ORDER BY k.id DESC",
+    )
+    .bind(account_id.unwrap_or(0))
+    .fetch_all(&store.pool)
+    .await
+}
+
+/// Revokes an API key; returns its account and hash when it was revoked now (`None`: no such
+/// key, or revoked already).
+pub async fn revoke_api_key(store: &Store, id: i64) -> Result<Option<(i64, String)>, DbError> {
+    sqlx::query_as(
+        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL \
+         RETURNING account_id, key_hash",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await
+}
+
+/// The account of an unrevoked API key whose account is not disabled.
 pub async fn account_by_api_key(store: &Store, key_hash: &str) -> Result<Option<i64>, DbError> {
     let row: Option<(i64,)> = sqlx::query_as(
-        "SELECT account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+        "SELECT k.account_id FROM api_keys k JOIN accounts a ON a.id = k.account_id \
+         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND a.disabled_at IS NULL",
     )
     .bind(key_hash)
     .fetch_optional(&store.pool)
@@ -247,6 +386,18 @@ pub async fn setup_token(store: &Store, token_hash: &str) -> Result<Option<Optio
     .fetch_optional(&store.pool)
     .await?;
     Ok(row.map(|r| r.0))
+}
+
+/// Uses up every unused first-organiser link: once an organiser exists (or a new link was
+/// printed at start), none of the earlier ones may create another.
+pub async fn spend_first_organiser_links(store: &Store) -> Result<u64, DbError> {
+    let r = sqlx::query(
+        "UPDATE setup_tokens SET used_at = $1 WHERE account_id IS NULL AND used_at IS NULL",
+    )
+    .bind(now_ms())
+    .execute(&store.pool)
+    .await?;
+    Ok(r.rows_affected())
 }
 
 /// Uses a setup link once; false if it was already used (a concurrent second use loses).

@@ -112,6 +112,17 @@ pub async fn for_workshop(store: &Store, workshop_id: i64) -> Result<Vec<AuditEn
     .await
 }
 
+/// The latest entries that concern no workshop (staff accounts and their keys), newest first.
+pub async fn without_workshop(store: &Store, limit: i64) -> Result<Vec<AuditEntry>, DbError> {
+    sqlx::query_as(
+        "SELECT id, at, actor, action, workshop_id, meeting_id, subject, detail FROM audit_log \
+         WHERE workshop_id IS NULL ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&store.pool)
+    .await
+}
+
 /// The entries of one meeting with a given action, newest first.
 pub async fn for_meeting(
     store: &Store,

@@ -55,6 +55,23 @@ pub(super) fn rewritten_payload(meeting_id: i64) -> String {
 /// from the table). Fails with a unique violation ([`is_conflict`]) if another instance took
 /// one of their `seq`s; then nothing was written.
 pub async fn append(store: &Store, meeting_id: i64, events: &[EventRecord]) -> Result<(), DbError> {
+    // A board that cannot be written for lack of space marks the storage failing for
+    // `/readyz`, and one written again clears it.
+    let result = append_batch(store, meeting_id, events).await;
+    match &result {
+        Ok(()) => store.note_write_ok(),
+        Err(e) => {
+            store.note_failure(e);
+        }
+    }
+    result
+}
+
+async fn append_batch(
+    store: &Store,
+    meeting_id: i64,
+    events: &[EventRecord],
+) -> Result<(), DbError> {
     if store.backend == Backend::Sqlite && events.len() <= ROWS_PER_INSERT {
         // One statement is one (implicit) transaction: a single round trip to the database
         // thread instead of four (BEGIN, INSERT, COMMIT). Under load each round trip waited

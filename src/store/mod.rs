@@ -10,6 +10,7 @@ pub mod board;
 pub mod enrollments;
 pub mod outbox;
 pub mod privacy;
+pub mod revocations;
 pub mod workshops;
 
 use std::str::FromStr;
@@ -29,6 +30,25 @@ pub fn is_busy(e: &DbError) -> bool {
     matches!(e, DbError::PoolTimedOut)
 }
 
+/// Whether a failure means the storage itself failed: the disk (or the database's size limit)
+/// is full, or reading or writing the file failed. SQLite: `SQLITE_FULL` (13) and `SQLITE_IOERR`
+/// (10, with its extended codes); PostgreSQL: class 53 disk full (53100) and class 58 I/O
+/// errors. No retry helps until space is freed: the answer is 503 and `/readyz` fails.
+pub fn is_storage_failure(e: &DbError) -> bool {
+    // Only the database's own verdict: a lost connection to PostgreSQL is not a full disk.
+    let Some(db) = e.as_database_error() else {
+        return false;
+    };
+    let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+    let message = db.message().to_lowercase();
+    let by_code = match code.parse::<i64>() {
+        // SQLite reports (extended) result codes as numbers; the primary code is the low byte.
+        Ok(n) => matches!(n & 0xff, 10 | 13),
+        Err(_) => code == "53100" || code.starts_with("58"),
+    };
+    by_code || message.contains("database or disk is full") || message.contains("disk i/o error")
+}
+
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -42,6 +62,9 @@ pub struct Store {
     /// Private to the store: SQL lives in this module and its children only.
     pool: AnyPool,
     pub backend: Backend,
+    /// Set when a write failed for lack of space or an I/O error, cleared when one succeeds
+    /// again (or `/readyz`'s probe does): while set, `/readyz` answers 503.
+    storage_failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A transaction on the store (either backend).
@@ -102,7 +125,11 @@ impl Store {
                     .await?
             }
         };
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            storage_failing: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -165,6 +192,89 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await;
         matches!(applied, Ok((n,)) if n >= expected)
+    }
+
+    /// Records a failed write: a storage failure ([`is_storage_failure`]) marks the storage
+    /// failing and is logged once as such. Returns whether it was one.
+    pub fn note_failure(&self, e: &DbError) -> bool {
+        if !is_storage_failure(e) {
+            return false;
+        }
+        self.note_storage_failure(e);
+        true
+    }
+
+    /// Marks the storage failing (the cause is logged when it starts failing).
+    pub fn note_storage_failure(&self, cause: &dyn std::fmt::Display) {
+        use std::sync::atomic::Ordering;
+        if !self.storage_failing.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                error = %cause,
+                "storage failing: the database could not write (disk full or I/O error); \
+                 writes are refused with 503 and /readyz fails until a write succeeds"
+            );
+        }
+    }
+
+    /// Records a write that succeeded: the storage works again.
+    pub fn note_write_ok(&self) {
+        use std::sync::atomic::Ordering;
+        if self.storage_failing.load(Ordering::Relaxed)
+            && self.storage_failing.swap(false, Ordering::Relaxed)
+        {
+            tracing::info!("storage writes succeed again");
+        }
+    }
+
+    /// Whether `/readyz` reports the storage healthy. While it is marked failing, each call
+    /// tries a small write, committed then deleted (a commit is what a full disk refuses): when
+    /// it succeeds, space was freed and the storage is declared healthy again.
+    pub async fn storage_ok(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if !self.storage_failing.load(Ordering::Relaxed) {
+            return true;
+        }
+        let probe = async {
+            // Big enough to need fresh pages, as an enrollment or a board event would.
+            sqlx::query("INSERT INTO storage_probe (filler) VALUES ($1)")
+                .bind("x".repeat(16 * 1024))
+                .execute(&self.pool)
+                .await?;
+            sqlx::query("DELETE FROM storage_probe")
+                .execute(&self.pool)
+                .await
+        };
+        match probe.await {
+            Ok(_) => {
+                self.note_write_ok();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Caps an SQLite database at its current size (`PRAGMA max_page_count`, which never goes
+    /// below the pages in use) on every connection of the pool, or lifts the cap: writes that
+    /// need a new page then fail with `SQLITE_FULL`, as on a full disk. For the tests of a
+    /// full disk (a real one cannot be filled safely); nothing on PostgreSQL.
+    #[doc(hidden)]
+    pub async fn cap_sqlite_size(&self, cap: bool) -> Result<(), DbError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let pages = if cap { 1 } else { 1_073_741_823 };
+        // Hold every connection at once, so that each gets the pragma (it is per connection).
+        let mut held = Vec::new();
+        for _ in 0..self.pool.options().get_max_connections() {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA max_page_count = {pages}"
+            )))
+            .execute(&mut *conn)
+            .await?;
+            held.push(conn);
+        }
+        Ok(())
     }
 
     /// Starts a transaction.

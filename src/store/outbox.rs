@@ -127,6 +127,26 @@ pub async fn recent(store: &Store, limit: i64) -> Result<Vec<Message>, DbError> 
     .await
 }
 
+/// Whether a message of this kind about an enrollment was written since `since` (inside the
+/// caller's transaction).
+pub async fn written_since(
+    conn: &mut AnyConnection,
+    enrollment_id: i64,
+    kind: &str,
+    since: i64,
+) -> Result<bool, DbError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM outbox WHERE enrollment_id = $1 AND kind = $2 AND created_at >= $3 \
+         LIMIT 1",
+    )
+    .bind(enrollment_id)
+    .bind(kind)
+    .bind(since)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// The messages about one enrollment, oldest first.
 pub async fn for_enrollment(store: &Store, enrollment_id: i64) -> Result<Vec<Message>, DbError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(

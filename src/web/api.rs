@@ -90,8 +90,14 @@ pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let promoted =
-        enrollment::cancel_by_link(&state.store, &state.catalogue, &state.desk, &token).await?;
+    let promoted = enrollment::cancel_by_link(
+        &state.store,
+        &state.catalogue,
+        &state.desk,
+        &state.revocations,
+        &token,
+    )
+    .await?;
     Ok(Json(json!({
         "status": Status::Cancelled,
         "promoted": promoted.is_some(),

@@ -123,7 +123,7 @@ pub async fn submit(
             None,
             StatusCode::FORBIDDEN,
         ),
-        Err(e @ ApplyError::AlreadyEnrolled { .. }) => {
+        Err(e @ ApplyError::AlreadyEnrolled) => {
             (Vec::new(), Some(e.to_string()), StatusCode::CONFLICT)
         }
         Err(e) => return Err(e.into()),
@@ -196,8 +196,13 @@ pub async fn manage(
             },
         },
     )?;
-    if !already && status != Status::Cancelled {
-        let raw = accounts::open_session(&state.store, None, Some(row.id)).await?;
+    // The link logs the person in (for the board), but never replaces a staff session: an
+    // organiser opening someone's link from the same browser stays logged in as themselves.
+    // The session is the link's own (`private_link_session`): opening it again renews that
+    // one row instead of adding another.
+    let staff = matches!(viewer.principal, Principal::Account { .. });
+    if !already && !staff && status != Status::Cancelled {
+        let raw = accounts::private_link_session(&state.store, row.id, &token).await?;
         auth::set_session_cookie(&state, &mut res, &raw);
     }
     Ok(res)
@@ -221,7 +226,14 @@ pub async fn cancel(
             "Per annullare l'iscrizione spunta la casella di conferma e invia di nuovo.".into(),
         ));
     }
-    enrollment::cancel_by_link(&state.store, &state.catalogue, &state.desk, &token).await?;
+    enrollment::cancel_by_link(
+        &state.store,
+        &state.catalogue,
+        &state.desk,
+        &state.revocations,
+        &token,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/iscrizione/{token}?annullata=1")).into_response())
 }
 

@@ -36,6 +36,13 @@ pub enum AppError {
     TooLarge,
     #[error("Il servizio è momentaneamente non disponibile: riprova tra poco.")]
     Unavailable,
+    /// The storage is full or failing: nothing was recorded.
+    #[error(
+        "Spazio di archiviazione esaurito: il servizio è temporaneamente non disponibile e \
+         nulla è stato registrato. Riprova più tardi; se il problema continua, avvisa \
+         l'organizzazione."
+    )]
+    StorageFull,
     #[error("Si è verificato un errore interno: riprova tra poco.")]
     Internal(#[source] anyhow::Error),
 }
@@ -52,7 +59,7 @@ impl AppError {
             AppError::Gone(_) => StatusCode::GONE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::StorageFull => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -69,6 +76,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge => "too_large",
             AppError::Unavailable => "unavailable",
+            AppError::StorageFull => "storage_full",
             AppError::Internal(_) => "internal",
         }
     }
@@ -79,8 +87,12 @@ impl AppError {
     }
 
     fn log(&self) {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = ?e, "internal error");
+        match self {
+            AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            AppError::StorageFull => {
+                tracing::warn!("request refused with 503: storage full or failing")
+            }
+            _ => {}
         }
     }
 }
@@ -89,6 +101,9 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         if store::is_busy(&e) {
             AppError::Unavailable
+        } else if store::is_storage_failure(&e) {
+            tracing::error!(error = %e, "storage failing (disk full or I/O error)");
+            AppError::StorageFull
         } else {
             AppError::Internal(e.into())
         }
@@ -103,7 +118,11 @@ impl From<minijinja::Error> for AppError {
 
 impl From<DeskError> for AppError {
     fn from(e: DeskError) -> Self {
-        AppError::Internal(e.into())
+        match e {
+            DeskError::StorageFull => AppError::StorageFull,
+            DeskError::Db(e) => e.into(),
+            e => AppError::Internal(e.into()),
+        }
     }
 }
 
@@ -118,12 +137,10 @@ impl From<ApplyError> for AppError {
             ApplyError::Closed { .. } => AppError::Gone(e.to_string()),
             ApplyError::Invalid(fields) => AppError::Invalid(fields),
             ApplyError::RoleNotEligible { .. } => AppError::Forbidden(e.to_string()),
-            ApplyError::AlreadyEnrolled {
-                status, position, ..
-            } => AppError::Conflict {
+            ApplyError::AlreadyEnrolled => AppError::Conflict {
                 code: "already_enrolled",
                 message: e.to_string(),
-                extra: json!({ "status": status, "position": position }),
+                extra: json!({}),
             },
             ApplyError::Desk(e) => e.into(),
         }
@@ -177,11 +194,20 @@ impl IntoResponse for AppError {
             status: self.status(),
             message: self.to_string(),
         };
+        let storage = matches!(self, AppError::StorageFull);
         let mut res = (self.status(), axum::Json(json!({ "error": body }))).into_response();
         res.extensions_mut().insert(info);
+        if storage {
+            res.extensions_mut().insert(StorageFailure);
+        }
         res
     }
 }
+
+/// Left in the response of an [`AppError::StorageFull`], so that `web::note_storage` marks
+/// the storage failing for `/readyz` (the error itself does not know the store).
+#[derive(Debug, Clone, Copy)]
+pub struct StorageFailure;
 
 /// Left in the response by [`AppError`] so that `web::html_errors` can turn the JSON error into
 /// an Italian error page on browser routes.

@@ -91,6 +91,12 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/privacy", get(admin::privacy_page))
         .route("/admin/privacy/esporta", post(admin::privacy_export))
         .route("/admin/privacy/cancella", post(admin::privacy_erase))
+        .route(
+            "/admin/account/{id}/disattiva",
+            post(admin::disable_account),
+        )
+        .route("/admin/account/{id}/riattiva", post(admin::enable_account))
+        .route("/admin/chiavi-api/{id}/revoca", post(admin::revoke_api_key))
         .layer(middleware::from_fn_with_state(state.clone(), html_errors));
 
     let api = Router::new()
@@ -137,6 +143,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::csrf_layer,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), note_storage))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
@@ -161,11 +168,29 @@ async fn not_found(State(state): State<AppState>, req: Request) -> Response {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.store.ready().await {
-        "ready".into_response()
-    } else {
+    if !state.store.ready().await {
         (StatusCode::SERVICE_UNAVAILABLE, "database not ready").into_response()
+    } else if !state.store.storage_ok().await {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage failing: disk full or I/O error",
+        )
+            .into_response()
+    } else {
+        "ready".into_response()
     }
+}
+
+/// A request refused because the storage failed marks it failing, so that `/readyz` says so
+/// until a write succeeds again.
+async fn note_storage(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.extensions().get::<error::StorageFailure>().is_some() {
+        state
+            .store
+            .note_storage_failure(&"a request failed: storage full or failing");
+    }
+    res
 }
 
 /// Strict headers on every response. No inline script or style anywhere, so the CSP can forbid
@@ -224,7 +249,12 @@ async fn html_errors(State(state): State<AppState>, req: Request, next: Next) ->
     let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
         return res;
     };
-    error_page(&state, &path, &csrf, info)
+    let storage = res.extensions().get::<error::StorageFailure>().copied();
+    let mut page = error_page(&state, &path, &csrf, info);
+    if let Some(marker) = storage {
+        page.extensions_mut().insert(marker);
+    }
+    page
 }
 
 /// The Italian error page of `info` (or, for "log in first", the redirect to the login page).

@@ -7,6 +7,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::services::catalogue::Catalogue;
 use crate::services::enrollment::Desk;
+use crate::services::revocation::Revocations;
 use crate::services::room::Rooms;
 use crate::store::Store;
 use crate::templates::Templates;
@@ -27,8 +28,10 @@ pub struct AppState {
     pub tasks: TaskTracker,
     /// Live board rooms of this instance.
     pub rooms: Rooms,
-    /// Open websockets by session (logout closes them) and per person.
+    /// Open websockets by the accesses they rest on, and per person.
     pub sockets: Arc<Sockets>,
     /// How long personal data are kept (stated by the privacy notice).
     pub retention: crate::domain::privacy::Retention,
+    /// Ends accesses (sessions, accounts, keys, enrollments, guests) on every instance.
+    pub revocations: Revocations,
 }

@@ -368,7 +368,7 @@ impl TestApp {
                 .await
                 .unwrap();
         }
-        tavolo::services::accounts::new_api_key(store, id)
+        tavolo::services::accounts::new_api_key(store, id, "test")
             .await
             .unwrap()
     }

@@ -9,11 +9,15 @@ use crate::store::{DbError, Store};
 /// Setup links are valid for seven days.
 pub const SETUP_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
-/// If no organiser exists yet, creates a one-time link to set up the first one.
+/// If no organiser exists yet, creates a one-time link to set up the first one; the links
+/// printed at earlier starts stop working (only the latest is live). Once an organiser
+/// exists, none is printed and none works.
 pub async fn first_setup_link(store: &Store, base_url: &str) -> Result<Option<String>, DbError> {
     if rows::count_organisers(store).await? > 0 {
+        rows::spend_first_organiser_links(store).await?;
         return Ok(None);
     }
+    rows::spend_first_organiser_links(store).await?;
     let (raw, hash) = secret::new_token();
     rows::create_setup_token(store, &hash, None, SETUP_TTL_MS).await?;
     Ok(Some(setup_url(base_url, &raw)))

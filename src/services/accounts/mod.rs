@@ -1,21 +1,23 @@
 //! Staff accounts and who is asking. Creating an account, whichever the door (the organisers'
 //! page, the first setup link, `tavolo admin create`), goes through [`check`] and [`create()`]
 //! (`create.rs`); the setup links themselves are made in `links.rs` and completed in
-//! `setup.rs`; passwords are hashed in `passwords.rs`; sessions, API keys and the holder of a
+//! `setup.rs`; disabling accounts and revoking API keys in `access.rs`; passwords are hashed in `passwords.rs`; sessions, API keys and the holder of a
 //! credential are in `sessions.rs`.
 
+mod access;
 mod create;
 mod links;
 mod passwords;
 mod sessions;
 mod setup;
 
+pub use access::{AccessError, api_keys, disable_account, enable_account, revoke_api_key};
 pub use create::{Checked, CreateError, Created, NewAccount, Problem, check, create};
 pub use links::{SETUP_TTL_MS, first_setup_link, password_link};
 pub use passwords::{hash_password, password_problem, verify_password};
 pub use sessions::{
-    Holder, SESSION_TTL_MS, by_bearer, by_session, close_session, new_api_key, new_api_key_for,
-    open_session, sign_in,
+    Holder, SESSION_TTL_MS, api_key_valid, by_bearer, by_session, new_api_key, new_api_key_for,
+    open_session, private_link_session, purge_expired_sessions, purge_periodically, sign_in,
 };
 pub use setup::{SetupError, SetupForm, SetupTarget, complete_setup, setup_target};
 
@@ -36,4 +38,9 @@ pub async fn list(store: &Store) -> Result<Vec<StaffAccount>, DbError> {
         out.push(StaffAccount { account, workshops });
     }
     Ok(out)
+}
+
+/// The account with this e-mail (any case, spaces around ignored).
+pub async fn find_by_email(store: &Store, email: &str) -> Result<Option<Account>, DbError> {
+    rows::by_email(store, &email.trim().to_lowercase()).await
 }

@@ -27,8 +27,9 @@ async fn login(store: &Store, email: &str, password: &str) -> Result<Option<i64>
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .unwrap_or(false);
+    // A disabled account cannot log in (checked after the hash, so the timing is the same).
     Ok(account
-        .filter(|a| ok && a.password_hash.is_some())
+        .filter(|a| ok && a.password_hash.is_some() && a.disabled_at.is_none())
         .map(|a| a.id))
 }
 
@@ -61,9 +62,38 @@ pub async fn open_session(
     Ok(raw)
 }
 
-/// Ends a session (by the hash of its token).
-pub async fn close_session(store: &Store, token_hash: &str) -> Result<(), DbError> {
-    rows::delete_session(store, token_hash).await
+/// The session an enrollment's private link opens (`link_token` raw): always the same token
+/// for the same link, so a second visit renews that session instead of adding a row. Returns
+/// the raw cookie token.
+pub async fn private_link_session(
+    store: &Store,
+    enrollment_id: i64,
+    link_token: &str,
+) -> Result<String, DbError> {
+    let raw = secret::derived_token("tavolo private-link session", link_token);
+    rows::renew_enrollment_session(store, &secret::hash(&raw), enrollment_id, SESSION_TTL_MS)
+        .await?;
+    Ok(raw)
+}
+
+/// Deletes the sessions that have expired; returns how many.
+pub async fn purge_expired_sessions(store: &Store) -> Result<u64, DbError> {
+    rows::purge_expired_sessions(store, crate::store::now_ms()).await
+}
+
+/// Purges expired sessions at start and then every hour, until shutdown.
+pub async fn purge_periodically(store: Store, shutdown: tokio_util::sync::CancellationToken) {
+    loop {
+        match purge_expired_sessions(&store).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "expired sessions purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed; will retry"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
 }
 
 /// Who holds a credential.
@@ -119,7 +149,11 @@ pub async fn by_bearer(store: &Store, credential: &str) -> Result<Option<Holder>
 }
 
 async fn staff(store: &Store, account_id: i64) -> Result<Option<Holder>, DbError> {
-    let Some(account) = rows::by_id(store, account_id).await? else {
+    // A disabled account's sessions and keys hold nothing.
+    let Some(account) = rows::by_id(store, account_id)
+        .await?
+        .filter(|a| a.disabled_at.is_none())
+    else {
         return Ok(None);
     };
     let principal = match AccountRole::parse(&account.role) {
@@ -133,19 +167,44 @@ async fn staff(store: &Store, account_id: i64) -> Result<Option<Holder>, DbError
     Ok(Some(Holder::Staff { account, principal }))
 }
 
-/// Creates a new API key for an account; returns the key (shown once: only its hash is kept).
-pub async fn new_api_key(store: &Store, account_id: i64) -> Result<String, DbError> {
+/// Whether an API key (by the hash of the whole key) still works: not revoked, its account
+/// not disabled.
+pub async fn api_key_valid(store: &Store, key_hash: &str) -> Result<bool, DbError> {
+    Ok(rows::account_by_api_key(store, key_hash).await?.is_some())
+}
+
+/// The label a key gets when none is given: when it was made.
+fn default_label() -> String {
+    format!(
+        "chiave del {}",
+        chrono::Utc::now().format("%d/%m/%Y %H:%M UTC")
+    )
+}
+
+/// Creates a new API key for an account, with a label to tell it apart (trimmed, at most 80
+/// characters; empty: the date); returns the key (shown once: only its hash is kept).
+pub async fn new_api_key(store: &Store, account_id: i64, label: &str) -> Result<String, DbError> {
     // The prefix tells API keys from personal tokens (see `by_bearer`); the hash is of the
     // whole key, as it arrives in the header.
     let key = format!("tvl_{}", secret::random_token());
-    rows::create_api_key(store, account_id, &secret::hash(&key)).await?;
+    let label: String = label.trim().chars().take(80).collect();
+    let label = if label.is_empty() {
+        default_label()
+    } else {
+        label
+    };
+    rows::create_api_key(store, account_id, &secret::hash(&key), &label).await?;
     Ok(key)
 }
 
 /// A new API key for the account with this e-mail; `None` when there is no such account.
-pub async fn new_api_key_for(store: &Store, email: &str) -> Result<Option<String>, DbError> {
+pub async fn new_api_key_for(
+    store: &Store,
+    email: &str,
+    label: &str,
+) -> Result<Option<String>, DbError> {
     match rows::by_email(store, &email.trim().to_lowercase()).await? {
-        Some(account) => new_api_key(store, account.id).await.map(Some),
+        Some(account) => new_api_key(store, account.id, label).await.map(Some),
         None => Ok(None),
     }
 }

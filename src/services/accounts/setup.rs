@@ -5,6 +5,7 @@
 use crate::domain::access::AccountRole;
 use crate::secret;
 use crate::services::catalogue::Catalogue;
+use crate::services::revocation::{Access, Revocations};
 use crate::store::accounts::{self as rows, Account};
 use crate::store::{DbError, Store};
 
@@ -40,6 +41,9 @@ pub enum SetupError {
     /// Used already, or expired.
     #[error("the setup link was used or has expired")]
     Spent,
+    /// A first-organiser link, but an organiser exists already: it can create nobody.
+    #[error("an organiser exists already")]
+    OrganiserExists,
     /// Valid when the form was checked, but another submission used it meanwhile.
     #[error("the setup link was used meanwhile")]
     UsedMeanwhile,
@@ -70,18 +74,24 @@ pub async fn setup_target(store: &Store, token: &str) -> Result<SetupTarget, Set
     }
     match rows::setup_token(store, &secret::hash(token)).await? {
         None => Err(SetupError::Spent),
+        // Dead once any organiser exists, whichever link created it.
+        Some(None) if rows::count_organisers(store).await? > 0 => Err(SetupError::OrganiserExists),
         Some(None) => Ok(SetupTarget::FirstOrganiser),
+        // A disabled account chooses no password: its link waits until it is enabled again.
         Some(Some(account_id)) => match rows::by_id(store, account_id).await? {
-            Some(account) => Ok(SetupTarget::Password(account)),
-            None => Err(SetupError::Spent),
+            Some(account) if account.disabled_at.is_none() => Ok(SetupTarget::Password(account)),
+            _ => Err(SetupError::Spent),
         },
     }
 }
 
 /// Completes a setup link: creates the first organiser or sets the account's password, uses
-/// the link up, and logs the person in. Returns the raw session token.
+/// the link up, and logs the person in. A new password ends every other session of the
+/// account (and closes its board websockets, through `revocations`). Returns the raw session
+/// token.
 pub async fn complete_setup(
     store: &Store,
+    revocations: &Revocations,
     catalogue: &Catalogue,
     base_url: &str,
     token: &str,
@@ -128,10 +138,19 @@ pub async fn complete_setup(
         return Err(SetupError::UsedMeanwhile);
     }
     let account_id = match plan {
-        Plan::Create(checked) => create::create(store, base_url, checked).await?.id,
+        Plan::Create(checked) => {
+            // Every other first-organiser link dies with this one (two instances may each have
+            // printed one); one created meanwhile through another link wins.
+            rows::spend_first_organiser_links(store).await?;
+            if rows::count_organisers(store).await? > 0 {
+                return Err(SetupError::OrganiserExists);
+            }
+            create::create(store, base_url, checked).await?.id
+        }
         Plan::SetPassword(account_id) => {
             let hash = hash_off_thread(form.password).await;
             rows::set_password(store, account_id, &hash).await?;
+            revocations.end(Access::Account(account_id)).await?;
             account_id
         }
     };

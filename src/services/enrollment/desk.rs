@@ -25,6 +25,10 @@ use crate::store::enrollments::{self as rows, EnrollmentRow, WorkshopSeats};
 use crate::store::{self, DbError, Store, Tx, audit, outbox};
 use crate::templates::Templates;
 
+/// At most one reminder per enrollment in this time (an hour), however often its e-mail is
+/// entered in the form again.
+pub const REMINDER_GAP_MS: i64 = 3600 * 1000;
+
 /// The most commands decided in one transaction.
 const MAX_BATCH: usize = 1024;
 
@@ -38,7 +42,10 @@ pub enum EnrollOutcome {
         position: Option<i64>,
         token: String,
     },
-    /// This e-mail already enrolled in the workshop: nothing was written.
+    /// This e-mail already enrolled in the workshop: nothing changed, but the person was sent
+    /// a reminder of the enrollment's state with a fresh private link (at most one an hour).
+    /// `status` and `position` are for the desk's callers' logs and tests, never for the one
+    /// who applied.
     Duplicate {
         status: Status,
         position: Option<i64>,
@@ -80,6 +87,9 @@ pub enum DeskError {
     Template(#[from] minijinja::Error),
     #[error("the enrollment desk has stopped")]
     Stopped,
+    /// The storage is full or failing (see `store::is_storage_failure`): nothing was recorded.
+    #[error("storage failing (disk full or I/O error): the decision was not recorded")]
+    StorageFull,
 }
 
 enum Command {
@@ -224,11 +234,19 @@ async fn decide_batch(store: &Store, mail: &MailContext, commands: Vec<Command>)
     .await;
     match result {
         Ok(wrote_mail) => {
+            store.note_write_ok();
             for (cmd, outcome) in commands.into_iter().zip(pending) {
                 answer(cmd, Ok(outcome));
             }
             if wrote_mail {
                 mail.outbox_wakeup.notify_one();
+            }
+        }
+        Err(DeskError::Db(e)) if single && store.note_failure(&e) => {
+            // The storage is to blame, not the desk (which goes on): said once by the store.
+            tracing::warn!(error = %e, "enrollment decision not recorded: storage failing");
+            for cmd in commands {
+                answer(cmd, Err(DeskError::StorageFull));
             }
         }
         Err(e) if single => {
@@ -250,6 +268,7 @@ async fn decide_batch(store: &Store, mail: &MailContext, commands: Vec<Command>)
 fn e_clone(e: &DeskError) -> DeskError {
     match e {
         DeskError::Db(_) | DeskError::Stopped => DeskError::Stopped,
+        DeskError::StorageFull => DeskError::StorageFull,
         DeskError::Template(t) => {
             DeskError::Template(minijinja::Error::new(t.kind(), t.to_string()))
         }
@@ -344,6 +363,9 @@ impl Writer<'_> {
                 .await?
                 .expect("a conflicting row exists");
             let position = self.position_of(tx, &existing).await?;
+            // The one who asked may not be the person: they are told nothing about the
+            // enrollment, and the person is sent its state with a fresh private link.
+            self.remind(tx, entry, &existing, position).await?;
             return Ok(EnrollOutcome::Duplicate {
                 status: existing.status(),
                 position,
@@ -498,6 +520,46 @@ impl Writer<'_> {
             promoted,
             not_admitted: waiting.len(),
         })
+    }
+
+    /// Writes a reminder of an enrollment's state to the person, with a fresh private link, when
+    /// someone applied again with their e-mail; at most one per [`REMINDER_GAP_MS`], so the
+    /// form cannot be used to flood a mailbox.
+    async fn remind(
+        &mut self,
+        tx: &mut Tx,
+        entry: &Entry,
+        row: &EnrollmentRow,
+        position: Option<i64>,
+    ) -> Result<(), DeskError> {
+        let since = self.now - REMINDER_GAP_MS;
+        if outbox::written_since(tx, row.id, "reminder", since).await? {
+            return Ok(());
+        }
+        let (token, token_hash) = secret::new_token();
+        rows::add_link(tx, row.id, &token_hash, self.now).await?;
+        let status = row.status();
+        let base = mail_context(entry, &row.name, position, &self.mail.base_url, &token);
+        let ctx = minijinja::context! {
+            status => status.as_str(),
+            status_label => status.label(),
+            ..base
+        };
+        let (subject, body) = self.mail.templates.render_mail("mail/reminder.txt", ctx)?;
+        outbox::insert(
+            tx,
+            &outbox::NewMessage {
+                enrollment_id: Some(row.id),
+                kind: "reminder",
+                recipient: &row.email,
+                subject: &subject,
+                body: &body,
+            },
+            self.now,
+        )
+        .await?;
+        self.wrote_mail = true;
+        Ok(())
     }
 
     /// Writes the notification of a status change into the outbox, with a fresh private link;

@@ -22,6 +22,7 @@ use crate::domain::text::{self, FieldError};
 use crate::domain::workshop::{Window, Workshop};
 use crate::secret;
 use crate::services::catalogue::{Catalogue, Entry};
+use crate::services::revocation::{Access, Revocations};
 use crate::store::enrollments::{self as rows, EnrollmentRow};
 use crate::store::outbox::{self, Message};
 use crate::store::{DbError, Store};
@@ -58,17 +59,14 @@ pub enum ApplyError {
         role_label: String,
         allowed: Vec<String>,
     },
-    /// This e-mail already applied to the workshop: nothing was written.
+    /// This e-mail already applied to the workshop: nothing changed. The answer is the same
+    /// whatever the enrollment's state (the one who asked may not be the person); the person
+    /// was sent its state and a private link by e-mail.
     #[error(
-        "L'indirizzo {email} risulta già iscritto a questo laboratorio ({}). \
-         Per gestire l'iscrizione usa il link personale ricevuto via e-mail.",
-        status.label().to_lowercase()
+        "Se l'indirizzo è già iscritto a questo laboratorio, riceverai un messaggio con lo stato \
+         dell'iscrizione e il tuo link personale. Per gestire l'iscrizione usa quel link."
     )]
-    AlreadyEnrolled {
-        email: String,
-        status: Status,
-        position: Option<i64>,
-    },
+    AlreadyEnrolled,
     #[error(transparent)]
     Desk(#[from] DeskError),
 }
@@ -100,7 +98,6 @@ pub async fn apply(
                 .collect(),
         },
     })?;
-    let email = app.email.clone();
     match desk.enroll(entry.clone(), app).await? {
         EnrollOutcome::Enrolled {
             id,
@@ -113,11 +110,7 @@ pub async fn apply(
             position,
             token,
         }),
-        EnrollOutcome::Duplicate { status, position } => Err(ApplyError::AlreadyEnrolled {
-            email,
-            status,
-            position,
-        }),
+        EnrollOutcome::Duplicate { .. } => Err(ApplyError::AlreadyEnrolled),
         // The window closed between the check above and the desk's decision.
         EnrollOutcome::Closed => Err(closed(w)),
     }
@@ -149,11 +142,13 @@ pub enum CancelError {
 }
 
 /// Cancels from a private link (the person's own cancellation); returns the id of the person
-/// promoted into the freed seat, if any.
+/// promoted into the freed seat, if any. The person's sessions end and their board websockets
+/// close, on every instance.
 pub async fn cancel_by_link(
     store: &Store,
     catalogue: &Catalogue,
     desk: &Desk,
+    revocations: &Revocations,
     token: &str,
 ) -> Result<Option<i64>, CancelError> {
     let row = by_link(store, token).await?.ok_or(CancelError::NotFound)?;
@@ -164,7 +159,10 @@ pub async fn cancel_by_link(
         token_hash: secret::hash(token),
     };
     match desk.cancel(entry.clone(), who).await? {
-        CancelOutcome::Cancelled { promoted } => Ok(promoted),
+        CancelOutcome::Cancelled { promoted } => {
+            revocations.end(Access::Enrollment(row.id)).await?;
+            Ok(promoted)
+        }
         CancelOutcome::AlreadyCancelled => Err(CancelError::AlreadyCancelled),
         CancelOutcome::NotFound => Err(CancelError::NotFound),
     }
@@ -172,10 +170,12 @@ pub async fn cancel_by_link(
 
 /// Cancels someone's enrollment on behalf of staff, with the reason recorded in the audit log
 /// (`actor` is who did it). Cancelling an already cancelled enrollment changes nothing and is
-/// no error. Returns the enrollment's workshop.
+/// no error. The person's sessions end and their board websockets close, on every instance.
+/// Returns the enrollment's workshop.
 pub async fn cancel_by_staff(
     catalogue: &Catalogue,
     desk: &Desk,
+    revocations: &Revocations,
     row: &EnrollmentRow,
     actor: String,
     reason: &str,
@@ -203,7 +203,10 @@ pub async fn cancel_by_staff(
     };
     match desk.cancel(entry.clone(), who).await? {
         CancelOutcome::NotFound => Err(CancelError::NotFound),
-        CancelOutcome::Cancelled { .. } | CancelOutcome::AlreadyCancelled => Ok(entry),
+        CancelOutcome::Cancelled { .. } | CancelOutcome::AlreadyCancelled => {
+            revocations.end(Access::Enrollment(row.id)).await?;
+            Ok(entry)
+        }
     }
 }
 

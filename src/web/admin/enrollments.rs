@@ -139,6 +139,7 @@ pub async fn cancel(
     let entry = enrollment::cancel_by_staff(
         &state.catalogue,
         &state.desk,
+        &state.revocations,
         &row,
         viewer.actor(),
         &form.reason,

@@ -94,8 +94,11 @@ pub async fn logout(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     if let Some(hash) = &viewer.session_hash {
-        accounts::close_session(&state.store, hash).await?;
-        state.sockets.close_session(hash);
+        // Deletes the session and closes its websockets on every instance.
+        state
+            .revocations
+            .end(crate::services::revocation::Access::Session(hash.clone()))
+            .await?;
     }
     let mut res = Redirect::to("/").into_response();
     res.headers_mut().append(
@@ -113,6 +116,11 @@ fn setup_link_error(e: SetupError) -> AppError {
             "Questo link non è più valido: è già stato usato oppure è scaduto.".into(),
         ),
         SetupError::UsedMeanwhile => AppError::Gone("Questo link è già stato usato.".into()),
+        SetupError::OrganiserExists => AppError::Gone(
+            "Questo link di prima configurazione non vale più: l'account dell'organizzazione \
+             esiste già. Chiedi a un organizzatore di crearti un account, oppure accedi."
+                .into(),
+        ),
         SetupError::Db(e) => e.into(),
         SetupError::Rejected { .. } => AppError::Internal(anyhow::anyhow!("{e}")),
     }
@@ -166,6 +174,7 @@ pub async fn setup(
     };
     match accounts::complete_setup(
         &state.store,
+        &state.revocations,
         &state.catalogue,
         &state.base_url,
         &token,

@@ -12,7 +12,9 @@ pub use enrollments::{cancel, enrollments, enrollments_csv};
 pub use login::{login, login_form, logout, setup, setup_form};
 pub use privacy::{privacy_erase, privacy_export, privacy_page};
 pub use register::{attendance, attendance_csv, mark_attendance};
-pub use staff::{accounts, create_account, create_api_key};
+pub use staff::{
+    accounts, create_account, create_api_key, disable_account, enable_account, revoke_api_key,
+};
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::domain::access::Action;
 use crate::domain::text::FieldError;
 use crate::services::privacy;
+use crate::services::revocation::Access;
 use crate::web::auth::{CsrfForm, Viewer};
 use crate::web::view::page;
 use crate::web::{AppError, AppState};
@@ -146,10 +147,16 @@ pub async fn privacy_erase(
         return render(&state, &viewer, o).await;
     }
     let done = privacy::erase(&state.store, Some(&state.rooms), &email, &viewer.actor()).await?;
-    // Signed out everywhere: the sessions are gone, and their open sockets on this instance
-    // close now (a room whose events were rewritten closes its sockets anyway).
+    // Signed out everywhere: every access resting on the erased enrollments (sessions and
+    // private-link sockets) ends now, on every instance.
     for session in &done.sessions {
-        state.sockets.close_session(session);
+        state
+            .revocations
+            .end(Access::Session(session.clone()))
+            .await?;
+    }
+    for id in &done.enrollments {
+        state.revocations.end(Access::Enrollment(*id)).await?;
     }
     let o = Outcome {
         erased: Some(format!(

@@ -1,7 +1,7 @@
 //! Staff accounts: the list, creating one (with a setup link), API keys.
 
 use super::Empty;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
@@ -28,6 +28,18 @@ async fn accounts_page(
     new_link: Option<String>,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
+    accounts_page_with(state, viewer, new_key, new_link, errors, None).await
+}
+
+/// The accounts page, with a line saying what was just done (`notice`).
+async fn accounts_page_with(
+    state: &AppState,
+    viewer: &Viewer,
+    new_key: Option<String>,
+    new_link: Option<String>,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
     let mut rows = Vec::new();
     for staff in accounts::list(&state.store).await? {
         let a = &staff.account;
@@ -38,7 +50,9 @@ async fn accounts_page(
             .map(|e| e.workshop.title.clone())
             .collect();
         rows.push(json!({
-            "name": a.name, "email": a.email,
+            "id": a.id, "name": a.name, "email": a.email,
+            "disabled": a.disabled_at.is_some(), "disabled_at": a.disabled_at,
+            "own": matches!(viewer.principal, Principal::Account { id, .. } if id == a.id),
             "role": AccountRole::parse(&a.role).map(|r| r.label()).unwrap_or(&a.role),
             "workshops": titles, "has_password": a.password_hash.is_some(),
         }));
@@ -49,11 +63,13 @@ async fn accounts_page(
         .iter()
         .map(|e| json!({"slug": e.workshop.slug, "title": e.workshop.title}))
         .collect();
+    let keys = accounts::api_keys(&state.store, None).await?;
+    let audit = crate::services::audit::for_accounts(&state.store).await?;
     page(
         state,
         viewer,
         "admin/accounts.html",
-        crate::ctx! { rows, workshops, new_key, new_link, errors },
+        crate::ctx! { rows, workshops, new_key, new_link, errors, keys, audit, notice },
     )
 }
 
@@ -101,18 +117,93 @@ pub async fn create_account(
     accounts_page(&state, &viewer, None, created.link, Vec::new()).await
 }
 
+/// The form of a new API key: a label to tell it apart.
+#[derive(Deserialize)]
+pub struct NewKeyForm {
+    #[serde(default)]
+    label: String,
+}
+
 /// `POST /admin/account/chiave-api`: a new API key for the viewer, shown once.
 pub async fn create_api_key(
     State(state): State<AppState>,
     viewer: Viewer,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(form): CsrfForm<NewKeyForm>,
 ) -> Result<Response, AppError> {
     viewer.require(Action::ManageAccounts)?;
     let Principal::Account { id, .. } = viewer.principal else {
         return Err(AppError::Unauthorized);
     };
-    let key = accounts::new_api_key(&state.store, id).await?;
+    let key = accounts::new_api_key(&state.store, id, &form.label).await?;
     accounts_page(&state, &viewer, Some(key), None, Vec::new()).await
+}
+
+/// `POST /admin/chiavi-api/{id}/revoca`: revokes an API key.
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key_id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    viewer.require(Action::ManageAccounts)?;
+    accounts::revoke_api_key(&state.store, &state.revocations, key_id, &viewer.actor())
+        .await
+        .map_err(access_error)?;
+    let notice = format!("Chiave API #{key_id} revocata: non è più accettata.");
+    accounts_page_with(&state, &viewer, None, None, Vec::new(), Some(notice)).await
+}
+
+/// `POST /admin/account/{id}/disattiva`: disables an account.
+pub async fn disable_account(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(account_id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    viewer.require(Action::ManageAccounts)?;
+    let by = match viewer.principal {
+        Principal::Account { id, .. } => Some(id),
+        _ => None,
+    };
+    accounts::disable_account(
+        &state.store,
+        &state.revocations,
+        account_id,
+        by,
+        &viewer.actor(),
+    )
+    .await
+    .map_err(access_error)?;
+    let notice = "Account disattivato: le sue sessioni e le sue chiavi API non valgono più.";
+    accounts_page_with(&state, &viewer, None, None, Vec::new(), Some(notice.into())).await
+}
+
+/// `POST /admin/account/{id}/riattiva`: enables a disabled account again.
+pub async fn enable_account(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(account_id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    viewer.require(Action::ManageAccounts)?;
+    accounts::enable_account(&state.store, account_id, &viewer.actor())
+        .await
+        .map_err(access_error)?;
+    let notice = "Account riattivato: la persona può accedere di nuovo.";
+    accounts_page_with(&state, &viewer, None, None, Vec::new(), Some(notice.into())).await
+}
+
+fn access_error(e: accounts::AccessError) -> AppError {
+    match e {
+        accounts::AccessError::NotFound => AppError::NotFound,
+        e @ accounts::AccessError::KeyNotFound => AppError::Conflict {
+            code: "not_revocable",
+            message: e.to_string(),
+            extra: json!({}),
+        },
+        e @ accounts::AccessError::OwnAccount => AppError::BadRequest(e.to_string()),
+        accounts::AccessError::Db(e) => e.into(),
+    }
 }
 
 /// A problem of a new account or of a setup form, as the form shows it.

@@ -17,9 +17,10 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::board_actor;
-use crate::domain::board::{Actor, Op};
+use crate::domain::board::{Actor, ActorId, Op};
 use crate::domain::text::FieldError;
 use crate::services::board as boards;
+use crate::services::revocation::Access;
 use crate::services::room::{Connection, Frame, OpError, RoomHandle};
 use crate::web::auth::{self, Viewer};
 use crate::web::{AppError, AppState};
@@ -87,11 +88,11 @@ pub async fn ws(
     };
     // Joining the board marks an enrolled person present: the room writes the register.
     let room = state.rooms.get(meeting_id).await?;
-    // Cancelled on logout or revocation of the session, and on shutdown.
-    let stop = match viewer.session_hash.as_deref() {
-        Some(h) => state.sockets.register(h, &state.shutdown),
-        None => state.shutdown.child_token(),
-    };
+    // Cancelled when any access this connection rests on ends (logout, a revoked key, a
+    // disabled account or new password, a cancelled enrollment, a disabled guest code), on
+    // any instance, and on shutdown.
+    let accesses = accesses_of(&viewer, &headers, &actor, meeting_id);
+    let stop = state.sockets.register(&accesses, &state.shutdown);
     let shutdown = state.shutdown.clone();
     let tasks = state.tasks.clone();
     let app = state.clone();
@@ -111,6 +112,34 @@ pub async fn ws(
                 drop(slot);
             })
         }))
+}
+
+/// What a connection's access rests on: its session or API key, and who it is.
+fn accesses_of(
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    actor: &Actor,
+    meeting_id: i64,
+) -> Vec<Access> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(h) = &viewer.session_hash {
+        out.push(Access::Session(h.clone()));
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if let Some(key) = bearer.filter(|k| !crate::secret::looks_like_token(k)) {
+        out.push(Access::ApiKey(crate::secret::hash(key)));
+    }
+    match actor.id {
+        ActorId::Account(id) => out.push(Access::Account(id)),
+        ActorId::Enrollment(id) => out.push(Access::Enrollment(id)),
+        ActorId::Guest(_) => out.push(Access::GuestsOfMeeting(meeting_id)),
+        _ => {}
+    }
+    out
 }
 
 fn close(code: u16, reason: &str) -> Message {
@@ -359,11 +388,18 @@ async fn read_ops(
                         let room = room.clone();
                         let actor = conn.actor.clone();
                         let app = state.clone();
+                        let disables_guests = matches!(op, Op::SetGuestCode { enabled: false });
                         acks.push(Box::pin(async move {
                             let r = match boards::resolve_carry_over(&app.catalogue, &app.rooms, meeting_id, op).await {
                                 Ok(op) => room.op(actor, op_id.clone(), op).await,
                                 Err(e) => Err(e),
                             };
+                            if disables_guests && r.is_ok() {
+                                // The code is off: the guests who joined with it leave now.
+                                if let Err(e) = app.revocations.end(Access::GuestsOfMeeting(meeting_id)).await {
+                                    tracing::error!(error = %e, meeting_id, "could not end the guests' sessions");
+                                }
+                            }
                             (op_id, r)
                         }));
                         continue;
