@@ -36,12 +36,14 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "admin/outbox.html",
     "admin/attendance.html",
     "admin/accounts.html",
+    "admin/privacy.html",
     "board/board.html",
     "board/list.html",
     "board/console.html",
     "board/projector.html",
     "board/history.html",
     "board/guest.html",
+    "board/join.html",
     "mail/confirmed.txt",
     "mail/waitlisted.txt",
     "mail/promoted.txt",
@@ -363,6 +365,33 @@ fn articolo(text: Value, article: &str) -> Result<String, minijinja::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A template file not compiled in works in `cargo test` (run from the repository, where
+    /// `templates/` overrides) and fails in the installed binary: every file must be embedded.
+    #[test]
+    fn every_template_file_is_embedded() {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, root, out);
+                } else if p.extension().is_some_and(|x| x == "html" || x == "txt") {
+                    out.push(p.strip_prefix(root).unwrap().display().to_string());
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files = Vec::new();
+        walk(&root, &root, &mut files);
+        let missing: Vec<&String> = files
+            .iter()
+            .filter(|f| !EMBEDDED.iter().any(|(name, _)| name == f))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "not embedded in src/templates.rs: {missing:?}"
+        );
+    }
 
     fn render(src: &str, ctx: Value) -> Result<String, minijinja::Error> {
         Templates::new(None).env.render_str(src, ctx)

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
             "/incontri/{id}/ospite",
             get(board::guest_form).post(board::guest_join),
         )
+        .route("/incontri/{id}/link", post(board::resend_link))
         .route("/admin", get(admin::index))
         .route(
             "/admin/laboratori/{slug}/iscrizioni",

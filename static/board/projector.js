@@ -57,6 +57,12 @@ export class ProjectorView extends BoardShell {
       // Enrolled people join from the board address (their private link logs them in);
       // people without an enrollment use the guest page with the code, when enabled.
       if (cfg.board_url) {
+        // The QR code of that address, drawn by the server (templates/board/projector.html).
+        const qr = document.getElementById("lv-qr");
+        if (qr) {
+          qr.hidden = false;
+          bits.push(qr);
+        }
         bits.push(h("p", { class: "lv-proj__joinlabel", text: "Partecipa da" }), h("p", { class: "lv-proj__url", text: absoluteUrl(cfg.board_url).replace(/^https?:\/\//, "") }));
       }
       if (cfg.join_url && vs.guest_code) {

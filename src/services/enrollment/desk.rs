@@ -104,12 +104,26 @@ enum Command {
         who: Canceller,
         reply: oneshot::Sender<Result<CancelOutcome, DeskError>>,
     },
+    /// Someone asked for the private link of `email_norm` again (from a meeting's page): the
+    /// person, if enrolled and not cancelled, is sent a reminder with a fresh link.
+    Resend {
+        entry: Arc<Entry>,
+        email_norm: String,
+        reply: oneshot::Sender<Result<(), DeskError>>,
+    },
     /// Fill free seats from the waitlist (after a capacity increase), and if the window has
     /// closed, tell everyone still waiting that no seat is left.
     Settle {
         entry: Arc<Entry>,
         reply: oneshot::Sender<Result<SettleOutcome, DeskError>>,
     },
+}
+
+/// Why a reminder is written (its first sentence says it).
+#[derive(Debug, Clone, Copy)]
+enum Reminder {
+    AppliedAgain,
+    LinkAsked,
 }
 
 /// What a settle did.
@@ -185,6 +199,22 @@ impl Desk {
     ) -> Result<CancelOutcome, DeskError> {
         let (reply, rx) = oneshot::channel();
         self.submit(|_| Command::Cancel { entry, who, reply })?;
+        rx.await.map_err(|_| DeskError::Stopped)?
+    }
+
+    /// Sends the person enrolled with `email_norm` (if any, and not cancelled) their private
+    /// link again; at most one reminder an hour. The caller learns nothing either way.
+    pub async fn resend_link(
+        &self,
+        entry: Arc<Entry>,
+        email_norm: String,
+    ) -> Result<(), DeskError> {
+        let (reply, rx) = oneshot::channel();
+        self.submit(|_| Command::Resend {
+            entry,
+            email_norm,
+            reply,
+        })?;
         rx.await.map_err(|_| DeskError::Stopped)?
     }
 
@@ -280,6 +310,7 @@ enum Decided {
     Enroll(EnrollOutcome),
     Cancel(CancelOutcome),
     Settle(SettleOutcome),
+    Resend,
 }
 
 fn answer(cmd: Command, outcome: Result<Decided, DeskError>) {
@@ -288,6 +319,8 @@ fn answer(cmd: Command, outcome: Result<Decided, DeskError>) {
         (Command::Enroll { reply, .. }, Ok(Decided::Enroll(o))) => drop(reply.send(Ok(o))),
         (Command::Cancel { reply, .. }, Ok(Decided::Cancel(o))) => drop(reply.send(Ok(o))),
         (Command::Settle { reply, .. }, Ok(Decided::Settle(o))) => drop(reply.send(Ok(o))),
+        (Command::Resend { reply, .. }, Ok(Decided::Resend)) => drop(reply.send(Ok(()))),
+        (Command::Resend { reply, .. }, Err(e)) => drop(reply.send(Err(e))),
         (Command::Enroll { reply, .. }, Err(e)) => drop(reply.send(Err(e))),
         (Command::Cancel { reply, .. }, Err(e)) => drop(reply.send(Err(e))),
         (Command::Settle { reply, .. }, Err(e)) => drop(reply.send(Err(e))),
@@ -322,6 +355,12 @@ impl Writer<'_> {
                 Decided::Cancel(self.cancel(tx, entry, who).await?)
             }
             Command::Settle { entry, .. } => Decided::Settle(self.settle(tx, entry).await?),
+            Command::Resend {
+                entry, email_norm, ..
+            } => {
+                self.resend(tx, entry, email_norm).await?;
+                Decided::Resend
+            }
         })
     }
 
@@ -365,7 +404,8 @@ impl Writer<'_> {
             let position = self.position_of(tx, &existing).await?;
             // The one who asked may not be the person: they are told nothing about the
             // enrollment, and the person is sent its state with a fresh private link.
-            self.remind(tx, entry, &existing, position).await?;
+            self.remind(tx, entry, &existing, position, Reminder::AppliedAgain)
+                .await?;
             return Ok(EnrollOutcome::Duplicate {
                 status: existing.status(),
                 position,
@@ -522,15 +562,37 @@ impl Writer<'_> {
         })
     }
 
+    /// The private link asked for again: a reminder to the enrolled person, if there is one
+    /// who has not cancelled.
+    async fn resend(
+        &mut self,
+        tx: &mut Tx,
+        entry: &Entry,
+        email_norm: &str,
+    ) -> Result<(), DeskError> {
+        // Under the workshop's lock, like every decision about its enrollments.
+        self.seats(tx, entry.id).await?;
+        let Some(row) = rows::by_email(tx, entry.id, email_norm).await? else {
+            return Ok(());
+        };
+        if row.status() == Status::Cancelled {
+            return Ok(());
+        }
+        let position = self.position_of(tx, &row).await?;
+        self.remind(tx, entry, &row, position, Reminder::LinkAsked)
+            .await
+    }
+
     /// Writes a reminder of an enrollment's state to the person, with a fresh private link, when
-    /// someone applied again with their e-mail; at most one per [`REMINDER_GAP_MS`], so the
-    /// form cannot be used to flood a mailbox.
+    /// someone applied again with their e-mail or asked for the link again; at most one per
+    /// [`REMINDER_GAP_MS`], so neither form can be used to flood a mailbox.
     async fn remind(
         &mut self,
         tx: &mut Tx,
         entry: &Entry,
         row: &EnrollmentRow,
         position: Option<i64>,
+        why: Reminder,
     ) -> Result<(), DeskError> {
         let since = self.now - REMINDER_GAP_MS;
         if outbox::written_since(tx, row.id, "reminder", since).await? {
@@ -543,6 +605,8 @@ impl Writer<'_> {
         let ctx = minijinja::context! {
             status => status.as_str(),
             status_label => status.label(),
+            // "duplicate" (applied again) or "link" (asked for the link from a meeting's page).
+            reason => match why { Reminder::AppliedAgain => "duplicate", Reminder::LinkAsked => "link" },
             ..base
         };
         let (subject, body) = self.mail.templates.render_mail("mail/reminder.txt", ctx)?;

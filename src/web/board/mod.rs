@@ -6,11 +6,13 @@
 
 mod guest;
 mod history;
+mod join;
 mod pages;
 mod socket;
 
 pub use guest::{guest_form, guest_join};
 pub use history::history;
+pub use join::resend_link;
 pub use pages::{board, console, list, projector};
 pub use socket::{MAX_MESSAGE, ws};
 

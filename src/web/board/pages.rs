@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{board_actor, meeting_context};
+use crate::domain::access::Principal;
 use crate::domain::board::{ActorKind, reference};
 use crate::domain::board_config;
 use crate::web::auth::Viewer;
@@ -43,6 +44,12 @@ async fn board_page(
         .catalogue
         .meeting(meeting_id)
         .ok_or(AppError::NotFound)?;
+    // Someone without a session (a phone that scanned the projector's code, a participant who
+    // lost their link) is shown how to join rather than a staff login.
+    if matches!(viewer.principal, Principal::Anonymous) && matches!(view, View::Board | View::List)
+    {
+        return super::join::page_for(&state, &viewer, &m, meeting_id);
+    }
     let actor = board_actor(&state, &viewer, &m).await?;
     if matches!(view, View::Console | View::Projector) && !actor.is_facilitator() {
         return Err(AppError::Forbidden(
@@ -88,12 +95,20 @@ async fn board_page(
         View::Console => "board/console.html",
         View::Projector => "board/projector.html",
     };
+    // The projector shows a QR code of the board's address: phones in the room open it and
+    // land on the page that tells them how to join.
+    let qr_svg = match view {
+        View::Projector => qr_svg(&format!("{}{base}", state.base_url)),
+        _ => String::new(),
+    };
     let mut res = page(
         &state,
         &viewer,
         template_name,
         crate::ctx! {
             meeting => meeting_context(&m, meeting_id),
+            qr_svg,
+            join_address => format!("{}{base}", state.base_url),
             view => view.name(),
             config_json => Value::Object(config).to_string(),
             you => json!({
@@ -144,4 +159,23 @@ pub async fn projector(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     board_page(state, viewer, id, View::Projector).await
+}
+
+/// A QR code of `url` as inline SVG (no XML declaration), scaling with its box; empty if the
+/// address is too long for a QR code (the address is printed beside it anyway).
+fn qr_svg(url: &str) -> String {
+    let Ok(code) = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M) else {
+        return String::new();
+    };
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .quiet_zone(true)
+        .module_dimensions(8, 8)
+        .build();
+    let start = svg.find("<svg").unwrap_or(0);
+    // Width and height from the viewBox only, so CSS sizes it.
+    svg[start..]
+        .replacen(" width=\"", " data-w=\"", 1)
+        .replacen(" height=\"", " data-h=\"", 1)
+        .replacen("<svg ", "<svg aria-hidden=\"true\" focusable=\"false\" ", 1)
 }
