@@ -80,6 +80,7 @@ fn kind(event: &Event) -> &'static str {
         Event::Spotlighted { .. } => "spotlighted",
         Event::GuestCodeSet { .. } => "guest_code_set",
         Event::AnonymousSet { .. } => "anonymous_set",
+        Event::VotesHiddenSet { .. } => "votes_hidden_set",
         Event::VoteBudgetSet { .. } => "vote_budget_set",
         Event::CardsCarriedOver { .. } => "cards_carried_over",
         Event::SynthesisWritten { .. } => "synthesis_written",
@@ -93,7 +94,7 @@ fn kind(event: &Event) -> &'static str {
 }
 
 /// Every kind `kind` names.
-const ALL_KINDS: [&str; 30] = [
+const ALL_KINDS: [&str; 31] = [
     "card_added",
     "card_edited",
     "card_withdrawn",
@@ -115,6 +116,7 @@ const ALL_KINDS: [&str; 30] = [
     "spotlighted",
     "guest_code_set",
     "anonymous_set",
+    "votes_hidden_set",
     "vote_budget_set",
     "cards_carried_over",
     "synthesis_written",

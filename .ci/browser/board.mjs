@@ -497,6 +497,32 @@ describe("in sala: un telefono, riscontri visibili", () => {
     assert.match(m.toast || "", /pubblicato/, `nessun messaggio visibile: ${JSON.stringify(m)}`);
   });
 
+  test("con i totali nascosti il partecipante vota e non vede i totali; mostrati, li vede", T, async () => {
+    const text = `Trasporto per le visite mediche (${RUN}-voto)`;
+    await addCard(phonePage, "bisogno", text);
+    const id = await waitCard(consolePage, text);
+    await setPhase(consolePage, "voto", [phonePage]);
+    const toggle = consolePage.locator("button.lv-toggle", { hasText: "Totali dei voti nascosti" });
+    await toggle.click();
+    await phonePage.waitForFunction(() => window.tavoloBoard.state.votes_hidden === true, null, { timeout: 5000 });
+    // The facilitator votes twice; the participant once.
+    for (let i = 0; i < 2; i++) await consolePage.locator(`[data-focus="vote:${id}"]`).click();
+    await phonePage.locator(`[data-focus="vote:${id}"]`).click();
+    await phonePage.waitForFunction((cid) => {
+      const c = window.tavoloBoard.state.cards[cid];
+      return c && Object.values(c.votes || {}).reduce((a, b) => a + b, 0) === 3;
+    }, id, { timeout: 5000 });
+    const card = phonePage.locator(`#lavagna [data-card-id="${id}"]`);
+    const hiddenText = await card.textContent();
+    assert.doesNotMatch(hiddenText, /3 voti/, `il totale è sullo schermo: ${hiddenText}`);
+    assert.match(hiddenText, /1 voto tuo/);
+    assert.match(hiddenText, /Totali nascosti|totali nascosti/);
+    // Shown again: the total is there.
+    await toggle.click();
+    await card.filter({ hasText: "3 voti" }).waitFor({ timeout: 5000 });
+    await setPhase(consolePage, "raccolta", [phonePage]);
+  });
+
   test("chi ha scritto un contributo nascosto da chi conduce legge il motivo", T, async () => {
     const text = `Sportello unico per i caregiver (${RUN}-telefono)`;
     const id = await waitCard(consolePage, text);

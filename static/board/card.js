@@ -148,6 +148,7 @@ export class CardView {
     const total = totalVotes(card);
     const mine = votesOf(card, ctx.you.id);
     const show = ctx.voting || total > 0;
+    // (A card with votes shows the block; with totals hidden it says only one's own.)
     this.votes.hidden = !show;
     if (!show) return;
     if (!this.voteEls) {
@@ -162,7 +163,12 @@ export class CardView {
       this.voteEls = { count, dots, minus, plus, btns };
     }
     const v = this.voteEls;
-    const countText = count(total, "voto") + (mine ? `, di cui ${mine} ${pick(mine, "tuo", "tuoi")}` : "");
+    // While the totals are hidden, only one's own votes (facilitators see everything).
+    const countText = ctx.totalsHidden
+      ? mine
+        ? `${count(mine, "voto")} ${pick(mine, "tuo", "tuoi")} · totali nascosti fino alla chiusura del voto`
+        : "Totali nascosti fino alla chiusura del voto"
+      : count(total, "voto") + (mine ? `, di cui ${mine} ${pick(mine, "tuo", "tuoi")}` : "");
     setText(v.count, countText);
     setText(v.dots, "●".repeat(Math.min(mine, 10)));
     v.btns.hidden = !ctx.voting;

@@ -115,6 +115,9 @@ export class ConsoleView extends BoardView {
     el.budgetPhase = h("select", { id: "ctl-voti-fase" }, ((this.client.state.template || {}).phases || []).map((p) => h("option", { value: p, text: phaseLabel(cfg, p) })));
     el.budget = h("input", { type: "number", id: "ctl-voti", min: "0", max: String(cfg.limits.vote_budget), step: "1", inputmode: "numeric" });
     el.budgetNow = h("p", { class: "lv-ctl__now" });
+    // Against bandwagon voting: totals off the participants' screens and the projector until
+    // the facilitator shows them or moves to the next phase.
+    el.hideVotes = toggleButton("Totali dei voti nascosti fino alla chiusura", (on) => this.op({ kind: "set_votes_hidden", hidden: on }));
     const budgetForm = h(
       "form",
       { class: "lv-ctl__form", novalidate: true },
@@ -243,7 +246,7 @@ export class ConsoleView extends BoardView {
       ctlSection("Fase", "ctl-h-fase", el.phaseNow, el.phaseNext, phaseForm),
       ctlSection("Partecipazione", "ctl-h-partecipazione", h("div", { class: "lv-ctl__toggles" }, el.lock.el, el.anon.el, el.blind.el), el.reveal),
       ctlSection("Timer", "ctl-h-timer", el.timerNow, presets, customForm, h("div", { class: "lv-ctl__buttons" }, el.pause, el.resume, el.stop)),
-      ctlSection("Voto", "ctl-h-voto", el.budgetNow, budgetForm),
+      ctlSection("Voto", "ctl-h-voto", el.budgetNow, h("div", { class: "lv-ctl__toggles" }, el.hideVotes.el), budgetForm),
       ctlSection("In evidenza", "ctl-h-evidenza", el.spotNow, el.spotOff),
       ctlSection("Accesso ospiti", "ctl-h-ospiti", el.guestNow, el.guest),
       ctlSection("Temi", "ctl-h-temi", themeForm, el.themeList),
@@ -271,6 +274,7 @@ export class ConsoleView extends BoardView {
     el.lock.set(!!vs.locked);
     el.anon.set(!!vs.anonymous_allowed);
     el.blind.set(!!vs.blind);
+    el.hideVotes.set(!!vs.votes_hidden);
     const hidden = activeCards(vs).filter((c) => !c.revealed).length;
     setText(el.reveal, hidden ? `Rivela i contributi (${hidden} ${agree("nascosto", hidden, "contributo")})` : "Rivela i contributi (nessuno nascosto)");
     el.reveal.setAttribute("aria-disabled", hidden ? "false" : "true");

@@ -69,6 +69,13 @@ export function voteBudget(state, config, phase) {
   return phaseRules(config, phase).budget;
 }
 
+/** Whether vote totals stay off the screens now: a facilitator hid them and the current phase
+ *  is a vote (moving on to the next phase closes the vote and shows them). Screens show only
+ *  one's own votes meanwhile. */
+export function totalsHidden(state, config) {
+  return !!state.votes_hidden && phaseRules(config, state.phase).permissions.indexOf("vote") >= 0;
+}
+
 /** BoardState::votes_spent */
 export function votesSpent(state, phase, voter) {
   const m = state.spent && state.spent[phase];
@@ -124,6 +131,7 @@ export function emptyState(meetingId, template) {
     locked: false,
     anonymous_allowed: false,
     blind: false,
+    votes_hidden: false,
     vote_budgets: {},
     spent: {},
     cards: {},
@@ -431,6 +439,9 @@ export function apply(state, rec) {
       return;
     case "anonymous_set":
       state.anonymous_allowed = !!ev.allowed;
+      return;
+    case "votes_hidden_set":
+      state.votes_hidden = !!ev.hidden;
       return;
     case "vote_budget_set":
       state.vote_budgets[ev.phase] = ev.budget;

@@ -19,6 +19,7 @@ import {
   may,
   phaseLabel,
   phaseRules,
+  totalsHidden,
   voteBudget,
   votesSpent,
 } from "./model.js";
@@ -161,6 +162,7 @@ export class BoardView extends BoardShell {
     if (vs.locked) flags.push(["locked", "Lavagna bloccata da chi conduce"]);
     if (vs.blind) flags.push(["blind", "I nuovi contributi restano nascosti agli altri finché chi conduce non li rivela"]);
     if (vs.anonymous_allowed) flags.push(["anon", "Contributi anonimi ammessi"]);
+    if (totalsHidden(vs, this.config)) flags.push(["votes", "Totali dei voti nascosti fino alla chiusura del voto"]);
     if (you.read_only) flags.push(["ro", "Sola lettura"]);
     const sig = JSON.stringify(flags);
     if (sig !== this.flagsSig) {
@@ -273,6 +275,7 @@ export class BoardView extends BoardShell {
       voting: v.voting,
       remaining: v.remaining,
       canComment: may(vs, this.config, you, "comment"),
+      totalsHidden: !isFacilitator(you) && totalsHidden(vs, this.config),
       canEditOwn: may(vs, this.config, you, "edit_own_card"),
     };
   }
@@ -641,6 +644,8 @@ export class BoardView extends BoardShell {
         return say(ev.locked ? "Chi conduce ha bloccato la lavagna." : "La lavagna è di nuovo aperta.");
       case "blind_set":
         return say(ev.blind ? "Da ora i nuovi contributi restano nascosti agli altri finché chi conduce non li rivela." : "Da ora i nuovi contributi sono subito visibili a tutti.");
+      case "votes_hidden_set":
+        return say(ev.hidden ? "Chi conduce ha nascosto i totali dei voti fino alla chiusura del voto." : "Ora si vedono i totali dei voti.");
       case "anonymous_set":
         return say(ev.allowed ? "Ora si possono pubblicare contributi anonimi." : "I contributi anonimi non sono più ammessi.");
       case "spotlighted":

@@ -5,7 +5,7 @@
 
 import { absoluteUrl, count, fill, form, h, setText, shorten } from "./dom.js";
 import { cardFieldRows } from "./fields.js";
-import { activeCards, cardTitle, columnOf, isActive, phaseLabel, totalVotes, voteBudget } from "./model.js";
+import { activeCards, cardTitle, columnOf, isActive, phaseLabel, totalVotes, totalsHidden, voteBudget } from "./model.js";
 import { BoardShell } from "./shell.js";
 
 /** The most cards of a column shown as result bars. */
@@ -75,13 +75,14 @@ export class ProjectorView extends BoardShell {
     // Cards shown in the room: active and revealed only, authors never
     const shown = activeCards(vs).filter((c) => c.revealed);
     const spot = vs.spotlight && vs.cards[vs.spotlight];
-    const ssig = spot ? JSON.stringify([spot.id, spot.content, totalVotes(spot), spot.revealed]) : "";
+    const spotVotes = spot && !totalsHidden(vs, cfg) ? totalVotes(spot) : 0;
+    const ssig = spot ? JSON.stringify([spot.id, spot.content, spotVotes, spot.revealed]) : "";
     if (ssig !== this.projSpotSig) {
       this.projSpotSig = ssig;
       this.projSpot.hidden = !spot || !spot.revealed || !isActive(spot);
       if (spot) {
         const rows = cardFieldRows(cfg, spot.content, true).slice(0, 6);
-        const votes = totalVotes(spot);
+        const votes = spotVotes;
         fill(this.projSpot, 
           h("p", { class: "lv-proj__spotlabel", text: "In evidenza" }),
           h("h2", { class: "lv-proj__spottitle", id: "lv-proj-spot-t", text: shorten(cardTitle(spot.content), 280) }),
@@ -93,14 +94,17 @@ export class ProjectorView extends BoardShell {
     // Columns: titles, or vote results from the voting phase on
     const phases = (vs.template && vs.template.phases) || [];
     const vi = phases.indexOf("voto");
-    const results = vi >= 0 ? phases.indexOf(vs.phase) >= vi : voteBudget(vs, cfg, vs.phase) > 0;
+    // While the totals are hidden the room sees the cards, not the votes; the result appears
+    // when the facilitator shows it or closes the vote.
+    const hideTotals = totalsHidden(vs, cfg);
+    const results = !hideTotals && (vi >= 0 ? phases.indexOf(vs.phase) >= vi : voteBudget(vs, cfg, vs.phase) > 0);
     const cols = (vs.template && vs.template.columns) || [];
     const byCol = new Map(cols.map((c) => [c.card_type, []]));
     for (const c of shown) {
       const col = columnOf(vs, c);
       if (byCol.has(col)) byCol.get(col).push(c);
     }
-    const sig = JSON.stringify([results, cols.map((c) => c.card_type), shown.map((c) => [c.id, c.column, cardTitle(c.content), totalVotes(c), c.group]), vs.groups, vs.spotlight]);
+    const sig = JSON.stringify([results, hideTotals, cols.map((c) => c.card_type), shown.map((c) => [c.id, c.column, cardTitle(c.content), totalVotes(c), c.group]), vs.groups, vs.spotlight]);
     if (sig === this.projColsSig) return;
     this.projColsSig = sig;
     this.projCols.classList.toggle("lv-proj__cols--results", results);
@@ -146,7 +150,7 @@ export class ProjectorView extends BoardShell {
                       { class: `lv-proj__card${vs.spotlight === c.id ? " lv-proj__card--spot" : ""}`, "data-card-id": c.id },
                       g ? h("span", { class: "lv-proj__theme", text: g.title }) : null,
                       h("span", { class: "lv-proj__cardtitle", text: shorten(cardTitle(c.content), 120) }),
-                      n ? h("span", { class: "lv-proj__votes", text: count(n, "voto") }) : null,
+                      n && !hideTotals ? h("span", { class: "lv-proj__votes", text: count(n, "voto") }) : null,
                     );
                   }),
                 )

@@ -106,6 +106,9 @@ pub enum Event {
     AnonymousSet {
         allowed: bool,
     },
+    VotesHiddenSet {
+        hidden: bool,
+    },
     VoteBudgetSet {
         phase: String,
         budget: u32,
@@ -367,6 +370,7 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
         Event::Spotlighted { card_id } => state.spotlight = card_id.clone(),
         Event::GuestCodeSet { code } => state.guest_code = code.clone(),
         Event::AnonymousSet { allowed } => state.anonymous_allowed = *allowed,
+        Event::VotesHiddenSet { hidden } => state.votes_hidden = *hidden,
         Event::VoteBudgetSet { phase, budget } => {
             state.vote_budgets.insert(phase.clone(), *budget);
         }

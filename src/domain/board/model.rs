@@ -182,6 +182,11 @@ pub struct BoardState {
     pub anonymous_allowed: bool,
     /// New cards stay hidden from other participants until revealed.
     pub blind: bool,
+    /// Vote totals are kept off the screens while a vote runs, until a facilitator shows them
+    /// or the phase moves on (against bandwagon voting). The counts still reach browsers, so
+    /// that they appear at once; see `docs/board-protocol.md`.
+    #[serde(default)]
+    pub votes_hidden: bool,
     /// Vote budget per person per phase, when a facilitator changed the default.
     pub vote_budgets: BTreeMap<String, u32>,
     /// Votes spent: phase → voter → count.
@@ -229,6 +234,7 @@ impl BoardState {
             phase,
             locked: false,
             anonymous_allowed: false,
+            votes_hidden: false,
             blind: false,
             vote_budgets: BTreeMap::new(),
             spent: BTreeMap::new(),

@@ -93,6 +93,10 @@ pub enum Op {
     SetAnonymous {
         allowed: bool,
     },
+    /// Hides vote totals from the screens while a vote runs (`true`), or shows them (`false`).
+    SetVotesHidden {
+        hidden: bool,
+    },
     SetVoteBudget {
         phase: String,
         budget: u32,

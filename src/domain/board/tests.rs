@@ -509,3 +509,20 @@ fn the_number_in_the_event_is_the_one_everybody_keeps_and_old_events_are_counted
     let stored = serde_json::to_string(&add(1, "a", None).event).unwrap();
     assert!(!stored.contains("number"), "old events keep their form");
 }
+
+#[test]
+fn only_facilitators_hide_and_show_vote_totals() {
+    let mut b = Board::new();
+    let refused = b
+        .op(&person(1), r#"{"kind":"set_votes_hidden","hidden":true}"#)
+        .unwrap_err();
+    assert_eq!(refused.code, "forbidden");
+    assert!(!b.state.votes_hidden);
+    b.op(&conductor(), r#"{"kind":"set_votes_hidden","hidden":true}"#)
+        .unwrap();
+    assert!(b.state.votes_hidden);
+    assert!(b.stored.last().unwrap().contains(r#""kind":"votes_hidden_set","hidden":true"#));
+    b.op(&conductor(), r#"{"kind":"set_votes_hidden","hidden":false}"#)
+        .unwrap();
+    assert!(!b.state.votes_hidden);
+}

@@ -159,6 +159,10 @@ fn describe(state: &board::BoardState, e: &Event, code: &str) -> String {
         Event::GuestCodeSet { code: None } => "ha disattivato il codice ospite".into(),
         Event::AnonymousSet { allowed: true } => "ha consentito i contributi anonimi".into(),
         Event::AnonymousSet { allowed: false } => "ha disattivato i contributi anonimi".into(),
+        Event::VotesHiddenSet { hidden: true } => {
+            "ha nascosto i totali dei voti fino alla chiusura della votazione".into()
+        }
+        Event::VotesHiddenSet { hidden: false } => "ha mostrato i totali dei voti".into(),
         Event::VoteBudgetSet { phase, budget: 0 } => format!(
             "ha tolto i voti a testa per la fase «{}»: nessun voto",
             board::phase_label(phase)

@@ -160,6 +160,10 @@ pub fn decide(
             ctx.facilitator_only()?;
             Ok(Event::AnonymousSet { allowed })
         }
+        Op::SetVotesHidden { hidden } => {
+            ctx.facilitator_only()?;
+            Ok(Event::VotesHiddenSet { hidden })
+        }
         Op::SetVoteBudget { phase, budget } => {
             ctx.facilitator_only()?;
             session::set_vote_budget(&ctx, phase, budget)
