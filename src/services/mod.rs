@@ -11,3 +11,4 @@ pub mod deadlines;
 pub mod enrollment;
 pub mod mail;
 pub mod room;
+pub mod throttle;
