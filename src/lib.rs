@@ -132,6 +132,7 @@ impl Tavolo {
             tasks,
             rooms,
             sockets: Arc::default(),
+            guest_gate: Arc::default(),
         };
         Ok(Tavolo { state, setup_link })
     }

@@ -10,6 +10,7 @@ use crate::services::enrollment::Desk;
 use crate::services::room::Rooms;
 use crate::store::Store;
 use crate::templates::Templates;
+use crate::web::board::GuestGate;
 use crate::web::sockets::Sockets;
 
 /// Everything a request handler needs; cheap to clone.
@@ -29,4 +30,6 @@ pub struct AppState {
     pub rooms: Rooms,
     /// Open websockets by session (logout closes them) and per person.
     pub sockets: Arc<Sockets>,
+    /// Guests joining with a meeting's code: limits per client address.
+    pub guest_gate: Arc<GuestGate>,
 }

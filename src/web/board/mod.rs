@@ -9,7 +9,7 @@ mod history;
 mod pages;
 mod socket;
 
-pub use guest::{guest_form, guest_join};
+pub use guest::{GuestGate, guest_form, guest_join};
 pub use history::history;
 pub use pages::{board, console, list, projector};
 pub use socket::{MAX_MESSAGE, ws};
