@@ -649,7 +649,7 @@ async fn each_welcome_shows_the_board_as_that_person_may_see_it() {
     // Facilitators see everything, the join code included.
     let f2 = Client::connect(base, r.meeting, &r.facilitator, "f2").await;
     let st = &f2.welcome["state"];
-    assert!(st["guest_code"].as_str().is_some_and(|c| c.len() == 6));
+    assert!(st["guest_code"].as_str().is_some_and(|c| c.len() == 10));
     assert_eq!(st["cards"]["c1"]["votes"][&maria_id], 1);
 
     // A later event shows in the next welcome (nothing stale is served).
