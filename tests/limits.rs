@@ -132,6 +132,7 @@ async fn one_person_shares_one_operation_rate_across_their_sockets() {
     // 25 operations on each socket at once: each within a per-socket budget of 30, together
     // well over the person's.
     let mut ids = Vec::new();
+    let started = std::time::Instant::now();
     for i in 0..25 {
         for (c, side) in [(&mut a, "a"), (&mut b, "b")] {
             let id = format!("{side}-{i}");
@@ -156,7 +157,13 @@ async fn one_person_shares_one_operation_rate_across_their_sockets() {
         }
     }
     // A burst of 30, plus what refilled (10 per second) while the 50 arrived.
-    assert!((30..=36).contains(&acked), "{acked} acked");
+    let refilled = (started.elapsed().as_secs_f64() * 10.0).ceil() as usize;
+    assert!(
+        acked >= 30 && acked <= 30 + refilled,
+        "{acked} acked in {:?}",
+        started.elapsed()
+    );
+    assert!(limited > 0, "two sockets did not double the budget");
     assert_eq!(acked + limited, 50);
     // Another person has a budget of their own.
     let mut luca = Client::connect(&r.app.base, r.meeting, &r.luca, "luca").await;
