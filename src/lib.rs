@@ -211,6 +211,7 @@ impl Tavolo {
             sockets,
             revocations,
             retention: config.retention(),
+            guest_gate: Arc::default(),
         };
         Ok(Tavolo { state, setup_link })
     }

@@ -266,3 +266,248 @@ async fn without_a_list_the_ambito_is_free_text_within_its_limit() {
         )]
     );
 }
+
+/// A browser whose requests leave from `address` (any 127.x.y.z reaches the test server on
+/// Linux): another client address for the per-address limits.
+fn browser_from(m: &Meeting, address: [u8; 4]) -> Browser {
+    Browser {
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .local_address(std::net::IpAddr::from(address))
+            .build()
+            .unwrap(),
+        cookies: Default::default(),
+        base: m.app.base.clone(),
+    }
+}
+
+/// Posts the guest form from `b` with `code`; returns the status and the page.
+async fn join_with(m: &Meeting, b: &mut Browser, code: &str, name: &str) -> (u16, String) {
+    let (status, body, _) = b
+        .post(
+            &format!("/incontri/{}/ospite", m.id),
+            &[
+                ("code", code),
+                ("name", name),
+                ("organisation", "Cooperativa Sole"),
+                ("ambito", ""),
+            ],
+        )
+        .await;
+    (status.as_u16(), body)
+}
+
+async fn guest_count(m: &Meeting) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM guests")
+        .fetch_one(&m.app.sql)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn codes_are_long_and_read_without_dashes_or_case() {
+    let (m, _f) = meeting(&[]).await;
+    assert_eq!(m.code.len(), 10, "{}", m.code);
+    assert!(
+        m.code
+            .bytes()
+            .all(|b| b"ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(&b))
+    );
+    let typed = format!(
+        " {}-{}-{} ",
+        &m.code[..4].to_lowercase(),
+        &m.code[4..8],
+        &m.code[8..].to_lowercase()
+    );
+    let mut b = Browser::new(&m.app);
+    let (status, page) = join_with(&m, &mut b, &typed, "Anna Neri").await;
+    assert_eq!(status, 303, "{page:.300}");
+}
+
+#[tokio::test]
+async fn one_address_joins_a_roomful_of_guests_then_waits() {
+    let (m, _f) = meeting(&[]).await;
+    let mut b = browser_from(&m, [127, 0, 0, 11]);
+    for i in 0..60 {
+        let (status, page) = join_with(&m, &mut b, &m.code, &format!("Ospite {i}")).await;
+        assert_eq!(status, 303, "join {i}: {page:.300}");
+    }
+    let (status, page) = join_with(&m, &mut b, &m.code, "Ospite di troppo").await;
+    assert_eq!(status, 429);
+    assert!(
+        page.contains("Troppi ingressi come ospite da questa rete: riprova tra 1 minuto."),
+        "{page}"
+    );
+    assert_eq!(guest_count(&m).await, 60);
+    // Another address is not held up.
+    let (status, _) = join_with(&m, &mut browser_from(&m, [127, 0, 0, 12]), &m.code, "Bruno").await;
+    assert_eq!(status, 303);
+}
+
+#[tokio::test]
+async fn a_code_admits_at_most_its_guests_whatever_the_addresses() {
+    let (m, mut f) = meeting(&[]).await;
+    for i in 0..80u8 {
+        let mut b = browser_from(&m, [127, 0, 1, 1 + i / 40]);
+        let (status, page) = join_with(&m, &mut b, &m.code, &format!("Ospite {i}")).await;
+        assert_eq!(status, 303, "join {i}: {page:.300}");
+    }
+    let mut b = browser_from(&m, [127, 0, 1, 9]);
+    let (status, page) = join_with(&m, &mut b, &m.code, "Ospite 81").await;
+    assert_eq!(status, 429);
+    assert!(
+        page.contains("Questo codice ha già fatto entrare il numero massimo di ospiti (80): chiedi a chi conduce di generarne uno nuovo."),
+        "{page}"
+    );
+    assert_eq!(guest_count(&m).await, 80);
+    // A new code admits guests again.
+    f.ok(json!({"kind": "set_guest_code", "enabled": false}))
+        .await;
+    f.ok(json!({"kind": "set_guest_code", "enabled": true}))
+        .await;
+    let code = m
+        .app
+        .state
+        .rooms
+        .get(m.id)
+        .await
+        .unwrap()
+        .state()
+        .await
+        .unwrap()
+        .guest_code
+        .unwrap();
+    assert_ne!(code, m.code);
+    let (status, _) = join_with(&m, &mut b, &code, "Ospite 81").await;
+    assert_eq!(status, 303);
+}
+
+#[tokio::test]
+async fn guessing_the_code_locks_the_address_out() {
+    let (m, _f) = meeting(&[]).await;
+    let mut guesser = browser_from(&m, [127, 0, 2, 1]);
+    for i in 0..20 {
+        let (status, page) = join_with(&m, &mut guesser, &format!("AAAA{i:06}"), "Ladro").await;
+        assert_eq!(status, 422, "guess {i}");
+        assert!(page.contains("Codice non valido"), "{page:.300}");
+    }
+    // Locked out: even the right code is refused now, with nothing recorded.
+    let (status, page) = join_with(&m, &mut guesser, &m.code, "Ladro").await;
+    assert_eq!(status, 429);
+    assert!(
+        page.contains("Troppi codici errati da questa rete: riprova tra 1 minuto, o chiedi il codice a chi conduce."),
+        "{page}"
+    );
+    assert_eq!(guest_count(&m).await, 0);
+    // Someone else, elsewhere, types the code and joins.
+    let (status, _) = join_with(
+        &m,
+        &mut browser_from(&m, [127, 0, 2, 2]),
+        &m.code,
+        "Anna Neri",
+    )
+    .await;
+    assert_eq!(status, 303);
+}
+
+#[tokio::test]
+async fn a_code_expires_after_its_meeting_and_a_session_ends_with_it() {
+    // The meeting was yesterday: its code no longer opens the board.
+    let app = TestApp::spawn(WorkshopSpec {
+        first_meeting: Some((
+            (chrono::Utc::now() - chrono::Duration::days(1)).date_naive(),
+            chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            chrono::NaiveTime::from_hms_opt(12, 30, 0).unwrap(),
+        )),
+        ..WorkshopSpec::open(SLUG, 5)
+    })
+    .await;
+    let facilitator = app.account_key("facilitator", &[SLUG]).await;
+    let id = app
+        .state
+        .catalogue
+        .by_slug(SLUG)
+        .unwrap()
+        .meeting_id("M1-1");
+    let mut f = Client::connect(&app.base, id, &facilitator, "f").await;
+    f.ok(json!({"kind": "set_guest_code", "enabled": true}))
+        .await;
+    let code = app
+        .state
+        .rooms
+        .get(id)
+        .await
+        .unwrap()
+        .state()
+        .await
+        .unwrap()
+        .guest_code
+        .unwrap();
+    let m = Meeting {
+        app,
+        id,
+        facilitator,
+        code,
+    };
+    let (status, page) = join_with(&m, &mut Browser::new(&m.app), &m.code, "Anna Neri").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Il codice ospite di questo incontro è scaduto: vale fino a due ore dopo la fine dell&#x27;incontro."),
+        "{page}"
+    );
+    assert_eq!(guest_count(&m).await, 0);
+
+    // A meeting happening now: the guest's session ends two hours after it, not in 12 hours.
+    let (now, _f) = meeting_now().await;
+    let (status, _) = join_with(&now, &mut Browser::new(&now.app), &now.code, "Anna Neri").await;
+    assert_eq!(status, 303);
+    let expires: i64 =
+        sqlx::query_scalar("SELECT expires_at FROM sessions WHERE guest_id IS NOT NULL")
+            .fetch_one(&now.app.sql)
+            .await
+            .unwrap();
+    let m = now.app.state.catalogue.meeting(now.id).unwrap();
+    let end = tavolo::domain::guest_code::expires_at(m.meeting, m.entry.workshop.timezone);
+    // (The store reads its clock a moment after the service computed the session's length.)
+    assert!(
+        expires <= end.timestamp_millis() + 1_000,
+        "the session outlives the code"
+    );
+    assert!(expires >= end.timestamp_millis() - 5_000);
+}
+
+/// A meeting happening now, collecting cards with a guest code.
+async fn meeting_now() -> (Meeting, Client) {
+    let app = TestApp::spawn(WorkshopSpec::meeting_now(SLUG, 5)).await;
+    let facilitator = app.account_key("facilitator", &[SLUG]).await;
+    let id = app
+        .state
+        .catalogue
+        .by_slug(SLUG)
+        .unwrap()
+        .meeting_id("M1-1");
+    let mut f = Client::connect(&app.base, id, &facilitator, "f").await;
+    f.ok(json!({"kind": "set_guest_code", "enabled": true}))
+        .await;
+    let code = app
+        .state
+        .rooms
+        .get(id)
+        .await
+        .unwrap()
+        .state()
+        .await
+        .unwrap()
+        .guest_code
+        .unwrap();
+    (
+        Meeting {
+            app,
+            id,
+            facilitator,
+            code,
+        },
+        f,
+    )
+}

@@ -80,3 +80,71 @@ async fn two_instances_share_one_board() {
     assert_eq!(n, 21);
     drop(b);
 }
+
+/// One person writing through two instances at once: the quotas are decided on the shared
+/// events, so together they stop at 100 cards, not 100 per instance.
+#[tokio::test]
+async fn a_persons_quota_holds_across_instances() {
+    if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
+        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+        return;
+    }
+    let a = TestApp::spawn(WorkshopSpec::open("quote", 10)).await;
+    let b = a.second_instance().await;
+    let (_, maria) = a.enroll_n("quote", 1).await;
+    let maria = maria["manage_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let key = a.account_key("organiser", &[]).await;
+    let meeting = a
+        .state
+        .catalogue
+        .by_slug("quote")
+        .unwrap()
+        .meeting_id("M1-1");
+    let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
+    f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
+        .await;
+    let mut on_a = Client::connect(&a.base, meeting, &maria, "maria@a").await;
+    let mut on_b = Client::connect(&b.base, meeting, &maria, "maria@b").await;
+
+    // Waves of 20 operations on each instance at once; what is rate-limited or unavailable
+    // (a commit that met the other instance's) is sent again with its op_id, as browsers do.
+    let mut todo: Vec<(bool, String)> = (0..70)
+        .flat_map(|i| [(true, format!("a{i}")), (false, format!("b{i}"))])
+        .collect();
+    let (mut acked, mut quota) = (0, 0);
+    for _wave in 0..40 {
+        if todo.is_empty() {
+            break;
+        }
+        let wave: Vec<_> = todo.drain(..todo.len().min(40)).collect();
+        for (first, id) in &wave {
+            let c = if *first { &mut on_a } else { &mut on_b };
+            c.op_with_id(id, json!({"kind": "add_card", "card_id": id, "card_type": "bisogno", "text": format!("Bisogno {id}")}))
+                .await;
+        }
+        for (first, id) in wave {
+            let c = if first { &mut on_a } else { &mut on_b };
+            let r = c.reply(&id).await;
+            match (r["type"].as_str(), r["code"].as_str()) {
+                (Some("ack"), _) => acked += 1,
+                (_, Some("quota")) => quota += 1,
+                (_, Some("rate_limited" | "unavailable")) => todo.push((first, id)),
+                other => panic!("{id}: {other:?} {r}"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    }
+    assert!(todo.is_empty(), "{} operations never answered", todo.len());
+    assert_eq!(acked, 100, "one quota for both instances");
+    assert_eq!(quota, 40);
+    let n: i64 = a
+        .count("SELECT COUNT(*) FROM board_events WHERE kind = 'card_added'")
+        .await;
+    assert_eq!(n, 100);
+}

@@ -822,7 +822,7 @@ describe("ospiti: indirizzo e codice sul proiettore", () => {
     await consolePage.waitForFunction(() => !!window.tavoloBoard.state.guest_code, null, { timeout: 5000 })
       .catch(async () => assert.fail(`${consolePage.label}: il codice ospiti non si è attivato: ${JSON.stringify(await boardInfo(consolePage))}`));
     const code = (await consolePage.textContent(".lv-code")).trim();
-    assert.match(code, /^[A-Z0-9]{6}$/, `codice mostrato nella conduzione: «${code}»`);
+    assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}$/, `codice mostrato nella conduzione: «${code}»`);
 
     // The projector shows the join address and the code.
     try {

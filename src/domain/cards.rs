@@ -162,6 +162,54 @@ impl CardContent {
         }
     }
 
+    /// How much text the card holds, in bytes: every field, for the board's text budget
+    /// ([`super::board::limits::TEXT_PER_BOARD`]).
+    pub fn text_len(&self) -> usize {
+        fn opt(v: &Option<String>) -> usize {
+            v.as_ref().map_or(0, String::len)
+        }
+        match self {
+            CardContent::Bisogno(n) => {
+                n.text.len()
+                    + opt(&n.policy_area)
+                    + n.secondary_areas.iter().map(String::len).sum::<usize>()
+                    + opt(&n.target_group)
+                    + opt(&n.territory)
+                    + opt(&n.evidence)
+            }
+            CardContent::Proposta(p) => {
+                p.title.len()
+                    + opt(&p.description)
+                    + opt(&p.actors)
+                    + opt(&p.instrument)
+                    + opt(&p.terzo_settore_role)
+                    + opt(&p.policy_area)
+            }
+            CardContent::Indicatore(i) => {
+                i.name.len()
+                    + [
+                        &i.definition,
+                        &i.indicator_type,
+                        &i.unit,
+                        &i.formula,
+                        &i.source,
+                        &i.baseline_value,
+                        &i.baseline_date,
+                        &i.target_value,
+                        &i.target_deadline,
+                        &i.frequency,
+                        &i.responsible,
+                        &i.policy_area,
+                        &i.disaggregation,
+                    ]
+                    .into_iter()
+                    .map(opt)
+                    .sum::<usize>()
+            }
+            CardContent::Altro(p) => p.card_type.len() + p.text.len(),
+        }
+    }
+
     /// Trims every field and checks it; `policy_areas` are the workshop's macro-aree.
     pub fn validate(&mut self, policy_areas: &[String]) -> Result<(), Vec<FieldError>> {
         let mut e = Vec::new();

@@ -10,6 +10,7 @@ pub mod comuni;
 pub mod dates;
 pub mod defaults;
 pub mod enrollment;
+pub mod guest_code;
 pub mod ics;
 pub mod italian;
 pub mod money;

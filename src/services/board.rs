@@ -1,12 +1,15 @@
 //! The board's use cases outside the live room: who joins a meeting's board as whom, guests
 //! joining with the meeting's code, carrying cards over from an earlier meeting, the history.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::access::{AccountRole, Action, Principal};
 use crate::domain::board::reference;
 use crate::domain::board::{
     Actor, ActorId, ActorKind, CarriedCard, EventRecord, MergedCard, Op, Refusal,
 };
 use crate::domain::enrollment::Status;
+use crate::domain::guest_code;
 use crate::services::accounts;
 use crate::services::catalogue::{Catalogue, MeetingRef};
 use crate::services::room::{OpError, Rooms};
@@ -115,32 +118,50 @@ pub enum GuestRefused {
     NoCode,
     /// The code typed is not the meeting's.
     WrongCode,
+    /// The meeting's code stopped working ([`guest_code::expires_at`]).
+    Expired,
+    /// The code admitted [`guest_code::GUESTS_PER_CODE`] guests already.
+    Full,
     Store(DbError),
     /// The meeting's board could not be opened.
     Unavailable,
 }
 
 /// A guest joins a meeting with the code shown in the room: checks the code, records the guest
-/// (name, body and, if they gave it, Ambito: validated by the caller) and opens a session for
-/// them. Returns the raw session token (for the cookie).
+/// (name, body and, if they gave it, Ambito: validated by the caller) unless the code admitted
+/// its most guests, and opens a session for them that ends when the code expires (at the
+/// latest after the usual session length). Returns the raw session token (for the cookie).
 pub async fn join_as_guest(
     store: &Store,
     rooms: &Rooms,
-    meeting_id: i64,
-    code: &str,
+    m: &MeetingRef<'_>,
+    typed: &str,
     guest: store::board::NewGuest<'_>,
+    now: DateTime<Utc>,
 ) -> Result<String, GuestRefused> {
-    check_guest_code(rooms, meeting_id, code).await?;
-    let guest_id = store::board::create_guest(store, meeting_id, guest)
-        .await
-        .map_err(GuestRefused::Store)?;
+    let code = check_guest_code(rooms, m, typed, now).await?;
+    let meeting_id = m.entry.meeting_id(&m.meeting.key);
+    let guest_id = store::board::create_guest(
+        store,
+        meeting_id,
+        &crate::secret::hash(&code),
+        guest_code::GUESTS_PER_CODE,
+        guest,
+    )
+    .await
+    .map_err(GuestRefused::Store)?
+    .ok_or(GuestRefused::Full)?;
     let (raw, hash) = crate::secret::new_token();
-    store::accounts::create_guest_session(store, &hash, guest_id, accounts::SESSION_TTL_MS)
+    let until_expiry = (guest_code::expires_at(m.meeting, m.entry.workshop.timezone) - now)
+        .num_milliseconds()
+        .max(0);
+    let ttl = accounts::SESSION_TTL_MS.min(until_expiry);
+    store::accounts::create_guest_session(store, &hash, guest_id, ttl)
         .await
         .map_err(GuestRefused::Store)?;
     // The code disabled meanwhile ended the guests' sessions before this one existed: this one
     // must not outlive it.
-    if let Err(refused) = check_guest_code(rooms, meeting_id, code).await {
+    if let Err(refused) = check_guest_code(rooms, m, &code, now).await {
         store::accounts::delete_session(store, &hash)
             .await
             .map_err(GuestRefused::Store)?;
@@ -149,23 +170,30 @@ pub async fn join_as_guest(
     Ok(raw)
 }
 
-/// Whether `typed` is the meeting's active guest code (compared in constant time).
+/// Whether `typed` (read without dashes, spaces or case) is the meeting's active guest code,
+/// compared in constant time, and the code has not expired at `now`. Returns the code.
 pub async fn check_guest_code(
     rooms: &Rooms,
-    meeting_id: i64,
+    m: &MeetingRef<'_>,
     typed: &str,
-) -> Result<(), GuestRefused> {
+    now: DateTime<Utc>,
+) -> Result<String, GuestRefused> {
+    let meeting_id = m.entry.meeting_id(&m.meeting.key);
     let room = rooms
         .get(meeting_id)
         .await
         .map_err(|_| GuestRefused::Unavailable)?;
     let current = room.state().await.and_then(|s| s.guest_code);
-    let typed = typed.trim().to_uppercase();
-    match &current {
-        None => Err(GuestRefused::NoCode),
-        Some(code) if !crate::secret::same(code, &typed) => Err(GuestRefused::WrongCode),
-        _ => Ok(()),
+    let Some(code) = current else {
+        return Err(GuestRefused::NoCode);
+    };
+    if now > guest_code::expires_at(m.meeting, m.entry.workshop.timezone) {
+        return Err(GuestRefused::Expired);
     }
+    if !crate::secret::same(&code, &guest_code::normalise(typed)) {
+        return Err(GuestRefused::WrongCode);
+    }
+    Ok(code)
 }
 
 /// Turns a carry-over by card ids into the cards themselves, read from the earlier meeting's

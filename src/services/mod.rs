@@ -13,3 +13,4 @@ pub mod mail;
 pub mod privacy;
 pub mod revocation;
 pub mod room;
+pub mod throttle;

@@ -211,24 +211,33 @@ pub struct NewGuest<'a> {
     pub ambito: Option<&'a str>,
 }
 
-/// Creates a guest of a meeting.
+/// Creates a guest of a meeting who joined with the code of hash `code_hash`, unless that code
+/// already admitted `cap` guests: then `None`. Counted and inserted in one statement; two
+/// instances inserting at the same instant may each pass the count, so the cap may be exceeded
+/// by the joins in flight, never by a flood.
 pub async fn create_guest(
     store: &Store,
     meeting_id: i64,
+    code_hash: &str,
+    cap: i64,
     guest: NewGuest<'_>,
-) -> Result<i64, DbError> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO guests (meeting_id, name, organisation, ambito, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+) -> Result<Option<i64>, DbError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO guests (meeting_id, name, organisation, ambito, created_at, code_hash) \
+         SELECT $1, $2, $3, $4, $5, $6 \
+         WHERE (SELECT COUNT(*) FROM guests WHERE meeting_id = $1 AND code_hash = $6) < $7 \
+         RETURNING id",
     )
     .bind(meeting_id)
     .bind(guest.name)
     .bind(guest.organisation)
     .bind(guest.ambito)
     .bind(super::now_ms())
-    .fetch_one(&store.pool)
+    .bind(code_hash)
+    .bind(cap)
+    .fetch_optional(&store.pool)
     .await?;
-    Ok(id)
+    Ok(row.map(|(id,)| id))
 }
 
 /// A guest of a meeting.

@@ -11,6 +11,7 @@ use crate::services::revocation::Revocations;
 use crate::services::room::Rooms;
 use crate::store::Store;
 use crate::templates::Templates;
+use crate::web::board::GuestGate;
 use crate::web::sockets::Sockets;
 
 /// Everything a request handler needs; cheap to clone.
@@ -34,4 +35,6 @@ pub struct AppState {
     pub retention: crate::domain::privacy::Retention,
     /// Ends accesses (sessions, accounts, keys, enrollments, guests) on every instance.
     pub revocations: Revocations,
+    /// Guests joining with a meeting's code: limits per client address.
+    pub guest_gate: Arc<GuestGate>,
 }

@@ -6,7 +6,7 @@
 import { newId } from "./client.js";
 import { authorLine } from "./card.js";
 import { openDialog } from "./dialogs.js";
-import { absoluteUrl, agree, count, fill, h, setText, shorten } from "./dom.js";
+import { absoluteUrl, agree, count, fill, groupedCode, h, setText, shorten } from "./dom.js";
 import { activeCards, cardTitle, isActive, phaseLabel, totalVotes, voteBudget } from "./model.js";
 import { BoardView } from "./participant.js";
 import { ConsoleSynthesisView, markSection } from "./synthesis-console.js";
@@ -308,7 +308,7 @@ export class ConsoleView extends BoardView {
       this.ctlGuestSig = gsig;
       if (vs.guest_code) {
         fill(el.guestNow, 
-          h("p", null, "Codice per gli ospiti: ", h("strong", { class: "lv-code", text: vs.guest_code })),
+          h("p", null, "Codice per gli ospiti: ", h("strong", { class: "lv-code", text: groupedCode(vs.guest_code) })),
           cfg.join_url ? h("p", null, "Si entra da ", h("a", { href: cfg.join_url, text: absoluteUrl(cfg.join_url) })) : null,
         );
       } else {

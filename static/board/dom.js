@@ -149,6 +149,13 @@ export function cssEscape(s) {
   return globalThis.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, "\\$&");
 }
 
+/** A guest code as shown: groups of four, "ABCD-EFGH-JK" (older six-character codes as they
+ *  are); the guest page reads it back with or without the dashes (`domain::guest_code`). */
+export function groupedCode(code) {
+  if (!code || code.length <= 6) return code || "";
+  return code.match(/.{1,4}/g).join("-");
+}
+
 /** `path` as an absolute address of this site (for showing it in the room). */
 export function absoluteUrl(path) {
   try {

@@ -3,7 +3,7 @@
 // per column the latest titles or, from the voting phase on, the vote results. Authors are never
 // shown.
 
-import { absoluteUrl, count, fill, form, h, setText, shorten } from "./dom.js";
+import { absoluteUrl, count, fill, form, groupedCode, h, setText, shorten } from "./dom.js";
 import { cardFieldRows } from "./fields.js";
 import { activeCards, cardTitle, columnOf, isActive, phaseLabel, totalVotes, totalsHidden, voteBudget } from "./model.js";
 import { BoardShell } from "./shell.js";
@@ -67,7 +67,7 @@ export class ProjectorView extends BoardShell {
       }
       if (cfg.join_url && vs.guest_code) {
         bits.push(h("p", { class: "lv-proj__joinlabel", text: "Ospiti" }), h("p", { class: "lv-proj__url", text: absoluteUrl(cfg.join_url).replace(/^https?:\/\//, "") }));
-        bits.push(h("p", { class: "lv-proj__joinlabel", text: "Codice ospite" }), h("p", { class: "lv-proj__code", text: vs.guest_code }));
+        bits.push(h("p", { class: "lv-proj__joinlabel", text: "Codice ospite" }), h("p", { class: "lv-proj__code", text: groupedCode(vs.guest_code) }));
       }
       fill(this.projJoin, ...bits);
       this.projJoin.hidden = !bits.length;

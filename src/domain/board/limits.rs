@@ -41,6 +41,28 @@ pub const AMOUNT_CENTS: u64 = crate::domain::money::MAX_CENTS;
 /// The longest note of a marked card, in characters.
 pub const MARK_NOTE: usize = 2000;
 
+// Volume quotas. A real workshop is three hours with up to a hundred or so people: in the
+// busiest boards seen, a participant writes 10–30 cards and a few dozen comments, and a board
+// holds a few hundred cards. The quotas sit well above that, so nobody in good faith meets them,
+// and well below what makes a board unusable: every welcome carries the whole board, so a board
+// flooded with cards made every connection download tens of megabytes. `decide` checks them on
+// the board's state, so they hold across instances (every instance decides on the same events)
+// and replay gives the same answers.
+
+/// The most cards one person may write on one board (withdrawn ones count: they stay in the
+/// record). Facilitators have no personal quota: they write on behalf of others.
+pub const CARDS_PER_PERSON: usize = 100;
+/// The most comments one person may write on one board (on cards and on objectives).
+pub const COMMENTS_PER_PERSON: usize = 300;
+/// The most text one person may write on one board, in bytes (cards' fields and comments):
+/// a hundred long cards, so that one person cannot fill the board's budget alone.
+pub const TEXT_PER_PERSON: usize = 300_000;
+/// The most cards on one board, for everyone, facilitators and carry-overs included.
+pub const CARDS_PER_BOARD: usize = 2_000;
+/// The most text on one board, in bytes: cards' fields and comments, for everyone. 5 MB is some
+/// 2,000 pages; 2,000 cards of average length take less than a tenth of it.
+pub const TEXT_PER_BOARD: usize = 5_000_000;
+
 /// The limits as the browser receives them.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Limits {
@@ -60,6 +82,8 @@ pub struct Limits {
     pub resource_description: usize,
     pub amount_cents: u64,
     pub mark_note: usize,
+    pub cards_per_person: usize,
+    pub comments_per_person: usize,
 }
 
 /// Every limit of the board.
@@ -80,4 +104,6 @@ pub const LIMITS: Limits = Limits {
     resource_description: RESOURCE_DESCRIPTION,
     amount_cents: AMOUNT_CENTS,
     mark_note: MARK_NOTE,
+    cards_per_person: CARDS_PER_PERSON,
+    comments_per_person: COMMENTS_PER_PERSON,
 };

@@ -30,7 +30,7 @@ pub mod synthesis;
 pub mod visibility;
 
 pub use actor::{Actor, ActorId, ActorKind, NotAnActorId, anonymous_actor, nobody};
-pub use decide::{Refusal, decide};
+pub use decide::{BOARD_FULL, QUOTA, Refusal, cards_by, comments_by, decide, text_by, text_size};
 pub use events::{Event, EventRecord, apply};
 pub use model::{
     BoardState, Card, CardState, CarriedFrom, Comment, Group, MergedCard, OnBehalf, PhaseChange,
@@ -48,3 +48,6 @@ mod tests;
 
 #[cfg(test)]
 mod synthesis_tests;
+
+#[cfg(test)]
+mod quota_tests;

@@ -521,8 +521,16 @@ fn only_facilitators_hide_and_show_vote_totals() {
     b.op(&conductor(), r#"{"kind":"set_votes_hidden","hidden":true}"#)
         .unwrap();
     assert!(b.state.votes_hidden);
-    assert!(b.stored.last().unwrap().contains(r#""kind":"votes_hidden_set","hidden":true"#));
-    b.op(&conductor(), r#"{"kind":"set_votes_hidden","hidden":false}"#)
-        .unwrap();
+    assert!(
+        b.stored
+            .last()
+            .unwrap()
+            .contains(r#""kind":"votes_hidden_set","hidden":true"#)
+    );
+    b.op(
+        &conductor(),
+        r#"{"kind":"set_votes_hidden","hidden":false}"#,
+    )
+    .unwrap();
     assert!(!b.state.votes_hidden);
 }

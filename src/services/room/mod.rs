@@ -22,10 +22,11 @@ use tokio_util::sync::CancellationToken;
 
 pub use frames::{Broadcast, Frame};
 
-use crate::domain::board::{Actor, BoardState, Op, Refusal, apply};
+use crate::domain::board::{Actor, ActorId, BoardState, Op, Refusal, apply};
 use crate::domain::workshop::BoardTemplate;
 use crate::services::attendance::BoardPresence;
 use crate::services::catalogue::Catalogue;
+use crate::services::throttle::Throttle;
 use crate::store::{self, Store};
 
 /// Frames buffered per connection before it is told to resync.
@@ -102,13 +103,29 @@ enum Cmd {
     Reload,
 }
 
+/// Operations one person may send to one board: a burst of this many…
+pub const RATE_BURST: u32 = 30;
+/// …refilled at this many per second. Far above anyone typing (an operation is a card, a vote,
+/// a comment); a script on several sockets shares this one budget.
+pub const RATE_PER_SECOND: f64 = 10.0;
+
 /// Handle on a running room.
 #[derive(Clone)]
 pub struct RoomHandle {
     tx: mpsc::Sender<Cmd>,
+    /// The operation rate of each person on this board, shared by all their connections to
+    /// this instance. A person connected to two instances gets each instance's budget: the
+    /// rate smooths floods, while the volume quotas (`domain::board::limits`), decided on the
+    /// board's events, are the bound that holds across instances.
+    rate: Arc<Throttle<ActorId>>,
 }
 
 impl RoomHandle {
+    /// Whether `person` may send one more operation now (taking it from their budget).
+    pub fn admit(&self, person: ActorId) -> bool {
+        self.rate.take(&person, std::time::Instant::now()).is_ok()
+    }
+
     pub async fn op(&self, actor: Actor, op_id: String, op: Op) -> Result<i64, OpError> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -221,7 +238,10 @@ impl Rooms {
             attendance,
         );
         rooms_runtime().spawn(room.run(rx, self.inner.shutdown.clone()));
-        let handle = RoomHandle { tx };
+        let handle = RoomHandle {
+            tx,
+            rate: Arc::new(Throttle::new(RATE_BURST, RATE_PER_SECOND)),
+        };
         rooms.insert(meeting_id, handle.clone());
         Ok(handle)
     }

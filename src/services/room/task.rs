@@ -498,12 +498,5 @@ impl Room {
 }
 
 fn guest_code() -> String {
-    // Six characters without look-alikes (0/O, 1/I/L), easy to read from a projector.
-    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
+    crate::domain::guest_code::random()
 }

@@ -10,7 +10,7 @@ mod join;
 mod pages;
 mod socket;
 
-pub use guest::{guest_form, guest_join};
+pub use guest::{GuestGate, guest_form, guest_join};
 pub use history::history;
 pub use join::resend_link;
 pub use pages::{board, console, list, projector};

@@ -1,10 +1,11 @@
 //! The board's websocket (`GET /ws/meetings/{id}`, protocol in `docs/board-protocol.md`): the
 //! checks before the upgrade, then per connection a writer that forwards the room's frames and
-//! a reader that checks, rate-limits and forwards operations and writes their answers.
+//! a reader that checks, rate-limits (per person, see `RoomHandle::admit`) and forwards
+//! operations and writes their answers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -29,10 +30,6 @@ static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
 
 /// Largest websocket message accepted; bigger ones close the connection with 1009.
 pub const MAX_MESSAGE: usize = 64 * 1024;
-/// Per-connection rate limit: a burst of this many operations…
-const RATE_BURST: f64 = 30.0;
-/// …refilled at this many per second.
-const RATE_PER_SECOND: f64 = 10.0;
 
 #[derive(Deserialize)]
 pub struct WsQuery {
@@ -354,8 +351,6 @@ async fn read_ops(
     let stopped = stop.cancelled();
     tokio::pin!(stopped);
     let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
-    let mut tokens = RATE_BURST;
-    let mut last_refill = Instant::now();
     loop {
         let reply = tokio::select! {
             _ = &mut stopped => return,
@@ -383,7 +378,7 @@ async fn read_ops(
                         return;
                     }
                 };
-                match check_op(&text, &conn, &mut tokens, &mut last_refill) {
+                match check_op(&text, &conn, &room) {
                     Ok((op_id, op)) => {
                         let room = room.clone();
                         let actor = conn.actor.clone();
@@ -416,12 +411,12 @@ async fn read_ops(
 }
 
 /// An incoming text frame as an operation to send to the room, or the error frame to answer
-/// (`None`: nothing to answer, e.g. a repeated hello).
+/// (`None`: nothing to answer, e.g. a repeated hello). The rate is the person's on this board,
+/// shared by all their connections (see [`RoomHandle::admit`]).
 fn check_op(
     text: &str,
     conn: &Connection,
-    tokens: &mut f64,
-    last_refill: &mut Instant,
+    room: &RoomHandle,
 ) -> Result<(String, Op), Option<Message>> {
     let Ok(frame) = serde_json::from_str::<ClientFrame>(text) else {
         return Err(Some(error_frame(
@@ -442,11 +437,7 @@ fn check_op(
             None,
         )));
     }
-    let now = Instant::now();
-    *tokens = (*tokens + now.duration_since(*last_refill).as_secs_f64() * RATE_PER_SECOND)
-        .min(RATE_BURST);
-    *last_refill = now;
-    if *tokens < 1.0 {
+    if !room.admit(conn.actor.id) {
         return Err(Some(error_frame(
             &op_id,
             "rate_limited",
@@ -454,7 +445,6 @@ fn check_op(
             None,
         )));
     }
-    *tokens -= 1.0;
     match serde_json::from_value::<Op>(op) {
         Ok(op) => Ok((op_id, op)),
         Err(e) => {

@@ -1,7 +1,7 @@
 //! What participants do on the board — add, edit and withdraw their cards, comment, vote —
 //! within what the phase allows. Facilitators may do all of it at any time.
 
-use super::{Ctx, Refusal, check_id};
+use super::{Ctx, Refusal, check_id, quotas};
 use crate::domain::board::events::Event;
 use crate::domain::board::limits;
 use crate::domain::board::model::OnBehalf;
@@ -27,6 +27,7 @@ pub(super) fn add_card(
         ));
     }
     ctx.participant_may(Permission::AddCard)?;
+    quotas::cards(ctx, 1, 0)?;
     let column = column.unwrap_or_else(|| content.card_type().to_string());
     ctx.column_exists(&column)?;
     if !state
@@ -102,6 +103,7 @@ pub(super) fn add_card(
         None => None,
     };
     let content = ctx.validate(content)?;
+    quotas::text_fits(ctx, content.text_len(), 0)?;
     Ok(Event::CardAdded {
         card_id,
         column,
@@ -132,10 +134,9 @@ pub(super) fn edit_card(
             "Non si può cambiare il tipo di un contributo.",
         ));
     }
-    Ok(Event::CardEdited {
-        card_id,
-        content: ctx.validate(content)?,
-    })
+    let content = ctx.validate(content)?;
+    quotas::text_fits(ctx, content.text_len(), card.content.text_len())?;
+    Ok(Event::CardEdited { card_id, content })
 }
 
 pub(super) fn withdraw_card(ctx: &Ctx, card_id: String) -> Result<Event, Refusal> {
@@ -214,10 +215,12 @@ pub(super) fn comment(
     if card.comments.iter().any(|c| c.id == comment_id) {
         return Err(Refusal::new("duplicate_id", "Commento già presente."));
     }
+    let text = comment_text(&text)?;
+    quotas::comment(ctx, text.len())?;
     Ok(Event::Commented {
         card_id,
         comment_id,
-        text: comment_text(&text)?,
+        text,
     })
 }
 

@@ -10,8 +10,11 @@
 
 mod contributions;
 mod moderation;
+mod quotas;
 mod session;
 mod synthesis;
+
+pub use quotas::{BOARD_FULL, QUOTA, cards_by, comments_by, text_by, text_size};
 
 use serde::Serialize;
 

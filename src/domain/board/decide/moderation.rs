@@ -127,6 +127,16 @@ pub(super) fn carry_over(
         c.number = Some(*next);
         *next += 1;
     }
+    // What they bring counts against the board's limits like any new card.
+    let text: usize = cards
+        .iter()
+        .map(|c| {
+            c.content.text_len()
+                + c.comments.iter().map(|m| m.text.len()).sum::<usize>()
+                + c.merged.iter().map(|m| m.content.text_len()).sum::<usize>()
+        })
+        .sum();
+    super::quotas::cards(ctx, cards.len(), text)?;
     Ok(Event::CardsCarriedOver {
         from_meeting,
         cards,

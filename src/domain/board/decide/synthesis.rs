@@ -156,10 +156,12 @@ pub(super) fn comment_objective(
     if objective.comments.iter().any(|c| c.id == comment_id) {
         return Err(Refusal::new("duplicate_id", "Commento già presente."));
     }
+    let text = comment_text(&text)?;
+    super::quotas::comment(ctx, text.len())?;
     Ok(Event::ObjectiveCommented {
         objective_id,
         comment_id,
-        text: comment_text(&text)?,
+        text,
     })
 }
 
