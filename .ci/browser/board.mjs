@@ -523,6 +523,46 @@ describe("in sala: un telefono, riscontri visibili", () => {
     await setPhase(consolePage, "raccolta", [phonePage]);
   });
 
+  test("il proiettore con 100 contributi sta nello schermo a 1280×720 e a 1920×1080", T, async () => {
+    // 100 needs written over the facilitator's own websocket, at the pace the rate allows.
+    const written = await consolePage.evaluate(async ({ meeting, run }) => {
+      const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/ws/meetings/${meeting}`);
+      await new Promise((ok, ko) => { ws.onopen = ok; ws.onerror = ko; });
+      let acked = 0;
+      ws.onmessage = (m) => { if (JSON.parse(m.data).type === "ack") acked++; };
+      ws.send(JSON.stringify({ type: "hello", last_seq: 0 }));
+      for (let i = 0; i < 100; i++) {
+        ws.send(JSON.stringify({ type: "op", op_id: `fit-${run}-${i}`, op: { kind: "add_card", card_id: `fit${run}x${i}`, card_type: "bisogno", text: `Bisogno numero ${i + 1} scritto per riempire lo schermo del proiettore in sala`, policy_area: "Anziani" } }));
+        await new Promise((r) => setTimeout(r, 110));
+      }
+      for (let t = 0; t < 50 && acked < 100; t++) await new Promise((r) => setTimeout(r, 100));
+      ws.close();
+      return acked;
+    }, { meeting, run: RUN });
+    assert.equal(written, 100, "non tutti i contributi sono stati scritti");
+    for (const viewport of [{ width: 1280, height: 720 }, { width: 1920, height: 1080 }]) {
+      const page = await openBoard(fac, boardPath(meeting, "proiettore"), `proiettore ${viewport.width}`);
+      try {
+        await page.setViewportSize(viewport);
+        await page.waitForFunction(() => document.querySelectorAll(".lv-proj__col").length > 0, null, { timeout: 5000 });
+        await page.waitForTimeout(300);
+        const m = await page.evaluate(() => {
+          const out = [];
+          for (const el of document.querySelectorAll("#lavagna *")) {
+            const r = el.getBoundingClientRect();
+            if (r.width && r.height && (r.bottom > innerHeight + 1 || r.right > innerWidth + 1)) out.push(`${el.tagName.toLowerCase()}.${el.className} (${Math.round(r.right)}×${Math.round(r.bottom)})`);
+          }
+          const cols = [...document.querySelectorAll(".lv-proj__col")].map((c) => `${c.dataset.column}:${c.querySelectorAll("li").length}:${Math.round(c.getBoundingClientRect().bottom)}`);
+          return { out: out.slice(0, 5), cols, ih: innerHeight, more: document.querySelector('[data-column="bisogno"] .lv-proj__more')?.textContent };
+        });
+        assert.deepEqual(m.out, [], `${viewport.width}×${viewport.height}: elementi fuori dallo schermo (${JSON.stringify(m)})`);
+        assert.match(m.more || "", /e altri \d+/, `${viewport.width}: manca «e altri N»`);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
   test("chi ha scritto un contributo nascosto da chi conduce legge il motivo", T, async () => {
     const text = `Sportello unico per i caregiver (${RUN}-telefono)`;
     const id = await waitCard(consolePage, text);

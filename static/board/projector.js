@@ -39,6 +39,13 @@ export class ProjectorView extends BoardShell {
       h("div", { class: "lv-proj__foot" }, this.conn, full),
     );
     this.root.append(this.alerts, this.projEl);
+    // A bigger window shows more again (a fresh render); any late change of layout (fonts,
+    // the window's final size) is fitted again once laid out.
+    window.addEventListener("resize", () => {
+      this.projColsSig = null;
+      this.schedule();
+    });
+    if (typeof ResizeObserver === "function") new ResizeObserver(() => this.fitToScreen()).observe(this.root);
   }
 
   renderView(vs) {
@@ -158,8 +165,38 @@ export class ProjectorView extends BoardShell {
             list.length > PROJ_TITLES ? h("p", { class: "lv-proj__more", text: `e altri ${list.length - PROJ_TITLES}` }) : null,
           );
         }
-        return h("section", { class: `lv-proj__col lv-col--${i % 3}`, "data-column": col.card_type }, head, content);
+        return h("section", { class: `lv-proj__col lv-col--${i % 3}`, "data-column": col.card_type, "data-total": String(list.length) }, head, content);
       }),
     );
+    this.fitToScreen();
+  }
+
+  /** A projector shows one screen, never a scrollbar: while the board reaches below the
+   *  window, the column reaching lowest loses its last card, and says how many it does not
+   *  show ("e altri N"). Run after every render and when the window changes size. */
+  fitToScreen() {
+    const items = (sec) => sec.querySelectorAll(".lv-proj__titles > li, .lv-bars > li");
+    const bottom = () => Math.max(this.root.getBoundingClientRect().bottom, document.documentElement.scrollHeight - window.scrollY);
+    for (let guard = 0; guard < 1000 && bottom() > window.innerHeight + 1; guard++) {
+      let worst = null;
+      let low = -Infinity;
+      for (const sec of this.projCols.querySelectorAll(".lv-proj__col")) {
+        if (items(sec).length <= 1) continue;
+        const b = sec.getBoundingClientRect().bottom;
+        if (b > low) {
+          low = b;
+          worst = sec;
+        }
+      }
+      if (!worst) return;
+      const list = items(worst);
+      list[list.length - 1].remove();
+      let more = worst.querySelector(".lv-proj__more");
+      if (!more) {
+        more = h("p", { class: "lv-proj__more" });
+        worst.appendChild(more);
+      }
+      setText(more, `e altri ${Number(worst.dataset.total) - (list.length - 1)}`);
+    }
   }
 }
