@@ -9,5 +9,7 @@ pub mod board;
 pub mod catalogue;
 pub mod deadlines;
 pub mod enrollment;
+pub mod hashing;
+pub mod login_throttle;
 pub mod mail;
 pub mod room;

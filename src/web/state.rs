@@ -7,6 +7,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::services::catalogue::Catalogue;
 use crate::services::enrollment::Desk;
+use crate::services::login_throttle::LoginThrottle;
 use crate::services::room::Rooms;
 use crate::store::Store;
 use crate::templates::Templates;
@@ -29,4 +30,6 @@ pub struct AppState {
     pub rooms: Rooms,
     /// Open websockets by session (logout closes them) and per person.
     pub sockets: Arc<Sockets>,
+    /// Login attempts per e-mail and per client address.
+    pub login_throttle: Arc<LoginThrottle>,
 }

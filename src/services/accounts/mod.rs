@@ -14,8 +14,8 @@ pub use create::{Checked, CreateError, Created, NewAccount, Problem, check, crea
 pub use links::{SETUP_TTL_MS, first_setup_link, password_link};
 pub use passwords::{hash_password, password_problem, verify_password};
 pub use sessions::{
-    Holder, SESSION_TTL_MS, by_bearer, by_session, close_session, new_api_key, new_api_key_for,
-    open_session, sign_in,
+    Holder, SESSION_TTL_MS, SignIn, by_bearer, by_session, close_session, new_api_key,
+    new_api_key_for, open_session, sign_in,
 };
 pub use setup::{SetupError, SetupForm, SetupTarget, complete_setup, setup_target};
 

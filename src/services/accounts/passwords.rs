@@ -1,6 +1,8 @@
 //! Staff passwords: argon2id hashes, and the rule a new password must follow.
 
 use argon2::Argon2;
+
+use crate::services::hashing::Busy;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// The stored form of a password: argon2id with a random salt (PHC string).
@@ -14,12 +16,36 @@ pub fn hash_password(password: &str) -> String {
         .to_string()
 }
 
-/// [`hash_password`] on a blocking thread: argon2 takes tens of milliseconds of CPU on purpose,
-/// which must not stall the requests sharing this thread.
+/// [`hash_password`] in the process' hashing pool (`services::hashing`): argon2 takes tens of
+/// milliseconds of CPU and ~19 MiB on purpose, which must neither stall the requests sharing
+/// this thread nor run unbounded. Callers are already authorised (a setup link, an organiser,
+/// the command line), so this waits for a worker however long the queue.
 pub(super) async fn hash_off_thread(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_password(&password))
+    crate::services::hashing::pool()
+        .run(move || hash_password(&password))
         .await
-        .expect("hashing does not panic, and a blocking task always runs to completion")
+}
+
+/// [`verify_password`] in the process' hashing pool, refused at once ([`Busy`]) when the pool's
+/// queue is full: logins are anonymous, so a flood of them must not queue without end.
+/// Without a stored hash (unknown e-mail, account without password) the password is checked
+/// against a dummy hash, always false: the same work, so timing does not tell them apart.
+pub(super) async fn verify_off_thread(
+    password: String,
+    stored: Option<String>,
+) -> Result<bool, Busy> {
+    static DUMMY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash_password("no account has this password"));
+    crate::services::hashing::pool()
+        .try_run(move || match stored {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                // Made once, inside the pool too: it is an argon2 computation.
+                let _ = verify_password(&password, &DUMMY);
+                false
+            }
+        })
+        .await
 }
 
 /// Whether `password` matches a stored hash.
