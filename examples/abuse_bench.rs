@@ -76,6 +76,8 @@ struct Run {
     healthz_failures: usize,
     slow_opened: usize,
     slow_closed: usize,
+    /// The server's soft open-file limit once started (it was started with 1,024).
+    server_nofile: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -184,7 +186,10 @@ fn run_once(args: &Args, bin: &Path, runtime: &tokio::runtime::Runtime) -> Resul
     let base = format!("http://127.0.0.1:{port}");
     runtime.block_on(async {
         wait_ready(&base, &mut server.0).await?;
-        let mut run = Run::default();
+        let mut run = Run {
+            server_nofile: soft_nofile_of(server.0.id()),
+            ..Run::default()
+        };
         login_flood(args, &base, server.0.id(), &mut run).await?;
         slow_headers(args, &base, port, &mut run).await?;
         Ok::<_, Failure>(run)
@@ -209,6 +214,16 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+fn soft_nofile_of(pid: u32) -> Option<u64> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn hard_nofile() -> Option<u64> {
@@ -429,7 +444,10 @@ async fn slow_headers(args: &Args, base: &str, port: u16, run: &mut Run) -> Resu
 }
 
 fn print_run(i: usize, r: &Run) {
-    println!("run {i}:");
+    println!(
+        "run {i}: server's open-file limit {} (started with 1024)",
+        r.server_nofile.map_or("?".into(), |n| n.to_string())
+    );
     println!(
         "  login flood: idle RSS {:.1} MiB, peak {:.1} MiB above idle; statuses {:?} in {:.2} s",
         r.idle_rss_mib, r.peak_above_idle_mib, r.flood_statuses, r.flood_wall_s

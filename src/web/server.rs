@@ -9,6 +9,8 @@
 //!   travels with the socket into the upgrade); beyond that new ones wait in the kernel's
 //!   backlog until one closes. The cap is kept below the process' open-file limit, which is
 //!   raised to its hard limit at start (`raise_open_file_limit`);
+//! - a request's head (line and headers) is at most 32 KiB, so connections that send headers
+//!   slowly hold little memory each;
 //! - graceful shutdown: no new connections, each open one finishes its request and closes;
 //!   websockets are closed by the application itself (code 1001, `web::board::socket`).
 //!
@@ -37,6 +39,10 @@ use tower::ServiceExt;
 /// Descriptors kept for everything but client connections: the database pool, files, the
 /// SMTP connection, the listening socket.
 const RESERVED_DESCRIPTORS: u64 = 256;
+
+/// A connection's read buffer, hence the largest request head: hyper's default (~400 KiB) let
+/// each slow connection hold that much; browsers send a few KiB (nginx allows 32 KiB too).
+const MAX_BUFFER: usize = 32 * 1024;
 
 /// The server's bounds.
 #[derive(Debug, Clone, Copy)]
@@ -117,6 +123,8 @@ async fn serve_connection(
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_BUFFER)
+        .max_header_size(MAX_BUFFER)
         .serve_connection(io, TowerToHyperService::new(service))
         .with_upgrades();
     let mut conn = std::pin::pin!(conn);
