@@ -64,6 +64,15 @@ pub struct Config {
         value_parser = clap::value_parser!(u64).range(1..=300)
     )]
     pub header_timeout_seconds: u64,
+    /// Seconds (1–3600) to receive a request, its body included, and prepare the answer;
+    /// beyond it 408 and the connection is closed.
+    #[arg(
+        long,
+        env = "TAVOLO_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub request_timeout_seconds: u64,
     /// Connections open at once (websockets included); further ones wait in the kernel's
     /// queue. Kept below the process' open-file limit in any case.
     #[arg(long, env = "TAVOLO_MAX_CONNECTIONS", default_value_t = 10_000)]
@@ -106,6 +115,7 @@ impl Config {
             hash_workers: 0,
             hash_queue: crate::services::hashing::DEFAULT_QUEUE,
             header_timeout_seconds: 10,
+            request_timeout_seconds: 60,
             max_connections: 10_000,
         }
     }

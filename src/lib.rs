@@ -146,6 +146,7 @@ impl Tavolo {
         let limits = web::server::Limits {
             header_timeout: std::time::Duration::from_secs(config.header_timeout_seconds),
             max_connections: config.max_connections,
+            request_deadline: std::time::Duration::from_secs(config.request_timeout_seconds),
         };
         Ok(Tavolo {
             state,

@@ -484,3 +484,42 @@ async fn a_request_head_over_32_kib_is_refused() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn a_body_sent_byte_by_byte_gets_408_and_the_connection_closes() {
+    let app = spawn(|c| {
+        c.header_timeout_seconds = 1;
+        c.request_timeout_seconds = 2;
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/workshops/prova/enrollments HTTP/1.1\r\nHost: tavolo\r\n\
+          Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    // A byte every half second: the header timeout (1 s) no longer applies, the deadline does.
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let _ = s.write_all(b" ").await;
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(1), s.read(&mut buf)).await {
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("troppo lentamente"), "{answer}");
+    assert!(closed_within(&mut s, Duration::from_secs(5)).await);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM enrollments").await,
+        0,
+        "nothing was written"
+    );
+}

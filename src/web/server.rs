@@ -9,6 +9,8 @@
 //!   travels with the socket into the upgrade); beyond that new ones wait in the kernel's
 //!   backlog until one closes. The cap is kept below the process' open-file limit, which is
 //!   raised to its hard limit at start (`raise_open_file_limit`);
+//! - a request must be received and answered within `request_deadline` (60 s; sending the
+//!   answer is not counted): a body sent one byte at a time gets 408 and the connection closes;
 //! - a request's head (line and headers) is at most 32 KiB, so connections that send headers
 //!   slowly hold little memory each;
 //! - graceful shutdown: no new connections, each open one finishes its request and closes;
@@ -51,6 +53,20 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Connections open at once (capped further by the open-file limit).
     pub max_connections: usize,
+    /// Time to receive a request's body and prepare the answer (not to send it).
+    pub request_deadline: Duration,
+}
+
+/// The answer to a request that took longer than its deadline: 408, and the connection is
+/// closed (its body may still be arriving).
+fn too_slow() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        [(axum::http::header::CONNECTION, "close")],
+        "La richiesta è arrivata troppo lentamente: riprova.",
+    )
+        .into_response()
 }
 
 /// Serves `app` on `listener` until `shutdown` is cancelled, then stops accepting and waits
@@ -94,13 +110,7 @@ pub async fn serve(
         let io = TokioIo::new(Counted { tcp, _slot: slot });
         let app = app.clone();
         let shutdown = shutdown.clone();
-        connections.spawn(serve_connection(
-            io,
-            peer,
-            app,
-            limits.header_timeout,
-            shutdown,
-        ));
+        connections.spawn(serve_connection(io, peer, app, limits, shutdown));
     }
     drop(listener);
     connections.close();
@@ -112,13 +122,26 @@ async fn serve_connection(
     io: TokioIo<Counted>,
     peer: SocketAddr,
     app: Router,
-    header_timeout: Duration,
+    limits: Limits,
     shutdown: CancellationToken,
 ) {
-    let service = app.map_request(move |req: axum::http::Request<Incoming>| {
-        let mut req = req.map(Body::new);
-        req.extensions_mut().insert(ConnectInfo(peer));
-        req
+    let Limits {
+        header_timeout,
+        request_deadline,
+        ..
+    } = limits;
+    let service = tower::service_fn(move |req: axum::http::Request<Incoming>| {
+        let app = app.clone();
+        async move {
+            let mut req = req.map(Body::new);
+            req.extensions_mut().insert(ConnectInfo(peer));
+            // The handler, its body included, within the deadline: the header timeout does not
+            // cover a body sent one byte at a time.
+            match tokio::time::timeout(request_deadline, app.oneshot(req)).await {
+                Ok(answer) => answer,
+                Err(_) => Ok::<_, std::convert::Infallible>(too_slow()),
+            }
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
