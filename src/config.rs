@@ -67,6 +67,41 @@ pub struct Config {
         value_parser = clap::value_parser!(u32).range(0..=3650)
     )]
     pub cancelled_retention_days: u32,
+    /// Login attempts per minute for one e-mail (a burst of this many, then one every
+    /// 60/n seconds); 0 turns the limit off.
+    #[arg(long, env = "TAVOLO_LOGIN_PER_ACCOUNT", default_value_t = crate::services::login_throttle::DEFAULT_PER_ACCOUNT)]
+    pub login_per_account: u32,
+    /// Login attempts per minute from one client address (IPv6: one /64); 0 turns it off.
+    #[arg(long, env = "TAVOLO_LOGIN_PER_ADDRESS", default_value_t = crate::services::login_throttle::DEFAULT_PER_ADDRESS)]
+    pub login_per_address: u32,
+    /// Password hashes (Argon2, ~19 MiB each) computed at once; 0: the CPUs, at most 4.
+    #[arg(long, env = "TAVOLO_HASH_WORKERS", default_value_t = 0)]
+    pub hash_workers: usize,
+    /// Logins that may wait for a hashing worker; beyond them a login gets 503 at once.
+    #[arg(long, env = "TAVOLO_HASH_QUEUE", default_value_t = crate::services::hashing::DEFAULT_QUEUE)]
+    pub hash_queue: usize,
+    /// Seconds a client has to send a request's headers; also how long an idle keep-alive
+    /// connection is kept.
+    #[arg(
+        long,
+        env = "TAVOLO_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=300)
+    )]
+    pub header_timeout_seconds: u64,
+    /// Seconds (1–3600) to receive a request, its body included, and prepare the answer;
+    /// beyond it 408 and the connection is closed.
+    #[arg(
+        long,
+        env = "TAVOLO_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub request_timeout_seconds: u64,
+    /// Connections open at once (websockets included); further ones wait in the kernel's
+    /// queue. Kept below the process' open-file limit in any case.
+    #[arg(long, env = "TAVOLO_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -113,6 +148,13 @@ impl Config {
             // lifecycle move the clock instead, see tests/privacy.rs).
             retention_days: 3650,
             cancelled_retention_days: 30,
+            login_per_account: crate::services::login_throttle::DEFAULT_PER_ACCOUNT,
+            login_per_address: crate::services::login_throttle::DEFAULT_PER_ADDRESS,
+            hash_workers: 0,
+            hash_queue: crate::services::hashing::DEFAULT_QUEUE,
+            header_timeout_seconds: 10,
+            request_timeout_seconds: 60,
+            max_connections: 10_000,
         }
     }
 }

@@ -92,6 +92,8 @@ async fn recheck_open_sockets(
 /// A started Tavolo: its state and background tasks, ready to serve.
 pub struct Tavolo {
     pub state: AppState,
+    /// The HTTP server's bounds (header timeout, connection cap).
+    pub limits: web::server::Limits,
     /// Printed at first start: the one-time link to create the first organiser.
     pub setup_link: Option<String>,
 }
@@ -197,6 +199,13 @@ impl Tavolo {
             store.clone(),
             shutdown.clone(),
         ));
+        // One hashing pool per process: the first Tavolo started sets its size.
+        services::hashing::configure(config.hash_workers, config.hash_queue);
+        let login_throttle = Arc::new(services::login_throttle::LoginThrottle::new(
+            config.login_per_account,
+            config.login_per_address,
+        ));
+        tasks.spawn(forget_idle_logins(login_throttle.clone(), shutdown.clone()));
         let state = AppState {
             store,
             catalogue,
@@ -212,28 +221,42 @@ impl Tavolo {
             revocations,
             retention: config.retention(),
             guest_gate: Arc::default(),
+            login_throttle,
         };
-        Ok(Tavolo { state, setup_link })
+        let limits = web::server::Limits {
+            header_timeout: std::time::Duration::from_secs(config.header_timeout_seconds),
+            max_connections: config.max_connections,
+            request_deadline: std::time::Duration::from_secs(config.request_timeout_seconds),
+        };
+        Ok(Tavolo {
+            state,
+            limits,
+            setup_link,
+        })
     }
 
     /// Serves on an already-bound listener until `shutdown` is cancelled, then stops accepting,
     /// lets in-flight requests finish and waits for the background tasks.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let shutdown = state.shutdown.clone();
         let app = app(state.clone());
-        // TCP_NODELAY: board events are small and must not wait for Nagle's algorithm.
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await?;
+        web::server::serve(listener, app, self.limits, state.shutdown.clone()).await?;
         state.tasks.close();
         state.tasks.wait().await;
         Ok(())
+    }
+}
+
+/// Every minute, the login throttle forgets the e-mails and addresses it no longer limits.
+async fn forget_idle_logins(
+    throttle: Arc<services::login_throttle::LoginThrottle>,
+    shutdown: CancellationToken,
+) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = every.tick() => throttle.forget_idle(),
+            _ = shutdown.cancelled() => return,
+        }
     }
 }

@@ -9,6 +9,8 @@ pub mod board;
 pub mod catalogue;
 pub mod deadlines;
 pub mod enrollment;
+pub mod hashing;
+pub mod login_throttle;
 pub mod mail;
 pub mod privacy;
 pub mod revocation;

@@ -10,6 +10,8 @@ pub mod enroll;
 pub mod error;
 pub mod export;
 pub mod pages;
+pub mod redirect;
+pub mod server;
 pub mod sockets;
 pub mod state;
 pub mod view;
@@ -145,7 +147,10 @@ pub fn router(state: AppState) -> Router {
             auth::csrf_layer,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), note_storage))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -196,15 +201,10 @@ async fn note_storage(State(state): State<AppState>, req: Request, next: Next) -
 
 /// Strict headers on every response. No inline script or style anywhere, so the CSP can forbid
 /// both. `same-origin` keeps private links (tokens in the path) out of other sites' logs; it must
-/// not be `no-referrer`, with which browsers send `Origin: null` on our own form posts.
-async fn security_headers(req: Request, next: Next) -> Response {
-    let private = {
-        let p = req.uri().path();
-        p.starts_with("/iscrizione/")
-            || p.starts_with("/admin")
-            || p.starts_with("/configura/")
-            || p.starts_with("/api/v1/enrollments")
-    };
+/// not be `no-referrer`, with which browsers send `Origin: null` on our own form posts. With an
+/// https public address, HSTS tells browsers never to use plain http here.
+async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cacheable = may_be_cached(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -232,10 +232,36 @@ async fn security_headers(req: Request, next: Next) -> Response {
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
-    if private {
+    if !cacheable {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    if state.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     res
+}
+
+/// Whether responses on `path` may be kept by caches: only what is the same for everyone and
+/// carries no personal data (static files, which set their own Cache-Control; the public
+/// catalogue API; a workshop's calendar; health checks). Everything else gets `no-store`:
+/// pages carry the visitor's CSRF token and, for staff, their name; the rest (enrollments,
+/// boards, history, staff pages, private links, exports) carries personal data. A new route
+/// is private until it is listed here.
+fn may_be_cached(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["static", ..]
+            | ["healthz"]
+            | ["readyz"]
+            | ["api", "v1", "workshops"]
+            | ["api", "v1", "workshops", _]
+            | ["api", "v1", "comuni"]
+            | ["laboratori", _, "calendario.ics"]
+    )
 }
 
 /// On browser routes, errors become Italian pages (and "log in first" a redirect).

@@ -7,6 +7,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::services::catalogue::Catalogue;
 use crate::services::enrollment::Desk;
+use crate::services::login_throttle::LoginThrottle;
 use crate::services::revocation::Revocations;
 use crate::services::room::Rooms;
 use crate::store::Store;
@@ -37,4 +38,6 @@ pub struct AppState {
     pub revocations: Revocations,
     /// Guests joining with a meeting's code: limits per client address.
     pub guest_gate: Arc<GuestGate>,
+    /// Login attempts per e-mail and per client address.
+    pub login_throttle: Arc<LoginThrottle>,
 }

@@ -16,8 +16,9 @@ pub use create::{Checked, CreateError, Created, NewAccount, Problem, check, crea
 pub use links::{SETUP_TTL_MS, first_setup_link, password_link};
 pub use passwords::{hash_password, password_problem, verify_password};
 pub use sessions::{
-    Holder, SESSION_TTL_MS, api_key_valid, by_bearer, by_session, new_api_key, new_api_key_for,
-    open_session, private_link_session, purge_expired_sessions, purge_periodically, sign_in,
+    Holder, SESSION_TTL_MS, SignIn, api_key_valid, by_bearer, by_session, new_api_key,
+    new_api_key_for, open_session, private_link_session, purge_expired_sessions,
+    purge_periodically, sign_in,
 };
 pub use setup::{SetupError, SetupForm, SetupTarget, complete_setup, setup_target};
 

@@ -3,52 +3,68 @@
 
 use crate::domain::access::{AccountRole, Principal};
 use crate::secret;
+use crate::services::hashing::Busy;
 use crate::store::accounts::{self as rows, Account};
 use crate::store::board::{self, GuestRow};
 use crate::store::enrollments::{self, EnrollmentRow};
 use crate::store::{DbError, Store};
 
-use super::passwords::{hash_password, verify_password};
+use super::passwords::verify_off_thread;
 
 /// Sessions last twelve hours: a working day, including a long live meeting.
 pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
 
-/// Checks e-mail and password; `None` for any mismatch (same answer, same work: argon2 runs
-/// even for unknown e-mails so timing does not reveal which accounts exist).
-async fn login(store: &Store, email: &str, password: &str) -> Result<Option<i64>, DbError> {
-    static DUMMY: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| hash_password("no account has this password"));
+/// Checks e-mail and password; `Ok(None)` for any mismatch (same answer, same work: argon2 runs
+/// even for unknown e-mails so timing does not reveal which accounts exist), `Err(Busy)` when
+/// the hashing pool is full (nothing was checked).
+async fn login(
+    store: &Store,
+    email: &str,
+    password: &str,
+) -> Result<Result<Option<i64>, Busy>, DbError> {
     let account = rows::by_email(store, &email.trim().to_lowercase()).await?;
-    let password = password.to_string();
-    let hash = account
-        .as_ref()
-        .and_then(|a| a.password_hash.clone())
-        .unwrap_or_else(|| DUMMY.clone());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let has_password = stored.is_some();
+    let ok = match verify_off_thread(password.to_string(), stored).await {
+        Ok(ok) => ok,
+        Err(busy) => return Ok(Err(busy)),
+    };
     // A disabled account cannot log in (checked after the hash, so the timing is the same).
-    Ok(account
-        .filter(|a| ok && a.password_hash.is_some() && a.disabled_at.is_none())
-        .map(|a| a.id))
+    Ok(Ok(account
+        .filter(|a| ok && has_password && a.disabled_at.is_none())
+        .map(|a| a.id)))
+}
+
+/// What a login attempt came to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Logged in: the raw session token.
+    Opened(String),
+    /// Wrong e-mail or password (the same answer for both).
+    Refused,
+    /// Too many password checks at once: nothing was checked, try again in a moment.
+    Busy,
 }
 
 /// Logs a staff member in: checks e-mail and password and opens a session, closing the
 /// visitor's `previous` session (by hash) so that no session outlives a change of person.
-/// Returns the raw session token, or `None` when e-mail or password is wrong.
 pub async fn sign_in(
     store: &Store,
     email: &str,
     password: &str,
     previous: Option<&str>,
-) -> Result<Option<String>, DbError> {
-    let Some(account_id) = login(store, email, password).await? else {
-        return Ok(None);
+) -> Result<SignIn, DbError> {
+    let account_id = match login(store, email, password).await? {
+        Ok(Some(id)) => id,
+        Ok(None) => return Ok(SignIn::Refused),
+        Err(Busy) => return Ok(SignIn::Busy),
     };
     if let Some(old) = previous {
         rows::delete_session(store, old).await?;
     }
-    open_session(store, Some(account_id), None).await.map(Some)
+    open_session(store, Some(account_id), None)
+        .await
+        .map(SignIn::Opened)
 }
 
 /// Opens a session for a staff account or an enrolled person; returns the raw cookie token.

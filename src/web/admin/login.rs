@@ -3,15 +3,19 @@
 
 use super::Empty;
 use super::staff::field_error;
-use axum::extract::{Path, Query, State};
-use axum::http::header;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::text::FieldError;
-use crate::services::accounts::{self, SetupError, SetupForm};
+use crate::services::accounts::{self, SetupError, SetupForm, SignIn};
 use crate::web::auth::{self, CsrfForm, Viewer};
+use crate::web::redirect;
 use crate::web::view::page;
 use crate::web::{AppError, AppState};
 
@@ -34,16 +38,8 @@ pub async fn login_form(
         &state,
         &viewer,
         "login.html",
-        crate::ctx! { next => safe_next(q.dopo.as_deref()), errors => Vec::<FieldError>::new() },
+        crate::ctx! { next => redirect::after_login(q.dopo.as_deref()), errors => Vec::<FieldError>::new() },
     )
-}
-
-/// Only local paths are followed after login (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/admin".to_string(),
-    }
 }
 
 /// The login form.
@@ -57,33 +53,116 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// `POST /accedi`: logs in, or shows the form again (401) with an Italian message.
+/// `POST /accedi`: logs in, or shows the form again with an Italian message: 401 for a wrong
+/// e-mail or password, 429 when this e-mail or this address has used its attempts (checked
+/// before any hashing, `services::login_throttle`), 503 when too many passwords are being
+/// checked at once (`services::hashing`).
 pub async fn login(
     State(state): State<AppState>,
     viewer: Viewer,
+    ClientAddress(address): ClientAddress,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(form.next.as_deref());
+    let next = redirect::after_login(form.next.as_deref());
+    if let Err(wait) = state.login_throttle.check(&form.email, address) {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let message = format!(
+            "Troppi tentativi di accesso: riprova tra {}.",
+            in_seconds(seconds)
+        );
+        return login_again(
+            &state,
+            &viewer,
+            next,
+            form.email,
+            StatusCode::TOO_MANY_REQUESTS,
+            message,
+            Some(seconds.max(1)),
+        );
+    }
     let previous = viewer.session_hash.as_deref();
     match accounts::sign_in(&state.store, &form.email, &form.password, previous).await? {
-        Some(raw) => {
+        SignIn::Opened(raw) => {
             let mut res = Redirect::to(&next).into_response();
             auth::set_session_cookie(&state, &mut res, &raw);
             Ok(res)
         }
-        None => {
-            let errors = vec![FieldError::new("email", "E-mail o password non corrette.")];
-            let mut res = page(
+        SignIn::Refused => {
+            let message = "E-mail o password non corrette.".to_string();
+            login_again(
                 &state,
                 &viewer,
-                "login.html",
-                crate::ctx! { next, errors, email => form.email },
-            )?;
-            *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
-            // Not the error middleware's 401 redirect: this is the page itself.
-            res.extensions_mut().clear();
-            Ok(res)
+                next,
+                form.email,
+                StatusCode::UNAUTHORIZED,
+                message,
+                None,
+            )
         }
+        SignIn::Busy => {
+            let message = "Troppe richieste, riprova tra poco.".to_string();
+            login_again(
+                &state,
+                &viewer,
+                next,
+                form.email,
+                StatusCode::SERVICE_UNAVAILABLE,
+                message,
+                Some(1),
+            )
+        }
+    }
+}
+
+/// The login form again, with `message` on the e-mail field and `status`.
+fn login_again(
+    state: &AppState,
+    viewer: &Viewer,
+    next: String,
+    email: String,
+    status: StatusCode,
+    message: String,
+    retry_after_s: Option<u64>,
+) -> Result<Response, AppError> {
+    let errors = vec![FieldError::new("email", message)];
+    let mut res = page(
+        state,
+        viewer,
+        "login.html",
+        crate::ctx! { next, errors, email },
+    )?;
+    *res.status_mut() = status;
+    if let Some(s) = retry_after_s {
+        res.headers_mut().insert(header::RETRY_AFTER, s.into());
+    }
+    // Not the error middleware's 401 redirect or error page: this is the page itself.
+    res.extensions_mut().clear();
+    Ok(res)
+}
+
+/// "3 secondi", "un secondo", "2 minuti".
+fn in_seconds(seconds: u64) -> String {
+    match seconds {
+        0 | 1 => "un secondo".into(),
+        s if s < 120 => format!("{s} secondi"),
+        s => format!("{} minuti", s.div_ceil(60)),
+    }
+}
+
+/// The client's IP address (the peer of the TCP connection; `0.0.0.0` when the server did not
+/// say, as when the router is called without `web::server`).
+pub struct ClientAddress(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
+        ))
     }
 }
 
