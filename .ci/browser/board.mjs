@@ -523,6 +523,20 @@ describe("in sala: un telefono, riscontri visibili", () => {
     await setPhase(consolePage, "raccolta", [phonePage]);
   });
 
+  test("a 1440×900 la conduzione mostra un contributo senza scorrere", T, async () => {
+    const page = await openBoard(fac, boardPath(meeting, "conduzione"), "conduzione 1440");
+    try {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      const card = page.locator("#lavagna [data-card-id]").first();
+      await card.waitFor({ state: "visible", timeout: 5000 });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const box = await card.boundingBox();
+      assert.ok(box && box.y + 40 < 900, `il primo contributo comincia a ${box && Math.round(box.y)}px, sotto lo schermo (900px)`);
+    } finally {
+      await page.close();
+    }
+  });
+
   test("il proiettore con 100 contributi sta nello schermo a 1280×720 e a 1920×1080", T, async () => {
     // 100 needs written over the facilitator's own websocket, at the pace the rate allows.
     const written = await consolePage.evaluate(async ({ meeting, run }) => {
