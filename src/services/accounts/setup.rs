@@ -125,8 +125,9 @@ pub async fn complete_setup(
                 .collect(),
         ),
     };
-    let password_ok = !problems.iter().any(|p| matches!(p, Problem::Password(_)));
-    if password_ok && form.password != form.password_confirm {
+    // Both problems at once when both hold: a short password typed twice differently needs two
+    // corrections, and people should learn of both in one go.
+    if form.password != form.password_confirm {
         problems.push(Problem::PasswordsDiffer);
     }
     let plan = match plan {
