@@ -328,7 +328,10 @@ async fn an_account_made_by_an_organiser_chooses_its_password_by_link() {
     assert!(body.contains("Le due password non coincidono."));
     // A password too short and not repeated the same: both said at once.
     let (status, body, _) = franco
-        .post(link, &[("password", "corta"), ("password_confirm", "corto")])
+        .post(
+            link,
+            &[("password", "corta"), ("password_confirm", "corto")],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(body.contains("Le due password non coincidono."), "{body}");

@@ -118,14 +118,6 @@ pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Applicati
     let name = text::required_line("name", "il nome e cognome", &form.name, 2, 120, &mut errors);
     let email_norm = text::email("email", &form.email, &mut errors);
     let email = form.email.trim().to_string();
-    let ente = text::required_line(
-        "ente",
-        "l'ente di appartenenza",
-        &form.ente,
-        2,
-        200,
-        &mut errors,
-    );
     let role = form.role.trim().to_string();
     let role_label = workshop.role_label(&role).map(str::to_string);
     if role.is_empty() {
@@ -147,6 +139,15 @@ pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Applicati
             },
         ));
     }
+    // After the role: errors are listed in the order of the form's fields.
+    let ente = text::required_line(
+        "ente",
+        "l'ente di appartenenza",
+        &form.ente,
+        2,
+        200,
+        &mut errors,
+    );
     let comune_input = form
         .comune_istat
         .as_deref()
@@ -157,13 +158,34 @@ pub fn validate(form: &ApplicationForm, workshop: &Workshop) -> Result<Applicati
         None => None,
         Some(input) => match comuni::resolve(input) {
             Some(c) => Some(c.codice_istat.to_string()),
-            None => {
-                errors.push(FieldError::new(
-                    "comune",
-                    "Comune non trovato nell'elenco ISTAT: scrivi il nome e sceglilo tra i suggerimenti.",
-                ));
-                None
-            }
+            // A name typed in part and not picked from the suggestions: taken when only one
+            // Comune matches, else the candidates are named.
+            None => match comuni::search(input, 4).as_slice() {
+                [only] => Some(only.codice_istat.to_string()),
+                [] => {
+                    errors.push(FieldError::new(
+                        "comune",
+                        "Comune non trovato nell'elenco ISTAT: controlla il nome, oppure lascia vuoto il campo (è facoltativo).",
+                    ));
+                    None
+                }
+                several => {
+                    let names: Vec<String> = several
+                        .iter()
+                        .take(3)
+                        .map(|c| format!("{} ({})", c.denominazione, c.sigla))
+                        .collect();
+                    errors.push(FieldError::new(
+                        "comune",
+                        format!(
+                            "«{input}» corrisponde a più Comuni ({}{}): scegli quello giusto tra i suggerimenti, oppure lascia vuoto il campo (è facoltativo).",
+                            names.join(", "),
+                            if several.len() > 3 { "…" } else { "" }
+                        ),
+                    ));
+                    None
+                }
+            },
         },
     };
     let ambito = workshop.ambito_field("ambito", form.ambito.as_deref(), &mut errors);
@@ -210,7 +232,7 @@ fn de_checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error>
 mod tests {
     use super::*;
 
-    fn workshop() -> Workshop {
+    pub(super) fn workshop() -> Workshop {
         crate::workshop_files::parse_workshop(
             "co-programmazione-2021.toml",
             include_str!("../../workshops/co-programmazione-2021.toml"),
@@ -262,7 +284,7 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["name", "email", "ente", "role", "comune", "privacy_ack"]
+            ["name", "email", "role", "ente", "comune", "privacy_ack"]
         );
     }
 
@@ -276,5 +298,48 @@ mod tests {
             validate(&form, &workshop()),
             Err(Inadmissible::RoleNotEligible { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod comune_tests {
+    use super::*;
+
+    fn with_comune(input: &str) -> Result<Application, Inadmissible> {
+        let form = ApplicationForm {
+            name: "Maria Rossi".into(),
+            email: "maria.rossi@comune.bergamo.it".into(),
+            role: "responsabile-ufficio-di-piano".into(),
+            ente: "Comune di Bergamo".into(),
+            comune: Some(input.into()),
+            privacy_ack: true,
+            ..Default::default()
+        };
+        validate(&form, &tests::workshop())
+    }
+
+    #[test]
+    fn a_comune_typed_in_part_is_taken_when_only_one_matches_else_the_candidates_are_named() {
+        let ok = with_comune("Dalmin").unwrap();
+        let code = ok.comune_istat.expect("taken");
+        assert_eq!(comuni::by_code(&code).unwrap().denominazione, "Dalmine");
+        let Err(Inadmissible::Invalid(errors)) = with_comune("San") else {
+            panic!("several Comuni start with San")
+        };
+        assert_eq!(errors[0].field, "comune");
+        assert!(
+            errors[0].message.contains("corrisponde a più Comuni (")
+                && errors[0].message.contains("facoltativo"),
+            "{}",
+            errors[0].message
+        );
+        let Err(Inadmissible::Invalid(errors)) = with_comune("Atlantide") else {
+            panic!("no Comune is called so")
+        };
+        assert!(
+            errors[0].message.contains("non trovato"),
+            "{}",
+            errors[0].message
+        );
     }
 }
