@@ -50,6 +50,7 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "mail/not_admitted.txt",
     "mail/cancelled.txt",
     "mail/reminder.txt",
+    "mail/invitation.txt",
     "export/page.html",
     "export/coprogrammazione.txt",
     "export/accordo.txt",

@@ -393,3 +393,64 @@ async fn an_untrusted_relay_or_a_wrong_password_gets_no_mail() {
         assert!(sink.messages().is_empty());
     }
 }
+
+/// With a relay, a new staff member gets their password link by e-mail and the organiser's page
+/// does not show it (it is theirs); the link in the mail works.
+#[tokio::test]
+async fn a_new_staff_member_is_invited_by_email() {
+    let port = free_port();
+    let Some(sink) = SmtpSink::start(port) else {
+        return;
+    };
+    let app = TestApp::spawn_configured(
+        |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}")),
+        false,
+    )
+    .await;
+    let password = "una password lunga abbastanza";
+    tavolo::store::accounts::create(
+        &app.state.store,
+        "org@example.it",
+        "Olga Organizzatrice",
+        "organiser",
+        Some(&tavolo::services::accounts::hash_password(password)),
+    )
+    .await
+    .unwrap();
+    let mut org = common::Browser::new(&app);
+    let (status, _, _) = org
+        .post(
+            "/accedi",
+            &[("email", "org@example.it"), ("password", password)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, page, _) = org
+        .post(
+            "/admin/account",
+            &[
+                ("name", "Franco Conduttore"),
+                ("email", "franco@example.it"),
+                ("role", "facilitator"),
+                ("workshop", "prova"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("abbiamo inviato a franco@example.it"),
+        "{page}"
+    );
+    assert!(!page.contains("configura"), "the link is not shown: {page}");
+    eventually(15, "the invitation", || async {
+        sink.messages().len() == 1
+    })
+    .await;
+    let m = &sink.messages()[0];
+    assert_eq!(header(m, "X-Rcpt-To: "), "franco@example.it");
+    let at = m.find("/configura/").expect("the link in the mail");
+    let link: String = m[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let (status, page, _) = common::Browser::new(&app).get(&link).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("franco@example.it"));
+}

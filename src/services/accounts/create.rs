@@ -68,6 +68,7 @@ pub struct Checked {
 #[derive(Debug, Clone)]
 pub struct Created {
     pub id: i64,
+    pub name: String,
     /// The e-mail as stored (trimmed, lower case).
     pub email: String,
     pub role: AccountRole,
@@ -137,6 +138,7 @@ pub async fn create(store: &Store, base_url: &str, account: Checked) -> Result<C
     };
     Ok(Created {
         id,
+        name: account.name,
         email: account.email,
         role: account.role,
         link,

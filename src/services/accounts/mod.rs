@@ -1,11 +1,12 @@
 //! Staff accounts and who is asking. Creating an account, whichever the door (the organisers'
 //! page, the first setup link, `tavolo admin create`), goes through [`check`] and [`create()`]
 //! (`create.rs`); the setup links themselves are made in `links.rs` and completed in
-//! `setup.rs`; disabling accounts and revoking API keys in `access.rs`; passwords are hashed in `passwords.rs`; sessions, API keys and the holder of a
+//! `setup.rs`, and sent by e-mail in `invite.rs`; disabling accounts and revoking API keys in `access.rs`; passwords are hashed in `passwords.rs`; sessions, API keys and the holder of a
 //! credential are in `sessions.rs`.
 
 mod access;
 mod create;
+mod invite;
 mod links;
 mod passwords;
 mod sessions;
@@ -13,6 +14,7 @@ mod setup;
 
 pub use access::{AccessError, api_keys, disable_account, enable_account, revoke_api_key};
 pub use create::{Checked, CreateError, Created, NewAccount, Problem, check, create};
+pub use invite::{InviteError, invite};
 pub use links::{SETUP_TTL_MS, first_setup_link, password_link};
 pub use passwords::{hash_password, password_problem, verify_password};
 pub use sessions::{

@@ -114,7 +114,36 @@ pub async fn create_account(
         Err(accounts::CreateError::Db(e)) => return Err(e.into()),
     };
     let created = accounts::create(&state.store, &state.base_url, checked).await?;
-    accounts_page(&state, &viewer, None, created.link, Vec::new()).await
+    // With a mail relay the person is invited by e-mail and the link is not shown (it is
+    // theirs); without one, the page shows it to be handed over another way.
+    match (&created.link, state.smtp_configured) {
+        (Some(link), true) => {
+            let by = viewer
+                .name
+                .clone()
+                .unwrap_or_else(|| "L'organizzazione".into());
+            accounts::invite(
+                &state.store,
+                &state.templates,
+                &created.name,
+                &created.email,
+                created.role,
+                link,
+                &by,
+            )
+            .await
+            .map_err(|e| match e {
+                accounts::InviteError::Db(e) => AppError::from(e),
+                accounts::InviteError::Template(e) => AppError::Internal(e.into()),
+            })?;
+            let notice = format!(
+                "Account creato: abbiamo inviato a {} l'e-mail con il link per scegliere la password.",
+                created.email
+            );
+            accounts_page_with(&state, &viewer, None, None, Vec::new(), Some(notice)).await
+        }
+        _ => accounts_page(&state, &viewer, None, created.link, Vec::new()).await,
+    }
 }
 
 /// The form of a new API key: a label to tell it apart.
