@@ -25,7 +25,16 @@ impl SmtpSink {
         Self::start_with(port, &[mode, &cert, &key, "tavolo", "segreta"])
     }
 
+    /// A sink that takes `seconds` to accept each message.
+    fn start_slow(port: u16, seconds: f64) -> Option<SmtpSink> {
+        Self::start_env(port, &[], &[("SMTP_SINK_DELAY", &seconds.to_string())])
+    }
+
     fn start_with(port: u16, args: &[&str]) -> Option<SmtpSink> {
+        Self::start_env(port, args, &[])
+    }
+
+    fn start_env(port: u16, args: &[&str], env: &[(&str, &str)]) -> Option<SmtpSink> {
         let available = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stderr(Stdio::null())
@@ -46,6 +55,7 @@ impl SmtpSink {
             .arg(port.to_string())
             .arg(dir.path())
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -453,4 +463,82 @@ async fn a_new_staff_member_is_invited_by_email() {
     let (status, page, _) = common::Browser::new(&app).get(&link).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("franco@example.it"));
+}
+
+/// Two instances deliver one outbox through a slow relay: every message arrives once.
+#[tokio::test]
+async fn two_instances_and_a_slow_relay_send_each_message_once() {
+    let port = free_port();
+    let Some(sink) = SmtpSink::start_slow(port, 0.2) else {
+        return;
+    };
+    let a = TestApp::spawn_with(
+        vec![WorkshopSpec::open("lento", 100)],
+        Some(format!("smtp://127.0.0.1:{port}")),
+    )
+    .await;
+    let b = a.second_instance().await;
+    for n in 0..12 {
+        let app = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(app.enroll_n("lento", n).await.0, 201);
+    }
+    eventually(30, "twelve deliveries recorded", || async {
+        a.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await
+            == 12
+    })
+    .await;
+    let mut to: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| header(m, "X-Rcpt-To: ").to_string())
+        .collect();
+    to.sort();
+    let before = to.len();
+    to.dedup();
+    assert_eq!((before, to.len()), (12, 12), "each message exactly once");
+}
+
+/// Marking a message proves the claim is still this instance's: after its lease ran out and
+/// another instance claimed the message, the first can neither mark it sent nor failed.
+#[tokio::test]
+async fn a_lost_lease_cannot_mark_the_message() {
+    use tavolo::store::outbox;
+    let app = TestApp::spawn(WorkshopSpec::open("lease", 5)).await;
+    app.enroll_n("lease", 0).await;
+    let store = &app.state.store;
+    let id = outbox::due(store, 10).await.unwrap()[0];
+    let first = outbox::claim(store, id, 1).await.unwrap().expect("claimed");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let second = outbox::claim(store, id, 60_000)
+        .await
+        .unwrap()
+        .expect("reclaimed after the lease");
+    assert!(
+        !outbox::mark_sent(store, id, first.lease, "x")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !outbox::mark_failed(store, id, first.lease, "errore", 0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        0
+    );
+    assert!(
+        outbox::mark_sent(store, id, second.lease, "inviato")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        1
+    );
+    // A claim of a message someone holds gets nothing.
+    assert!(outbox::claim(store, id, 60_000).await.unwrap().is_none());
 }

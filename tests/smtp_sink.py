@@ -8,6 +8,7 @@ X-Tls: and X-Auth: lines saying whether the session was encrypted and who logged
 With `starttls` the server requires STARTTLS before anything else; with `tls` it speaks TLS from
 the first byte; both require authentication as USER with PASSWORD (and refuse it otherwise).
 """
+import asyncio
 import os
 import ssl
 import sys
@@ -22,6 +23,10 @@ class Sink:
         self.n = 0
 
     async def handle_DATA(self, server, session, envelope):
+        # A slow relay (SMTP_SINK_DELAY seconds before accepting each message).
+        delay = float(os.environ.get("SMTP_SINK_DELAY", "0"))
+        if delay:
+            await asyncio.sleep(delay)
         self.n += 1
         path = os.path.join(self.out, f"{self.n:05d}.eml")
         rcpt = "".join(f"X-Rcpt-To: {r}\r\n" for r in envelope.rcpt_tos)

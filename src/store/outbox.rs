@@ -55,11 +55,17 @@ pub async fn insert(
     Ok(id)
 }
 
-/// Claims up to `limit` due messages for `lease_ms`, so that two instances never send the same
-/// message at once. A claim that is never completed (crash) expires and the message is retried.
-pub async fn claim_due(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<Message>, DbError> {
+/// A message claimed for sending: the lease is the `locked_until` written by the claim, so that
+/// marking the message proves the claim is still this one's.
+pub struct Claimed {
+    pub message: Message,
+    pub lease: i64,
+}
+
+/// The ids of up to `limit` messages due now and not claimed by anyone, oldest first.
+pub async fn due(store: &Store, limit: i64) -> Result<Vec<i64>, DbError> {
     let now = now_ms();
-    let candidates: Vec<(i64,)> = sqlx::query_as(
+    let rows: Vec<(i64,)> = sqlx::query_as(
         "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
          AND locked_until <= $1 ORDER BY id LIMIT $2",
     )
@@ -67,54 +73,70 @@ pub async fn claim_due(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<M
     .bind(limit)
     .fetch_all(&store.pool)
     .await?;
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for (id,) in candidates {
-        let m: Option<Message> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET locked_until = $1 WHERE id = $2 AND status = 'pending' \
-             AND locked_until <= $3 RETURNING {COLUMNS}"
-        )))
-        .bind(now + lease_ms)
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&store.pool)
-        .await?;
-        claimed.extend(m);
-    }
-    Ok(claimed)
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Marks a message delivered. The private link in its body is then removed from the copy kept
-/// here: the database keeps only hashes of personal tokens once the person has the mail.
-pub async fn mark_sent(store: &Store, id: i64, redacted_body: &str) -> Result<(), DbError> {
-    sqlx::query(
+/// Claims one message for `lease_ms`, just before it is sent (a lease per message, not per
+/// batch: a slow relay cannot make the lease of the last messages of a batch run out before
+/// their turn). `None` if another instance has it or it is no longer due.
+pub async fn claim(store: &Store, id: i64, lease_ms: i64) -> Result<Option<Claimed>, DbError> {
+    let now = now_ms();
+    let lease = now + lease_ms;
+    let m: Option<Message> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE outbox SET locked_until = $1 WHERE id = $2 AND status = 'pending' \
+         AND next_attempt_at <= $3 AND locked_until <= $3 RETURNING {COLUMNS}"
+    )))
+    .bind(lease)
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(m.map(|message| Claimed { message, lease }))
+}
+
+/// Marks a message delivered, if `lease` is still its claim (`false`: another instance
+/// reclaimed it after the lease ran out, and may have sent it too). The private link in its
+/// body is then removed from the copy kept here: the database keeps only hashes of personal
+/// tokens once the person has the mail.
+pub async fn mark_sent(
+    store: &Store,
+    id: i64,
+    lease: i64,
+    redacted_body: &str,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, \
-         locked_until = 0, last_error = NULL, body = $2 WHERE id = $3",
+         locked_until = 0, last_error = NULL, body = $2 \
+         WHERE id = $3 AND status = 'pending' AND locked_until = $4",
     )
     .bind(now_ms())
     .bind(redacted_body)
     .bind(id)
+    .bind(lease)
     .execute(&store.pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Records a failed attempt and when to try again.
+/// Records a failed attempt and when to try again, if `lease` is still the message's claim.
 pub async fn mark_failed(
     store: &Store,
     id: i64,
+    lease: i64,
     error: &str,
     retry_at: i64,
-) -> Result<(), DbError> {
-    sqlx::query(
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
-         locked_until = 0 WHERE id = $3",
+         locked_until = 0 WHERE id = $3 AND status = 'pending' AND locked_until = $4",
     )
     .bind(error)
     .bind(retry_at)
     .bind(id)
+    .bind(lease)
     .execute(&store.pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// The newest messages first, for the organiser's outbox page.

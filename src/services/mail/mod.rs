@@ -2,6 +2,12 @@
 //! accepted it; a failure is retried with exponential back-off, so a mail server that is down
 //! delays mail and never loses it. Without `TAVOLO_SMTP_URL` nothing is sent: messages stay
 //! pending and readable on the organiser's outbox page, which reads them here too.
+//!
+//! Several instances share the outbox: each message is claimed with a lease just before it is
+//! sent and marked only under that lease, and connections to the relay are pooled (one
+//! connection carries many messages). Delivery is at least once: a message is sent twice only if
+//! an instance dies (or stalls beyond the lease) between the relay accepting it and the mark —
+//! the relay has it, the outbox does not know, and it is tried again when the lease runs out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +22,8 @@ use crate::store::{DbError, Store, now_ms, outbox};
 mod relay;
 pub use relay::{Security, SmtpConfig};
 
-/// How long a claimed message is reserved for this instance.
+/// How long a claimed message is reserved for this instance: three times the SMTP timeout, so
+/// that a send cannot outlive its lease unless the instance stalls.
 const LEASE_MS: i64 = 60_000;
 /// Poll interval when idle (retries and messages written by other instances).
 const POLL: Duration = Duration::from_secs(2);
@@ -92,31 +99,49 @@ async fn deliver_due(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     from: &Mailbox,
 ) -> usize {
-    let messages = match outbox::claim_due(store, 50, LEASE_MS).await {
-        Ok(m) => m,
+    let due = match outbox::due(store, 50).await {
+        Ok(ids) => ids,
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the outbox");
             return 0;
         }
     };
     let mut delivered = 0;
-    for m in messages {
-        let result = send_one(transport, from, &m).await;
+    for id in due {
+        // Claimed one by one, right before sending: see `outbox::claim`.
+        let claimed = match outbox::claim(store, id, LEASE_MS).await {
+            Ok(Some(c)) => c,
+            Ok(None) => continue, // another instance has it
+            Err(e) => {
+                tracing::warn!(id, error = %e, "cannot claim a message; will retry");
+                continue;
+            }
+        };
+        let m = &claimed.message;
+        let result = send_one(transport, from, m).await;
         let write = match result {
             Ok(()) => {
                 delivered += 1;
                 tracing::info!(id = m.id, kind = %m.kind, "mail delivered");
-                outbox::mark_sent(store, m.id, &redact_links(&m.body)).await
+                outbox::mark_sent(store, m.id, claimed.lease, &redact_links(&m.body)).await
             }
             Err(e) => {
                 let retry_at = now_ms() + retry_delay_ms(m.attempts);
                 tracing::warn!(id = m.id, attempts = m.attempts + 1, error = %e, "mail not delivered; will retry");
-                outbox::mark_failed(store, m.id, &e, retry_at).await
+                outbox::mark_failed(store, m.id, claimed.lease, &e, retry_at).await
             }
         };
-        if let Err(e) = write {
+        match write {
+            Ok(true) => {}
+            // Sending took longer than the lease and another instance claimed the message: it
+            // may have been sent twice. The lease (a minute) is three times the SMTP timeout, so
+            // this needs a relay stalling beyond both.
+            Ok(false) => tracing::warn!(
+                id = m.id,
+                "lease lost while sending: the message may have been sent twice"
+            ),
             // The lease expires and the message is tried again: at worst sent twice, never lost.
-            tracing::error!(id = m.id, error = %e, "cannot record the delivery");
+            Err(e) => tracing::error!(id = m.id, error = %e, "cannot record the delivery"),
         }
     }
     delivered
