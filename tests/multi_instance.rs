@@ -148,3 +148,63 @@ async fn a_persons_quota_holds_across_instances() {
         .await;
     assert_eq!(n, 100);
 }
+
+/// A rush of applications through two instances: seats go in the order of the list, and each
+/// person is told the position the list shows.
+#[tokio::test]
+async fn seats_and_positions_follow_one_order_across_instances() {
+    if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
+        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+        return;
+    }
+    let a = TestApp::spawn(WorkshopSpec::open("ressa", 10)).await;
+    let b = a.second_instance().await;
+    let mut rush = Vec::new();
+    for n in 0..80usize {
+        let (client, url) = if n % 2 == 0 {
+            (
+                a.client.clone(),
+                a.url("/api/v1/workshops/ressa/enrollments"),
+            )
+        } else {
+            (
+                b.client.clone(),
+                b.url("/api/v1/workshops/ressa/enrollments"),
+            )
+        };
+        rush.push(tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .json(&common::application(n))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            let v: Value = res.json().await.unwrap();
+            (format!("persona{n}@comune.example.it"), v)
+        }));
+    }
+    let mut told = std::collections::HashMap::new();
+    for t in rush {
+        let (email, v) = t.await.unwrap();
+        told.insert(email, v);
+    }
+    let key = a.organiser_key().await;
+    let list = a.enrollments("ressa", &key).await;
+    assert_eq!(list.len(), 80);
+    for (i, row) in list.iter().enumerate() {
+        let email = row["email"].as_str().unwrap();
+        let answer = &told[email];
+        // The first ten of the list have the seats; the others wait in the list's order.
+        let expected = if i < 10 { "confirmed" } else { "waitlisted" };
+        assert_eq!(row["status"], expected, "row {i}: {row}");
+        assert_eq!(answer["status"], expected, "answer to {email}");
+        if i >= 10 {
+            assert_eq!(row["position"], json!(i - 9), "{row}");
+            assert_eq!(
+                answer["position"], row["position"],
+                "position told to {email}"
+            );
+        }
+    }
+}

@@ -89,6 +89,16 @@ pub async fn count_with_status(
     Ok(n)
 }
 
+/// The highest arrival number of a workshop's enrollments (0 when none).
+pub async fn max_arrival(conn: &mut AnyConnection, workshop_id: i64) -> Result<i64, DbError> {
+    let (n,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(arrival) FROM enrollments WHERE workshop_id = $1")
+            .bind(workshop_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(n.unwrap_or(0))
+}
+
 /// Inserts an application; `None` when this e-mail already enrolled in the workshop.
 pub async fn insert(
     conn: &mut AnyConnection,

@@ -333,6 +333,8 @@ struct Seats {
     lock: WorkshopSeats,
     confirmed: i64,
     waiting: i64,
+    /// The highest arrival number given so far: the next is above it.
+    last_arrival: i64,
 }
 
 struct Writer<'a> {
@@ -373,10 +375,12 @@ impl Writer<'_> {
                 let lock = rows::lock_workshop(tx, workshop_id).await?;
                 let confirmed = rows::count_with_status(tx, workshop_id, Status::Confirmed).await?;
                 let waiting = rows::count_with_status(tx, workshop_id, Status::Waitlisted).await?;
+                let last_arrival = rows::max_arrival(tx, workshop_id).await?;
                 Ok(slot.insert(Seats {
                     lock,
                     confirmed,
                     waiting,
+                    last_arrival,
                 }))
             }
         }
@@ -397,6 +401,12 @@ impl Writer<'_> {
         let capacity = u32::try_from(seats.lock.capacity).unwrap_or(u32::MAX);
         let confirmed = u32::try_from(seats.confirmed).unwrap_or(u32::MAX);
         let status = enrollment::decide(confirmed, capacity);
+        // The arrival number is given here, under the workshop's lock, above every number given
+        // before: with several instances (several desks, each stamping its own requests) the
+        // order of the numbers is the order of the decisions, so the seats, the waitlist's order
+        // and the position a person is told agree. "Order of arrival" is the order in which
+        // applications reach this decision; within one instance, the order they were received.
+        let arrival = arrival.max(seats.last_arrival + 1);
         let Some(id) = rows::insert(tx, entry.id, arrival, app, status, now).await? else {
             let existing = rows::by_email(tx, entry.id, &app.email_norm)
                 .await?
@@ -412,6 +422,7 @@ impl Writer<'_> {
             });
         };
         let seats = self.seats(tx, entry.id).await?;
+        seats.last_arrival = arrival;
         let position = match status {
             Status::Confirmed => {
                 seats.confirmed += 1;
