@@ -98,8 +98,11 @@ pub struct WriteNotices(sqlx::postgres::PgListener);
 /// What another instance did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteNotice {
-    /// It wrote events of this meeting.
-    Written { meeting_id: i64 },
+    /// It wrote events of this meeting, up to `last_seq` (when the notice says).
+    Written {
+        meeting_id: i64,
+        last_seq: Option<i64>,
+    },
     /// It rewrote stored events of this meeting (personal data erased): reload the board.
     Rewritten { meeting_id: i64 },
     /// The listening connection was lost and restored: notices sent meanwhile are lost (a known
@@ -125,7 +128,10 @@ impl WriteNotices {
                         return Ok(if what == "rewritten" {
                             WriteNotice::Rewritten { meeting_id }
                         } else {
-                            WriteNotice::Written { meeting_id }
+                            WriteNotice::Written {
+                                meeting_id,
+                                last_seq: what.parse().ok(),
+                            }
                         });
                     }
                     // Not one of ours: nothing to catch up with.

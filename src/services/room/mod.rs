@@ -95,8 +95,10 @@ enum Cmd {
     Presence {
         reply: oneshot::Sender<(usize, Vec<Value>)>,
     },
-    /// Another instance wrote events (PostgreSQL NOTIFY): read them from the table.
-    CatchUp,
+    /// Events were written by an instance (PostgreSQL NOTIFY, this one's own included): read
+    /// them from the table, unless the room already holds `upto` (its own writes, or events it
+    /// caught up with already). `None`: anything may have been written.
+    CatchUp { upto: Option<i64> },
     /// Stored events were rewritten (a person's data erased, `services::privacy`): the room
     /// stops after what is queued; its sockets close, the browsers reconnect and the next
     /// connection replays the board from the rewritten events.
@@ -260,7 +262,7 @@ impl Rooms {
     }
 
     /// Tells a running room that other instances wrote events.
-    pub fn catch_up(&self, meeting_id: i64) {
+    pub fn catch_up(&self, meeting_id: i64, upto: Option<i64>) {
         if let Some(h) = self
             .inner
             .rooms
@@ -268,7 +270,7 @@ impl Rooms {
             .unwrap_or_else(|p| p.into_inner())
             .get(&meeting_id)
         {
-            let _ = h.tx.try_send(Cmd::CatchUp);
+            let _ = h.tx.try_send(Cmd::CatchUp { upto });
         }
     }
 
@@ -287,7 +289,7 @@ impl Rooms {
             .unwrap_or_else(|p| p.into_inner())
             .values()
         {
-            let _ = h.tx.try_send(Cmd::CatchUp);
+            let _ = h.tx.try_send(Cmd::CatchUp { upto: None });
         }
     }
 }
@@ -363,7 +365,10 @@ pub async fn follow_other_instances(
         tokio::select! {
             _ = shutdown.cancelled() => return,
             notice = notices.next() => match notice {
-                Ok(store::board::WriteNotice::Written { meeting_id }) => rooms.catch_up(meeting_id),
+                Ok(store::board::WriteNotice::Written {
+                    meeting_id,
+                    last_seq,
+                }) => rooms.catch_up(meeting_id, last_seq),
                 Ok(store::board::WriteNotice::Rewritten { meeting_id }) => rooms.reload(meeting_id),
                 Ok(store::board::WriteNotice::MaybeMissed) => rooms.catch_up_all(),
                 Err(e) => {

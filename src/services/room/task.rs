@@ -209,7 +209,12 @@ impl Room {
             Cmd::Presence { reply } => {
                 let _ = reply.send(self.presence());
             }
-            Cmd::CatchUp => self.catch_up_requested = true,
+            // An instance's own NOTIFY comes back to it: nothing to read then.
+            Cmd::CatchUp { upto } => {
+                if upto.is_none_or(|u| u > self.state.seq) {
+                    self.catch_up_requested = true;
+                }
+            }
             Cmd::Reload => self.reload_requested = true,
         }
     }
