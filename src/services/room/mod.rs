@@ -98,7 +98,9 @@ enum Cmd {
     /// Events were written by an instance (PostgreSQL NOTIFY, this one's own included): read
     /// them from the table, unless the room already holds `upto` (its own writes, or events it
     /// caught up with already). `None`: anything may have been written.
-    CatchUp { upto: Option<i64> },
+    CatchUp {
+        upto: Option<i64>,
+    },
     /// Stored events were rewritten (a person's data erased, `services::privacy`): the room
     /// stops after what is queued; its sockets close, the browsers reconnect and the next
     /// connection replays the board from the rewritten events.
