@@ -127,6 +127,25 @@ pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
     v.to_lowercase()
 }
 
+/// `%XX` decoded once (a URL's path, a user and password in a relay's URL); `None` for a `%`
+/// not followed by two hex digits.
+pub fn percent_decoded(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,9 +245,6 @@ pub struct Erased {
     pub events: usize,
     /// Meetings whose stored events changed (their live rooms must reload).
     pub meetings: Vec<i64>,
-    /// Hashes of the sessions ended: the web layer closes their open sockets.
-    #[serde(skip)]
-    pub sessions: Vec<String>,
 }
 
 impl Erased {
@@ -266,7 +263,6 @@ impl Erased {
 
     fn merge(&mut self, other: Erased) {
         self.enrollments.extend(other.enrollments);
-        self.sessions.extend(other.sessions);
         self.events += other.events;
         for m in other.meetings {
             if !self.meetings.contains(&m) {
@@ -408,8 +404,7 @@ async fn erase_people(
     let now = now_ms();
     let mut done = Erased::default();
     for r in rows {
-        done.sessions
-            .extend(forget_enrollment(conn, r, mail, now).await?);
+        forget_enrollment(conn, r, mail, now).await?;
         done.enrollments.push(r.id);
     }
     let whom = Whom::People {
@@ -422,13 +417,12 @@ async fn erase_people(
 }
 
 /// One enrollment's identity gone: the row, links, sessions, mail, its name in the audit log.
-/// Returns the hashes of the sessions ended.
 async fn forget_enrollment(
     conn: &mut AnyConnection,
     r: &EnrollmentRow,
     mail: MailErasure,
     now: i64,
-) -> Result<Vec<String>, DbError> {
+) -> Result<(), DbError> {
     let email_norm = r.email.trim().to_lowercase();
     db::erase_mail(conn, r.id, &email_norm, mail).await?;
     if !r.name.trim().is_empty() {
@@ -525,9 +519,7 @@ pub async fn sweep(
         let rows = db::unerased_of_workshop(&mut tx, entry.id).await?;
         let mut erased = Erased::default();
         for r in &rows {
-            erased.sessions.extend(
-                forget_enrollment(&mut tx, r, MailErasure::KeepSentWithoutAddress, now).await?,
-            );
+            forget_enrollment(&mut tx, r, MailErasure::KeepSentWithoutAddress, now).await?;
             erased.enrollments.push(r.id);
         }
         let meetings = db::meetings_of_workshop(&mut tx, entry.id).await?;

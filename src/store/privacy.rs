@@ -293,7 +293,7 @@ pub async fn erase_enrollment(
     id: i64,
     pseudonym: &str,
     now: i64,
-) -> Result<Vec<String>, DbError> {
+) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE enrollments SET name = $1, email = '', email_norm = $2, erased_at = $3 \
          WHERE id = $4 AND erased_at IS NULL",
@@ -308,12 +308,11 @@ pub async fn erase_enrollment(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    let ended: Vec<(String,)> =
-        sqlx::query_as("DELETE FROM sessions WHERE enrollment_id = $1 RETURNING token_hash")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(ended.into_iter().map(|(h,)| h).collect())
+    sqlx::query("DELETE FROM sessions WHERE enrollment_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// What happens to an enrollment's messages in the outbox.

@@ -23,7 +23,7 @@ pub fn after_login(next: Option<&str>) -> String {
 pub fn is_local_path(path: &str) -> bool {
     path.len() <= MAX_LEN
         && plain_path(path.as_bytes(), false)
-        && percent_decoded(path).is_some_and(|d| plain_path(&d, true))
+        && crate::domain::text::percent_decoded(path).is_some_and(|d| plain_path(&d, true))
 }
 
 fn plain_path(p: &[u8], utf8_allowed: bool) -> bool {
@@ -32,24 +32,6 @@ fn plain_path(p: &[u8], utf8_allowed: bool) -> bool {
         && p.iter()
             .all(|&b| b.is_ascii_graphic() || (utf8_allowed && b >= 0x80))
         && !p.contains(&b'\\')
-}
-
-/// `%XX` decoded once; `None` for a `%` not followed by two hex digits.
-fn percent_decoded(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

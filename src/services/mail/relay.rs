@@ -181,23 +181,9 @@ fn is_loopback(host: &str) -> bool {
 
 /// `%40` → `@` in the user and password of the URL.
 fn percent_decode(s: &str) -> Result<String, String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or("TAVOLO_SMTP_URL: codifica «%» non valida nelle credenziali")?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| "TAVOLO_SMTP_URL: credenziali non in UTF-8".to_string())
+    let bytes = crate::domain::text::percent_decoded(s)
+        .ok_or("TAVOLO_SMTP_URL: codifica «%» non valida nelle credenziali")?;
+    String::from_utf8(bytes).map_err(|_| "TAVOLO_SMTP_URL: credenziali non in UTF-8".to_string())
 }
 
 /// The URL without its password, for messages.

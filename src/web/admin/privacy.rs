@@ -149,12 +149,6 @@ pub async fn privacy_erase(
     let done = privacy::erase(&state.store, Some(&state.rooms), &email, &viewer.actor()).await?;
     // Signed out everywhere: every access resting on the erased enrollments (sessions and
     // private-link sockets) ends now, on every instance.
-    for session in &done.sessions {
-        state
-            .revocations
-            .end(Access::Session(session.clone()))
-            .await?;
-    }
     for id in &done.enrollments {
         state.revocations.end(Access::Enrollment(*id)).await?;
     }

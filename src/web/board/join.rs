@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::meeting_context;
@@ -100,5 +100,5 @@ pub async fn resend_link(
         email,
         error: None,
     };
-    Ok(render(&state, &viewer, &m, meeting_id, o)?.into_response())
+    render(&state, &viewer, &m, meeting_id, o)
 }
