@@ -2,9 +2,9 @@
 // regions (badges, title, fields, author, votes, comments, actions, message) updated in place
 // only when what they show changed, so focus and open details survive every render.
 
-import { draftKey } from "./client.js";
 import { agree, count, fill, h, pick, setText, shorten, timeLabel } from "./dom.js";
 import { cardFieldRows, nounOf } from "./fields.js";
+import { commentForm } from "./forms.js";
 import { ANONYMOUS_ID, cardTitle, referenceOf, totalVotes, votesOf } from "./model.js";
 
 const TITLE_MAX = 160;
@@ -188,42 +188,15 @@ export class CardView {
     if (!this.comments) {
       const summary = h("summary", { class: "lv-comments__summary", "data-focus": `comments:${this.id}` });
       const ol = h("ol", { class: "lv-comments__list" });
-      const ta = h("textarea", { id: `commento-${this.id}`, rows: "2", maxlength: String(this.ui.config.limits.comment), name: "comment" });
-      const err = h("p", { class: "field__error", id: `commento-${this.id}-errore`, hidden: true });
-      const form = h(
-        "form",
-        { class: "lv-comments__form", novalidate: true },
-        h("div", { class: "field" }, h("label", { class: "field__label", for: ta.id, text: "Il tuo commento" }), err, ta),
-        h("button", { type: "submit", class: "btn btn--secondary btn--small", text: "Commenta" }),
-      );
-      const key = draftKey(this.ui.config.meeting_id, `commento:${this.id}`);
-      const saved = this.ui.store.get(key, null);
-      if (saved && saved.text) ta.value = saved.text;
-      ta.addEventListener("input", () => {
-        if (ta.value.trim()) this.ui.store.set(key, { text: ta.value });
-        else this.ui.store.remove(key);
-      });
-      form.addEventListener("submit", (e) => {
-        e.preventDefault();
-        const text = ta.value.trim();
-        if (!text) {
-          err.hidden = false;
-          err.textContent = "Scrivi il testo del commento.";
-          ta.setAttribute("aria-invalid", "true");
-          ta.setAttribute("aria-describedby", err.id);
-          ta.focus();
-          return;
-        }
-        err.hidden = true;
-        ta.removeAttribute("aria-invalid");
-        ta.removeAttribute("aria-describedby");
-        if (this.ui.comment(this.id, text)) {
-          ta.value = "";
-          this.ui.store.remove(key);
-        }
+      const { form, restored } = commentForm({
+        ui: this.ui,
+        idBase: `commento-${this.id}`,
+        draftName: `commento:${this.id}`,
+        label: "Il tuo commento",
+        send: (text) => this.ui.comment(this.id, text),
       });
       this.comments = h("details", { class: "lv-card__comments" }, summary, ol, form);
-      if (saved && saved.text) this.comments.open = true;
+      if (restored) this.comments.open = true;
       this.el.insertBefore(this.comments, this.actions);
       this.commentEls = { summary, ol, form };
     }

@@ -2,6 +2,7 @@
 // configuration (fields.js), read, checked before sending, errors shown next to their fields
 // and in a summary, drafts kept on this device while typing.
 
+import { draftKey } from "./client.js";
 import { fill, h } from "./dom.js";
 import { fieldsOf, flatFields, validateContent } from "./fields.js";
 
@@ -357,4 +358,46 @@ export class CardForm {
     const first = this.form.querySelector("input:not([type=checkbox]), textarea, select");
     if (first) first.focus();
   }
+}
+
+/** The comment form under a card or an objective: a textarea kept as a draft on this device
+ *  (`draftName` within the meeting) and an error when sent empty. `send(text)` says whether the
+ *  comment left (then the field and its draft are cleared). Returns {form, restored}: whether a
+ *  draft was put back, for the caller to open the comments. */
+export function commentForm({ ui, idBase, draftName, label, send }) {
+  const ta = h("textarea", { id: idBase, rows: "2", maxlength: String(ui.config.limits.comment), name: "comment" });
+  const err = h("p", { class: "field__error", id: `${idBase}-errore`, hidden: true });
+  const form = h(
+    "form",
+    { class: "lv-comments__form", novalidate: true },
+    h("div", { class: "field" }, h("label", { class: "field__label", for: ta.id, text: label }), err, ta),
+    h("button", { type: "submit", class: "btn btn--secondary btn--small", text: "Commenta" }),
+  );
+  const key = draftKey(ui.config.meeting_id, draftName);
+  const saved = ui.store.get(key, null);
+  if (saved && saved.text) ta.value = saved.text;
+  ta.addEventListener("input", () => {
+    if (ta.value.trim()) ui.store.set(key, { text: ta.value });
+    else ui.store.remove(key);
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = ta.value.trim();
+    if (!text) {
+      err.hidden = false;
+      err.textContent = "Scrivi il testo del commento.";
+      ta.setAttribute("aria-invalid", "true");
+      ta.setAttribute("aria-describedby", err.id);
+      ta.focus();
+      return;
+    }
+    err.hidden = true;
+    ta.removeAttribute("aria-invalid");
+    ta.removeAttribute("aria-describedby");
+    if (send(text)) {
+      ta.value = "";
+      ui.store.remove(key);
+    }
+  });
+  return { form, restored: !!(saved && saved.text) };
 }

@@ -5,8 +5,9 @@
 // phase «Sintesi». Shown from that phase on, or as soon as there is something to show. The
 // console extends it with its editors (synthesis-console.js).
 
-import { draftKey, newId } from "./client.js";
+import { newId } from "./client.js";
 import { fill, h, setText, shorten, syncChildren, timeLabel } from "./dom.js";
+import { commentForm } from "./forms.js";
 import { formatEuro } from "./money.js";
 import { cardTitle, isActive, may, objectiveReference, objectivesOf, referenceOf, resolveCard, synthesisOpen } from "./model.js";
 
@@ -281,42 +282,15 @@ class ObjectiveView {
     if (!this.comments) {
       const summary = h("summary", { class: "lv-comments__summary", "data-focus": `ocomments:${this.id}` });
       const ol = h("ol", { class: "lv-comments__list" });
-      const ta = h("textarea", { id: `commento-obiettivo-${this.id}`, rows: "2", maxlength: String(this.ui.config.limits.comment), name: "comment" });
-      const err = h("p", { class: "field__error", id: `commento-obiettivo-${this.id}-errore`, hidden: true });
-      const form = h(
-        "form",
-        { class: "lv-comments__form", novalidate: true },
-        h("div", { class: "field" }, h("label", { class: "field__label", for: ta.id, text: "Il tuo commento sull'obiettivo" }), err, ta),
-        h("button", { type: "submit", class: "btn btn--secondary btn--small", text: "Commenta" }),
-      );
-      const key = draftKey(this.ui.config.meeting_id, `commento-obiettivo:${this.id}`);
-      const saved = this.ui.store.get(key, null);
-      if (saved && saved.text) ta.value = saved.text;
-      ta.addEventListener("input", () => {
-        if (ta.value.trim()) this.ui.store.set(key, { text: ta.value });
-        else this.ui.store.remove(key);
-      });
-      form.addEventListener("submit", (e) => {
-        e.preventDefault();
-        const text = ta.value.trim();
-        if (!text) {
-          err.hidden = false;
-          err.textContent = "Scrivi il testo del commento.";
-          ta.setAttribute("aria-invalid", "true");
-          ta.setAttribute("aria-describedby", err.id);
-          ta.focus();
-          return;
-        }
-        err.hidden = true;
-        ta.removeAttribute("aria-invalid");
-        ta.removeAttribute("aria-describedby");
-        if (this.owner.comment(this.id, text)) {
-          ta.value = "";
-          this.ui.store.remove(key);
-        }
+      const { form, restored } = commentForm({
+        ui: this.ui,
+        idBase: `commento-obiettivo-${this.id}`,
+        draftName: `commento-obiettivo:${this.id}`,
+        label: "Il tuo commento sull'obiettivo",
+        send: (text) => this.owner.comment(this.id, text),
       });
       this.comments = h("details", { class: "lv-card__comments" }, summary, ol, form);
-      if (saved && saved.text) this.comments.open = true;
+      if (restored) this.comments.open = true;
       this.el.insertBefore(this.comments, this.actionsEl);
       this.commentEls = { summary, ol, form };
     }
