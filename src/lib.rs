@@ -166,6 +166,7 @@ impl Tavolo {
                 rooms.clone(),
                 shutdown.clone(),
             ));
+            tasks.spawn(rooms.clone().keep_presence_alive(shutdown.clone()));
         }
         // Personal data past their retention period are erased at start and then hourly.
         tasks.spawn(services::privacy::run(

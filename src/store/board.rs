@@ -11,13 +11,22 @@ pub async fn events_after(
     meeting_id: i64,
     after_seq: i64,
 ) -> Result<Vec<EventRecord>, DbError> {
+    let mut conn = store.pool.acquire().await?;
+    read_after(&mut conn, meeting_id, after_seq).await
+}
+
+async fn read_after(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    after_seq: i64,
+) -> Result<Vec<EventRecord>, DbError> {
     let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
         "SELECT seq, op_id, actor, payload, at FROM board_events \
          WHERE meeting_id = $1 AND seq > $2 ORDER BY seq",
     )
     .bind(meeting_id)
     .bind(after_seq)
-    .fetch_all(&store.pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for (seq, op_id, actor, payload, at) in rows {
@@ -41,6 +50,99 @@ pub async fn events_after(
     Ok(out)
 }
 
+/// The right to write a meeting's next events. Several instances on one PostgreSQL database
+/// take turns: a turn is a transaction holding the meeting's row lock (`FOR NO KEY UPDATE`,
+/// which does not block the inserts that merely reference the meeting), so whoever holds it
+/// reads what the others wrote, decides on the whole board and appends after it — the `seq`
+/// it picks is free by construction, and instances that write at the same moment wait a
+/// commit for each other instead of colliding and starting over. On SQLite there is one
+/// instance: the turn holds nothing.
+pub struct Turn {
+    tx: Option<super::Tx>,
+    meeting_id: i64,
+}
+
+/// Waits for the meeting's turn (PostgreSQL) and takes it.
+pub async fn take_turn(store: &Store, meeting_id: i64) -> Result<Turn, DbError> {
+    if store.backend != Backend::Postgres {
+        return Ok(Turn {
+            tx: None,
+            meeting_id,
+        });
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query("SELECT id FROM meetings WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(meeting_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(Turn {
+        tx: Some(tx),
+        meeting_id,
+    })
+}
+
+impl Turn {
+    /// The events written after `seq` by other instances (nothing on SQLite, where this
+    /// instance is the only writer).
+    pub async fn written_after(&mut self, seq: i64) -> Result<Vec<EventRecord>, DbError> {
+        match &mut self.tx {
+            Some(tx) => read_after(tx, self.meeting_id, seq).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Appends a batch of events as one transaction and ends the turn. On PostgreSQL the
+    /// other instances are told in the same transaction (`NOTIFY`, payload
+    /// `meeting:last_seq`; the events themselves are read from the table). Dropping a turn
+    /// without appending gives it back with nothing written.
+    pub async fn append(self, store: &Store, events: &[EventRecord]) -> Result<(), DbError> {
+        // A board that cannot be written for lack of space marks the storage failing for
+        // `/readyz`, and one written again clears it.
+        let result = self.append_batch(store, events).await;
+        match &result {
+            Ok(()) => store.note_write_ok(),
+            Err(e) => {
+                store.note_failure(e);
+            }
+        }
+        result
+    }
+
+    async fn append_batch(self, store: &Store, events: &[EventRecord]) -> Result<(), DbError> {
+        let meeting_id = self.meeting_id;
+        let mut tx = match self.tx {
+            Some(tx) => tx,
+            None if events.len() <= ROWS_PER_INSERT => {
+                // SQLite: one statement is one (implicit) transaction, a single round trip
+                // to the database thread instead of four (BEGIN, INSERT, COMMIT). Under load
+                // each round trip waited behind the fan-out of the previous event.
+                let mut conn = store.pool.acquire().await?;
+                return insert(&mut conn, meeting_id, events).await;
+            }
+            None => store.begin().await?,
+        };
+        insert(&mut tx, meeting_id, events).await?;
+        if store.backend == Backend::Postgres {
+            let last = events.last().map_or(0, |r| r.seq);
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(WRITES_CHANNEL)
+                .bind(format!("{meeting_id}:{last}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+}
+
+/// Appends a batch of events in a turn of its own (see [`Turn`]). Fails with a unique
+/// violation if one of their `seq`s is taken; then nothing was written.
+pub async fn append(store: &Store, meeting_id: i64, events: &[EventRecord]) -> Result<(), DbError> {
+    take_turn(store, meeting_id)
+        .await?
+        .append(store, events)
+        .await
+}
+
 /// The PostgreSQL channel on which instances announce board writes to each other.
 pub(super) const WRITES_CHANNEL: &str = "tavolo_board";
 
@@ -50,53 +152,11 @@ pub(super) fn rewritten_payload(meeting_id: i64) -> String {
     format!("{meeting_id}:rewritten")
 }
 
-/// Appends a batch of events as one transaction and, on PostgreSQL, tells the other instances
-/// in the same transaction (`NOTIFY`, payload `meeting:last_seq`; the events themselves are read
-/// from the table). Fails with a unique violation ([`is_conflict`]) if another instance took
-/// one of their `seq`s; then nothing was written.
-pub async fn append(store: &Store, meeting_id: i64, events: &[EventRecord]) -> Result<(), DbError> {
-    // A board that cannot be written for lack of space marks the storage failing for
-    // `/readyz`, and one written again clears it.
-    let result = append_batch(store, meeting_id, events).await;
-    match &result {
-        Ok(()) => store.note_write_ok(),
-        Err(e) => {
-            store.note_failure(e);
-        }
-    }
-    result
-}
-
-async fn append_batch(
-    store: &Store,
-    meeting_id: i64,
-    events: &[EventRecord],
-) -> Result<(), DbError> {
-    if store.backend == Backend::Sqlite && events.len() <= ROWS_PER_INSERT {
-        // One statement is one (implicit) transaction: a single round trip to the database
-        // thread instead of four (BEGIN, INSERT, COMMIT). Under load each round trip waited
-        // behind the fan-out of the previous event.
-        let mut conn = store.pool.acquire().await?;
-        return insert(&mut conn, meeting_id, events).await;
-    }
-    let mut tx = store.begin().await?;
-    insert(&mut tx, meeting_id, events).await?;
-    if store.backend == Backend::Postgres {
-        let last = events.last().map_or(0, |r| r.seq);
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(WRITES_CHANNEL)
-            .bind(format!("{meeting_id}:{last}"))
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await
-}
-
 /// Notices of board writes by other instances (PostgreSQL `LISTEN`).
 pub struct WriteNotices(sqlx::postgres::PgListener);
 
 /// What another instance did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteNotice {
     /// It wrote events of this meeting, up to `last_seq` (when the notice says).
     Written {
@@ -105,6 +165,8 @@ pub enum WriteNotice {
     },
     /// It rewrote stored events of this meeting (personal data erased): reload the board.
     Rewritten { meeting_id: i64 },
+    /// Who is connected to this meeting changed on `instance` (`store::presence`).
+    Presence { meeting_id: i64, instance: String },
     /// The listening connection was lost and restored: notices sent meanwhile are lost (a known
     /// property of `PgListener`), so anything may have been written.
     MaybeMissed,
@@ -125,13 +187,16 @@ impl WriteNotices {
                 Some(n) => {
                     let (meeting, what) = n.payload().split_once(':').unwrap_or((n.payload(), ""));
                     if let Ok(meeting_id) = meeting.parse() {
-                        return Ok(if what == "rewritten" {
-                            WriteNotice::Rewritten { meeting_id }
-                        } else {
-                            WriteNotice::Written {
+                        return Ok(match what {
+                            "rewritten" => WriteNotice::Rewritten { meeting_id },
+                            _ if what.starts_with("presence:") => WriteNotice::Presence {
+                                meeting_id,
+                                instance: what["presence:".len()..].to_string(),
+                            },
+                            _ => WriteNotice::Written {
                                 meeting_id,
                                 last_seq: what.parse().ok(),
-                            }
+                            },
                         });
                     }
                     // Not one of ours: nothing to catch up with.
@@ -145,8 +210,8 @@ impl WriteNotices {
 /// holds at most this many shapes.
 const ROWS_PER_INSERT: usize = 64;
 
-/// Appends events, several rows per statement; fails with a unique violation if another
-/// instance took one of their `seq`s.
+/// Appends events, several rows per statement; fails with a unique violation if one of their
+/// `seq`s is taken.
 async fn insert(
     conn: &mut AnyConnection,
     meeting_id: i64,
@@ -199,14 +264,6 @@ fn payload_kind(payload: &str) -> &str {
         .strip_prefix(r#"{"kind":""#)
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_default()
-}
-
-/// Whether a database error is a unique violation (another writer took that `seq`/`op_id`).
-pub fn is_conflict(e: &DbError) -> bool {
-    match e {
-        DbError::Database(d) => d.is_unique_violation(),
-        _ => false,
-    }
 }
 
 /// What a guest declared when joining a meeting with its code.

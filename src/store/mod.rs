@@ -9,6 +9,7 @@ pub mod backup;
 pub mod board;
 pub mod enrollments;
 pub mod outbox;
+pub mod presence;
 pub mod privacy;
 pub mod revocations;
 pub mod workshops;
@@ -21,7 +22,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
 /// A failed query, on either backend. Callers above the store never look inside: they ask
-/// [`is_busy`] (and `board::is_conflict`) what kind of failure it was.
+/// [`is_busy`] (and [`is_storage_failure`]) what kind of failure it was.
 pub use sqlx::Error as DbError;
 
 /// Whether a failure means "too busy right now": every connection stayed in use for the whole

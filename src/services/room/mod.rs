@@ -105,6 +105,9 @@ enum Cmd {
     /// stops after what is queued; its sockets close, the browsers reconnect and the next
     /// connection replays the board from the rewritten events.
     Reload,
+    /// Who is connected to the meeting changed on some instance (PostgreSQL): read the whole
+    /// presence again on the next tick.
+    PresenceChanged,
 }
 
 /// Operations one person may send to one board: a burst of this many…
@@ -188,6 +191,8 @@ struct RoomsInner {
     rooms: Mutex<HashMap<i64, RoomHandle>>,
     shutdown: CancellationToken,
     presence: BoardPresence,
+    /// This instance's name in the shared presence (PostgreSQL only; see `store::presence`).
+    instance: Option<Arc<str>>,
 }
 
 impl Rooms {
@@ -198,6 +203,8 @@ impl Rooms {
         shutdown: CancellationToken,
         presence: BoardPresence,
     ) -> Rooms {
+        let instance = (store.backend == store::Backend::Postgres)
+            .then(|| Arc::from(crate::secret::random_token()));
         Rooms {
             inner: Arc::new(RoomsInner {
                 store,
@@ -205,6 +212,7 @@ impl Rooms {
                 rooms: Mutex::new(HashMap::new()),
                 shutdown,
                 presence,
+                instance,
             }),
         }
     }
@@ -240,6 +248,7 @@ impl Rooms {
             ops,
             btx,
             attendance,
+            self.inner.instance.clone(),
         );
         rooms_runtime().spawn(room.run(rx, self.inner.shutdown.clone()));
         let handle = RoomHandle {
@@ -276,6 +285,16 @@ impl Rooms {
         }
     }
 
+    /// Tells a running room that the meeting's presence changed on another instance.
+    pub fn presence_changed(&self, meeting_id: i64, instance: &str) {
+        if self.inner.instance.as_deref() == Some(instance) {
+            return; // This instance's own change: its rooms know.
+        }
+        if let Some(h) = self.running(meeting_id) {
+            let _ = h.tx.try_send(Cmd::PresenceChanged);
+        }
+    }
+
     /// Has a running room reload its board from the stored events (see `Cmd::Reload`).
     pub fn reload(&self, meeting_id: i64) {
         if let Some(h) = self.running(meeting_id) {
@@ -292,6 +311,30 @@ impl Rooms {
             .values()
         {
             let _ = h.tx.try_send(Cmd::CatchUp { upto: None });
+            let _ = h.tx.try_send(Cmd::PresenceChanged);
+        }
+    }
+
+    /// Keeps this instance's heartbeat in the shared presence (PostgreSQL), so that its
+    /// connections count on every instance while it runs and stop counting when it stops or
+    /// dies; removes its presence when it stops.
+    pub async fn keep_presence_alive(self, shutdown: CancellationToken) {
+        let Some(instance) = self.inner.instance.clone() else {
+            return;
+        };
+        let store = &self.inner.store;
+        let every = Duration::from_millis(store::presence::STALE_AFTER_MS as u64 / 3);
+        loop {
+            if let Err(e) = store::presence::beat(store, &instance).await {
+                tracing::warn!(error = %e, "presence heartbeat not written; retrying");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+        if let Err(e) = store::presence::leave(store, &instance).await {
+            tracing::warn!(error = %e, "presence of this instance not removed; it expires");
         }
     }
 }
@@ -372,6 +415,9 @@ pub async fn follow_other_instances(
                     last_seq,
                 }) => rooms.catch_up(meeting_id, last_seq),
                 Ok(store::board::WriteNotice::Rewritten { meeting_id }) => rooms.reload(meeting_id),
+                Ok(store::board::WriteNotice::Presence { meeting_id, instance }) => {
+                    rooms.presence_changed(meeting_id, &instance)
+                }
                 Ok(store::board::WriteNotice::MaybeMissed) => rooms.catch_up_all(),
                 Err(e) => {
                     tracing::warn!(error = %e, "board listener error");

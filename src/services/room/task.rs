@@ -15,7 +15,9 @@ use super::frames::{self, Before, Frame};
 use super::{Cmd, Connection, Joined, OpError, load};
 use crate::domain::attendance::AttendanceWindow;
 use crate::domain::board::visibility::{has_own, view_for};
-use crate::domain::board::{Actor, BoardState, EventRecord, Op, Refusal, apply, decide, nobody};
+use crate::domain::board::{
+    Actor, ActorId, BoardState, EventRecord, Op, Refusal, apply, decide, nobody,
+};
 use crate::services::attendance::Clock;
 use crate::store::{self, Backend, Store};
 
@@ -25,6 +27,8 @@ const REPLAY_LOG: usize = 20_000;
 const MAX_BATCH: usize = 512;
 /// Presence is sent at most this often (1,000 people joining must not mean 1,000 lists).
 const PRESENCE_EVERY: Duration = Duration::from_millis(500);
+/// People named in a presence list (facilitators see them; everyone sees the count).
+const PRESENCE_LISTED: usize = 300;
 /// A room nobody has used for this long is dropped from memory (its board stays in the
 /// table; the next connection replays it).
 const ROOM_IDLE: Duration = Duration::from_secs(10 * 60);
@@ -58,6 +62,19 @@ pub(super) struct Room {
     broken: bool,
     /// Stored events were rewritten: stop after this batch (see `Cmd::Reload`).
     reload_requested: bool,
+    /// Presence across instances (PostgreSQL); `None` with a single instance (SQLite), where
+    /// the room's own connections are the whole presence.
+    shared_presence: Option<SharedPresence>,
+}
+
+/// A meeting's presence across instances: who this room published as connected here, and who
+/// the other instances say is connected there (as last read).
+struct SharedPresence {
+    instance: Arc<str>,
+    published: HashSet<ActorId>,
+    elsewhere: Vec<store::presence::Present>,
+    /// Some instance changed the meeting's presence since `elsewhere` was read.
+    stale: bool,
 }
 
 #[derive(Default)]
@@ -82,6 +99,7 @@ impl Room {
         ops: HashMap<String, i64>,
         tx: broadcast::Sender<Frame>,
         (window, clock): (AttendanceWindow, Clock),
+        instance: Option<Arc<str>>,
     ) -> Room {
         Room {
             store,
@@ -101,10 +119,21 @@ impl Room {
             view_cache: ViewCache::default(),
             broken: false,
             reload_requested: false,
+            shared_presence: instance.map(|instance| SharedPresence {
+                instance,
+                published: HashSet::new(),
+                elsewhere: Vec::new(),
+                stale: true,
+            }),
         }
     }
 
-    pub(super) async fn run(mut self, mut rx: mpsc::Receiver<Cmd>, shutdown: CancellationToken) {
+    pub(super) async fn run(mut self, rx: mpsc::Receiver<Cmd>, shutdown: CancellationToken) {
+        self.serve(rx, shutdown).await;
+        self.close_presence().await;
+    }
+
+    async fn serve(&mut self, mut rx: mpsc::Receiver<Cmd>, shutdown: CancellationToken) {
         let mut presence_tick = tokio::time::interval(PRESENCE_EVERY);
         presence_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut batch = Vec::new();
@@ -128,10 +157,7 @@ impl Room {
                     }
                 }
                 _ = presence_tick.tick() => {
-                    if self.presence_dirty {
-                        self.presence_dirty = false;
-                        let _ = self.tx.send(self.presence_frame());
-                    }
+                    self.tick_presence().await;
                     self.mark_early_arrivals();
                     self.write_attendance().await;
                     if self.conns.is_empty() && last_activity.elapsed() >= ROOM_IDLE {
@@ -216,6 +242,11 @@ impl Room {
                 }
             }
             Cmd::Reload => self.reload_requested = true,
+            Cmd::PresenceChanged => {
+                if let Some(shared) = &mut self.shared_presence {
+                    shared.stale = true;
+                }
+            }
         }
     }
 
@@ -341,163 +372,267 @@ impl Room {
         frames::presence(count, &listed)
     }
 
-    /// The number of people connected (projectors excluded) and the first 300 of them by name.
+    /// The number of people connected (projectors excluded), each once, and the first 300 of
+    /// them by name: here and, with several instances, through the others.
     fn presence(&self) -> (usize, Vec<Value>) {
-        let mut people: Vec<&Actor> = Vec::new();
-        let mut seen = HashSet::new();
-        for c in self.conns.values() {
-            if !c.read_only && seen.insert(c.actor.id) {
-                people.push(&c.actor);
+        let here = self.local_people();
+        let mut people: Vec<(&str, String, Value)> = here
+            .values()
+            .map(|a| {
+                let entry = json!({"id": a.id, "kind": a.kind, "name": a.name, "organisation": a.organisation});
+                (a.name.as_str(), a.id.to_string(), entry)
+            })
+            .collect();
+        if let Some(shared) = &self.shared_presence {
+            let here: HashSet<String> = people.iter().map(|(_, id, _)| id.clone()).collect();
+            let mut seen = HashSet::new();
+            for p in &shared.elsewhere {
+                if here.contains(&p.person) || !seen.insert(p.person.as_str()) {
+                    continue;
+                }
+                let entry = json!({"id": p.person, "kind": p.kind, "name": p.name, "organisation": p.organisation});
+                people.push((p.name.as_str(), p.person.clone(), entry));
             }
         }
-        people.sort_by(|a, b| a.name.cmp(&b.name));
+        people.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         let count = people.len();
-        let listed: Vec<Value> = people
-            .iter()
-            .take(300)
-            .map(|a| json!({"id": a.id, "kind": a.kind, "name": a.name, "organisation": a.organisation}))
+        let listed = people
+            .into_iter()
+            .take(PRESENCE_LISTED)
+            .map(|(_, _, entry)| entry)
             .collect();
         (count, listed)
     }
 
-    /// Decides a batch in arrival order, writes the accepted events in one transaction, then
-    /// broadcasts and answers. Each operation is decided against the live state with the
-    /// earlier ones of the batch already applied, and its frames are built at once; they leave
-    /// only after the commit. If the commit fails nothing was written: the state is read back
-    /// from the table as it was before the batch (cloning the state per batch instead cost
-    /// O(cards) per commit, ~19% of the CPU over a long meeting). On a sequence conflict
-    /// (another instance wrote first), catches up and decides again.
-    async fn write(&mut self, batch: Vec<Pending>) {
-        let mut batch = batch;
-        self.catch_up_requested = false;
-        for _attempt in 0..5 {
-            self.catch_up().await;
-            let seq_before = self.state.seq;
-            let mut records: Vec<EventRecord> = Vec::new();
-            let mut sent: Vec<Frame> = Vec::new();
-            let mut outcomes: Vec<Result<i64, OpError>> = Vec::with_capacity(batch.len());
-            let mut in_batch: HashMap<&str, i64> = HashMap::new();
-            let now = store::now_ms();
-            for p in &batch {
-                if let Some(seq) = self.ops.get(&p.op_id).or(in_batch.get(p.op_id.as_str())) {
-                    outcomes.push(Ok(*seq));
-                    continue;
-                }
-                if p.op_id.is_empty() || p.op_id.len() > 64 {
-                    outcomes.push(Err(OpError::Refused(Refusal::new(
-                        "invalid_id",
-                        "Identificativo dell'operazione non valido.",
-                    ))));
-                    continue;
-                }
-                match decide(
-                    &self.state,
-                    &p.actor,
-                    p.op.clone(),
-                    &self.policy_areas,
-                    guest_code,
-                    now,
-                ) {
-                    Ok(event) => {
-                        let rec = EventRecord {
-                            seq: self.state.seq + 1,
-                            op_id: p.op_id.clone(),
-                            actor: p.actor.clone(),
-                            at: now,
-                            event,
-                        };
-                        let before = Before::of(&self.state, &rec);
-                        apply(&mut self.state, &rec);
-                        sent.push(frames::event(&self.state, &rec, before));
-                        in_batch.insert(p.op_id.as_str(), rec.seq);
-                        outcomes.push(Ok(rec.seq));
-                        records.push(rec);
+    /// The people connected to this room, each once.
+    fn local_people(&self) -> HashMap<ActorId, &Actor> {
+        self.conns
+            .values()
+            .filter(|c| !c.read_only)
+            .map(|c| (c.actor.id, &c.actor))
+            .collect()
+    }
+
+    /// Sends the presence when it changed. With several instances the room also publishes who
+    /// is connected here, and reads who is connected elsewhere once some instance announced a
+    /// change, so everyone sees one count.
+    async fn tick_presence(&mut self) {
+        let mut changed = std::mem::take(&mut self.presence_dirty);
+        if changed && self.shared_presence.is_some() {
+            self.publish_presence().await;
+        }
+        if let Some(shared) = &mut self.shared_presence {
+            if std::mem::take(&mut shared.stale) {
+                let meeting_id = self.state.meeting_id;
+                match store::presence::elsewhere(&self.store, &shared.instance, meeting_id).await {
+                    Ok(elsewhere) => {
+                        changed |= shared.elsewhere != elsewhere;
+                        shared.elsewhere = elsewhere;
                     }
-                    Err(r) => outcomes.push(Err(OpError::Refused(r))),
+                    Err(e) => {
+                        shared.stale = true;
+                        tracing::warn!(meeting = meeting_id, error = %e, "presence of other instances not read; will retry");
+                    }
                 }
             }
-            if !records.is_empty() {
-                if let Err(e) = self.persist(&records).await {
-                    let conflict = store::board::is_conflict(&e);
-                    if conflict {
-                        tracing::info!(
-                            meeting = self.state.meeting_id,
-                            "sequence taken by another instance; catching up"
-                        );
-                    } else {
-                        tracing::error!(meeting = self.state.meeting_id, error = %e, "cannot store board events");
-                    }
-                    let restored = self.restore(seq_before).await;
-                    if conflict && restored {
-                        continue;
-                    }
-                    for p in batch {
-                        let _ = p.reply.send(Err(OpError::Unavailable));
-                    }
-                    return;
+        }
+        if changed {
+            let _ = self.tx.send(self.presence_frame());
+        }
+    }
+
+    /// Publishes who joined and who left this room since the last time (several instances).
+    async fn publish_presence(&mut self) {
+        let Some(shared) = &self.shared_presence else {
+            return;
+        };
+        let meeting_id = self.state.meeting_id;
+        let here = self.local_people();
+        let joined: Vec<&Actor> = here
+            .iter()
+            .filter(|(id, _)| !shared.published.contains(id))
+            .map(|(_, a)| *a)
+            .collect();
+        let left: Vec<ActorId> = shared
+            .published
+            .iter()
+            .filter(|id| !here.contains_key(id))
+            .copied()
+            .collect();
+        match store::presence::publish(&self.store, &shared.instance, meeting_id, &joined, &left)
+            .await
+        {
+            Ok(()) => {
+                let now: HashSet<ActorId> = here.into_keys().collect();
+                if let Some(shared) = &mut self.shared_presence {
+                    shared.published = now;
                 }
             }
-            // Committed: remember, broadcast, then ack.
-            for (rec, frame) in records.iter().zip(sent) {
-                self.ops.insert(rec.op_id.clone(), rec.seq);
-                self.log.push_back((rec.seq, frame.clone()));
-                if self.log.len() > REPLAY_LOG {
-                    self.log.pop_front();
-                }
-                let _ = self.tx.send(frame);
+            Err(e) => {
+                // Tried again on the next tick.
+                self.presence_dirty = true;
+                tracing::warn!(meeting = meeting_id, error = %e, "presence not published; will retry");
             }
-            for (p, outcome) in std::mem::take(&mut batch).into_iter().zip(outcomes) {
-                let _ = p.reply.send(outcome);
-            }
+        }
+    }
+
+    /// The room closes: its connections no longer count anywhere.
+    async fn close_presence(&mut self) {
+        let Some(shared) = &self.shared_presence else {
+            return;
+        };
+        if shared.published.is_empty() {
             return;
         }
+        let instance = shared.instance.clone();
+        if let Err(e) =
+            store::presence::close_room(&self.store, &instance, self.state.meeting_id).await
+        {
+            // The instance's rows go with it when it stops (or its heartbeat goes stale).
+            tracing::warn!(meeting = self.state.meeting_id, error = %e, "presence of a closed room not removed");
+        }
+    }
+
+    /// Decides a batch in arrival order, writes the accepted events in one transaction, then
+    /// broadcasts and answers. The room first takes the meeting's turn (`store::board::Turn`:
+    /// on PostgreSQL it waits while another instance writes this meeting) and applies what the
+    /// others wrote since its own `seq`, so what it decides follows the whole board and its
+    /// `seq`s are free. Each operation is decided against the live state with the earlier ones
+    /// of the batch already applied, and its frames are built at once; they leave only after
+    /// the commit. If the commit fails nothing was written: the state is read back from the
+    /// table as it was before the batch (cloning the state per batch instead cost O(cards) per
+    /// commit, ~19% of the CPU over a long meeting) and the operations are answered
+    /// `unavailable` (the clients keep and resend them).
+    async fn write(&mut self, batch: Vec<Pending>) {
+        self.catch_up_requested = false;
+        let meeting_id = self.state.meeting_id;
+        let mut turn = match store::board::take_turn(&self.store, meeting_id).await {
+            Ok(turn) => turn,
+            Err(e) => return self.unavailable(batch, &e),
+        };
+        match turn.written_after(self.state.seq).await {
+            Ok(events) => self.apply_others(events),
+            Err(e) => return self.unavailable(batch, &e),
+        }
+        let seq_before = self.state.seq;
+        let mut records: Vec<EventRecord> = Vec::new();
+        let mut sent: Vec<Frame> = Vec::new();
+        let mut outcomes: Vec<Result<i64, OpError>> = Vec::with_capacity(batch.len());
+        let mut in_batch: HashMap<&str, i64> = HashMap::new();
+        let now = store::now_ms();
+        for p in &batch {
+            if let Some(seq) = self.ops.get(&p.op_id).or(in_batch.get(p.op_id.as_str())) {
+                outcomes.push(Ok(*seq));
+                continue;
+            }
+            if p.op_id.is_empty() || p.op_id.len() > 64 {
+                outcomes.push(Err(OpError::Refused(Refusal::new(
+                    "invalid_id",
+                    "Identificativo dell'operazione non valido.",
+                ))));
+                continue;
+            }
+            match decide(
+                &self.state,
+                &p.actor,
+                p.op.clone(),
+                &self.policy_areas,
+                guest_code,
+                now,
+            ) {
+                Ok(event) => {
+                    let rec = EventRecord {
+                        seq: self.state.seq + 1,
+                        op_id: p.op_id.clone(),
+                        actor: p.actor.clone(),
+                        at: now,
+                        event,
+                    };
+                    let before = Before::of(&self.state, &rec);
+                    apply(&mut self.state, &rec);
+                    sent.push(frames::event(&self.state, &rec, before));
+                    in_batch.insert(p.op_id.as_str(), rec.seq);
+                    outcomes.push(Ok(rec.seq));
+                    records.push(rec);
+                }
+                Err(r) => outcomes.push(Err(OpError::Refused(r))),
+            }
+        }
+        if !records.is_empty() {
+            if let Err(e) = turn.append(&self.store, &records).await {
+                // Not a race (the turn excludes other writers): the database failed.
+                self.restore(seq_before).await;
+                return self.unavailable(batch, &e);
+            }
+        }
+        // Committed (or nothing to write, and the turn is given back): remember, broadcast,
+        // then ack.
+        for (rec, frame) in records.iter().zip(sent) {
+            self.ops.insert(rec.op_id.clone(), rec.seq);
+            self.remember(rec.seq, frame);
+        }
+        for (p, outcome) in batch.into_iter().zip(outcomes) {
+            let _ = p.reply.send(outcome);
+        }
+    }
+
+    /// The database failed: nothing of the batch was written.
+    fn unavailable(&mut self, batch: Vec<Pending>, e: &store::DbError) {
+        tracing::error!(meeting = self.state.meeting_id, error = %e, "cannot store board events");
         for p in batch {
             let _ = p.reply.send(Err(OpError::Unavailable));
         }
     }
 
+    /// Keeps a committed event's frame for reconnecting clients and sends it to everyone.
+    fn remember(&mut self, seq: i64, frame: Frame) {
+        self.log.push_back((seq, frame.clone()));
+        if self.log.len() > REPLAY_LOG {
+            self.log.pop_front();
+        }
+        let _ = self.tx.send(frame);
+    }
+
     /// Puts the state back to `seq` after a failed commit, from the stored events. If even that
     /// fails, the room stops: the next connection starts it again from the database, and the
     /// clients, whose sockets close, reconnect and resend what was not acknowledged.
-    async fn restore(&mut self, seq: i64) -> bool {
+    async fn restore(&mut self, seq: i64) {
         let template = self.state.template.clone();
         match load(&self.store, self.state.meeting_id, template, seq).await {
-            Ok((state, _)) => {
-                self.state = state;
-                true
-            }
+            Ok((state, _)) => self.state = state,
             Err(e) => {
                 tracing::error!(meeting = self.state.meeting_id, error = %e, "cannot reload the board; restarting the room");
                 self.broken = true;
-                false
             }
         }
     }
 
-    async fn persist(&self, records: &[EventRecord]) -> Result<(), store::DbError> {
-        store::board::append(&self.store, self.state.meeting_id, records).await
-    }
-
-    /// Applies events written by other instances.
+    /// Follows the events other instances wrote (PostgreSQL NOTIFY): reads them after the
+    /// room's own `seq`, outside any turn.
     async fn catch_up(&mut self) {
         if self.store.backend != Backend::Postgres {
             return; // SQLite has a single instance: nobody else writes.
         }
-        let Ok(events) =
-            store::board::events_after(&self.store, self.state.meeting_id, self.state.seq).await
-        else {
-            return;
-        };
+        match store::board::events_after(&self.store, self.state.meeting_id, self.state.seq).await {
+            Ok(events) => self.apply_others(events),
+            // The next notice or the next write reads them.
+            Err(e) => {
+                tracing::warn!(meeting = self.state.meeting_id, error = %e, "cannot read other instances' events")
+            }
+        }
+    }
+
+    /// Applies events written by other instances, in their order, and passes them on.
+    fn apply_others(&mut self, events: Vec<EventRecord>) {
         for rec in events {
+            if rec.seq <= self.state.seq {
+                continue;
+            }
             let before = Before::of(&self.state, &rec);
             apply(&mut self.state, &rec);
             self.ops.insert(rec.op_id.clone(), rec.seq);
             let frame = frames::event(&self.state, &rec, before);
-            self.log.push_back((rec.seq, frame.clone()));
-            let _ = self.tx.send(frame);
-        }
-        while self.log.len() > REPLAY_LOG {
-            self.log.pop_front();
+            self.remember(rec.seq, frame);
         }
     }
 }
