@@ -10,23 +10,22 @@ use common::{TestApp, WorkshopSpec};
 use serde_json::{Value, json};
 use ws::Client;
 
+/// Whether PostgreSQL is there to share; says "skipped" loudly when it is not.
+fn postgres() -> bool {
+    let there = std::env::var("TAVOLO_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty());
+    if !there {
+        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+    }
+    there
+}
+
 #[tokio::test]
 async fn two_instances_share_one_board() {
-    if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
-        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+    if !postgres() {
         return;
     }
     let a = TestApp::spawn(WorkshopSpec::open("condiviso", 10)).await;
     let b = a.second_instance().await;
-    let token = |v: &Value| {
-        v["manage_url"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string()
-    };
     let (_, maria) = a.enroll_n("condiviso", 1).await;
     let (_, luca) = b.enroll_n("condiviso", 2).await;
     let key = a.account_key("organiser", &[]).await;
@@ -38,8 +37,8 @@ async fn two_instances_share_one_board() {
         .meeting_id("M1-1");
 
     let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
-    let mut maria = Client::connect(&a.base, meeting, &token(&maria), "maria@a").await;
-    let mut luca = Client::connect(&b.base, meeting, &token(&luca), "luca@b").await;
+    let mut maria = Client::connect(&a.base, meeting, &token_of(&maria), "maria@a").await;
+    let mut luca = Client::connect(&b.base, meeting, &token_of(&luca), "luca@b").await;
     let s = f
         .ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
@@ -86,20 +85,13 @@ async fn two_instances_share_one_board() {
 /// events, so together they stop at 100 cards, not 100 per instance.
 #[tokio::test]
 async fn a_persons_quota_holds_across_instances() {
-    if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
-        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+    if !postgres() {
         return;
     }
     let a = TestApp::spawn(WorkshopSpec::open("quote", 10)).await;
     let b = a.second_instance().await;
     let (_, maria) = a.enroll_n("quote", 1).await;
-    let maria = maria["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let maria = token_of(&maria);
     let key = a.account_key("organiser", &[]).await;
     let meeting = a
         .state
@@ -156,8 +148,7 @@ async fn a_persons_quota_holds_across_instances() {
 /// person is told the position the list shows.
 #[tokio::test]
 async fn seats_and_positions_follow_one_order_across_instances() {
-    if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
-        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+    if !postgres() {
         return;
     }
     let a = TestApp::spawn(WorkshopSpec::open("ressa", 10)).await;
@@ -227,8 +218,7 @@ fn token_of(v: &Value) -> String {
 /// client sees one gapless sequence.
 #[tokio::test]
 async fn concurrent_writers_on_two_instances_are_never_refused() {
-    if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
-        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+    if !postgres() {
         return;
     }
     let a = TestApp::spawn(WorkshopSpec::open("turni", 20)).await;
@@ -318,8 +308,7 @@ async fn presence_count(c: &mut Client, n: u64) -> Value {
 /// who leave and an instance that stops.
 #[tokio::test]
 async fn presence_counts_the_people_of_every_instance() {
-    if std::env::var("TAVOLO_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
-        common::skipped("several instances need PostgreSQL (TAVOLO_TEST_POSTGRES_URL)");
+    if !postgres() {
         return;
     }
     let a = TestApp::spawn(WorkshopSpec::open("presenti", 10)).await;

@@ -218,25 +218,10 @@ async fn insert(
     events: &[EventRecord],
 ) -> Result<(), DbError> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO board_events (meeting_id, seq, op_id, actor, kind, payload, at) VALUES ",
+        let sql = format!(
+            "INSERT INTO board_events (meeting_id, seq, op_id, actor, kind, payload, at) VALUES {}",
+            super::values_placeholders(chunk.len(), 7)
         );
-        for i in 0..chunk.len() {
-            let p = i * 7;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7
-            ));
-        }
         // Only placeholders are formatted into the statement; every value is bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {

@@ -289,6 +289,20 @@ impl Store {
     }
 }
 
+/// The placeholders of a multi-row `VALUES` list: `($1, $2), ($3, $4)` for two rows of two
+/// columns. Only placeholders are formatted into such statements; every value is bound.
+pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Keeps SQLite's write-ahead log short, off the commit path. With SQLite's automatic
 /// checkpoint, the commit that crossed 1,000 pages copied the log into the database and
 /// synced it before returning: a board's events stalled for 100–500 ms now and then under
@@ -315,4 +329,13 @@ pub async fn keep_wal_short(store: Store, shutdown: tokio_util::sync::Cancellati
 /// Milliseconds since the epoch, the unit of every stored time.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_every_cell_row_by_row() {
+        assert_eq!(super::values_placeholders(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(super::values_placeholders(1, 3), "($1, $2, $3)");
+    }
 }

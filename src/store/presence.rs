@@ -118,26 +118,12 @@ pub async fn publish(
     // Several rows per statement: a thousand people joining within one tick are a few
     // statements, not a thousand.
     for chunk in joined.chunks(100) {
-        let mut sql = String::from(
+        let sql = format!(
             "INSERT INTO board_presence \
-             (instance_id, meeting_id, person, kind, name, organisation) VALUES ",
+             (instance_id, meeting_id, person, kind, name, organisation) VALUES {} \
+             ON CONFLICT (meeting_id, instance_id, person) DO NOTHING",
+            super::values_placeholders(chunk.len(), 6)
         );
-        for i in 0..chunk.len() {
-            let p = i * 6;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6
-            ));
-        }
-        sql.push_str(" ON CONFLICT (meeting_id, instance_id, person) DO NOTHING");
         // Only placeholders are formatted into the statement; every value is bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for a in chunk {
