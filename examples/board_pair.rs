@@ -27,9 +27,9 @@
 //! (`add_card`, as in `board_load`) is due at k/R s and goes to writer k mod W. `--warmup` s of
 //! ops are sent but not measured, then `--duration` s are, then `--drain` s for the last events.
 //! Every delivery of a measured op is timed from the writer handing it to its socket to the
-//! matching `event` frame, on every connection (the writer's own included), into three
-//! histograms (10 µs buckets): all, **same instance** (the receiver is on the writer's
-//! instance) and **cross instance** (on the other one). Delivered = deliveries of measured acked
+//! matching `event` frame, on every connection (the writer's own included), in three sets of
+//! samples (µs): all, **same instance** (the receiver is on the writer's instance) and **cross
+//! instance** (on the other one). Delivered = deliveries of measured acked
 //! ops / (acked × N). Each client follows the `seq` of its events from its `welcome`: a `seq`
 //! seen twice is a duplicate (not counted as delivered), a `seq` skipped is a gap (a late one is
 //! counted apart). Refusals (`error` frames) by code, `resync` frames, connections closed by
@@ -38,14 +38,19 @@
 //!
 //! CPU over the measured window, in % of one core, from /proc: each instance, PostgreSQL (the
 //! sum of every process named `postgres`), this generator (one thread), and the rest of the
-//! machine. Memory: each instance's VmRSS before its clients connect and after. PostgreSQL work:
+//! machine; `µs/frame` = the instances' CPU seconds of the window / the deliveries of measured
+//! ops. Memory: each instance's VmRSS before its clients connect and after (`KiB/conn` = the
+//! difference / its clients). PostgreSQL work:
 //! `pg_stat_database` of the benchmark database (commits, rollbacks, rows inserted, updated,
 //! deleted, fetched, returned) read before the first op and after the drain, each time after
 //! `--pg-settle` s without ops (a PostgreSQL 15 backend flushes its counters at most once a
 //! second when it goes idle, and only after 10 s if it then stays idle); divided by the events
-//! acked in between. That window includes the warm-up, the drain and the settle, so idle
-//! work (heartbeats) is in it. Server logs are counted: lines with `WARN`/`ERROR`, and lines
-//! saying `unavailable` or `cannot store board events`.
+//! acked in between; the same counters over another `--pg-settle` s without ops give the idle
+//! cost per second, taken out of the `net …/ev` figures. Server logs are counted: lines with
+//! `WARN`/`ERROR` while serving and at the stop apart, and lines saying `unavailable` or `cannot
+//! store board events`. A measurement during which other processes used more than
+//! `--quiet-max` % of a core is made again (up to 3 times). Interrupted, it leaves its servers
+//! and databases behind (`board_pair_*`).
 
 #[path = "common/machine.rs"]
 mod machine;
@@ -115,7 +120,8 @@ struct Args {
     /// Only this setup (`single` or `pair`); default both.
     #[arg(long, value_parser = ["single", "pair"])]
     only: Option<String>,
-    /// Maintenance database (CREATE/DROP DATABASE and `pg_stat_database` go through it).
+    /// Maintenance database (CREATE/DROP DATABASE and `pg_stat_database` go through it); its
+    /// parameters also go to the instances (e.g. `?options=-c%20log_statement%3Dall`).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pg: String,
     /// Seconds without ops before each read of `pg_stat_database` (see the module doc).
@@ -156,7 +162,9 @@ fn main() -> ExitCode {
         "build".to_string(),
         args.bin_dir.clone().unwrap_or_else(default_bin_dir),
     ));
-    for (label, dir) in &builds {
+    for (label, dir) in &mut builds {
+        // The servers run in their temporary directory: a relative path would not hold there.
+        *dir = std::fs::canonicalize(&*dir).unwrap_or(dir.clone());
         if !dir.join("tavolo").is_file() {
             eprintln!(
                 "board_pair: {label}: {} has no `tavolo` (cargo build --release --bin tavolo)",
@@ -209,11 +217,12 @@ fn main() -> ExitCode {
                     for attempt in 1..=3 {
                         let session = Session::start(&args, dir, instances).await?;
                         let result = measure(&args, &session).await;
-                        let (warnings, storage) = session.stop(&args).await;
+                        let (warnings, storage, at_stop) = session.stop(&args).await;
                         let mut o = result?;
                         o.name = name.clone();
                         o.v.insert("log warn", warnings as f64);
                         o.v.insert("log storage", storage as f64);
+                        o.v.insert("log warn at stop", at_stop as f64);
                         print_table(LATENCY, std::slice::from_ref(&o));
                         if o.v["other %"] <= args.quiet_max || attempt == 3 {
                             all.push(o);
@@ -313,12 +322,12 @@ impl Session {
         }
     }
 
+    /// `--pg` with this session's database (its parameters kept, e.g. `?options=…`).
     fn database_url(&self, args: &Args) -> String {
-        let server = args
-            .pg
-            .rsplit_once('/')
-            .map_or(args.pg.as_str(), |(s, _)| s);
-        format!("{server}/{}", self.db)
+        let (url, params) = args.pg.split_once('?').unwrap_or((&args.pg, ""));
+        let server = url.rsplit_once('/').map_or(url, |(s, _)| s);
+        let sep = if params.is_empty() { "" } else { "?" };
+        format!("{server}/{}{sep}{params}", self.db)
     }
 
     fn command(&self, args: &Args, bin: &Path) -> Command {
@@ -464,16 +473,21 @@ impl Session {
         Ok(())
     }
 
-    /// Stops the instances (SIGTERM), drops the database; returns the log counts (warnings and
-    /// errors; lines about unavailable storage).
-    async fn stop(mut self, args: &Args) -> (usize, usize) {
-        let mut counts = (0, 0);
+    /// Stops the instances (SIGTERM), drops the database; returns the log counts: warnings and
+    /// errors before the stop, lines about unavailable storage, warnings and errors at the stop.
+    async fn stop(mut self, args: &Args) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        let logs_before: Vec<usize> = self
+            .instances
+            .iter()
+            .map(|i| std::fs::metadata(&i.log).map_or(0, |m| m.len() as usize))
+            .collect();
         for inst in &mut self.instances {
             let _ = Command::new("kill")
                 .args(["-TERM", &inst.pid.to_string()])
                 .status();
         }
-        for inst in &mut self.instances {
+        for (inst, before) in self.instances.iter_mut().zip(logs_before) {
             let deadline = Instant::now() + Duration::from_secs(15);
             while !matches!(inst.child.try_wait(), Ok(Some(_))) {
                 if Instant::now() > deadline {
@@ -488,16 +502,25 @@ impl Session {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             let log = std::fs::read_to_string(&inst.log).unwrap_or_default();
-            let warn: Vec<&str> = log
-                .lines()
-                .filter(|l| l.contains("WARN") || l.contains("ERROR"))
-                .collect();
+            let warns = |text: &str| -> Vec<String> {
+                let warn = text
+                    .lines()
+                    .filter(|l| l.contains("WARN") || l.contains("ERROR"));
+                warn.map(str::to_string).collect()
+            };
+            let (running, stopping) = log.split_at(before.min(log.len()));
+            let warn = warns(running);
             let storage = log
                 .lines()
                 .filter(|l| l.contains("unavailable") || l.contains("cannot store board events"))
                 .count();
-            counts = (counts.0 + warn.len(), counts.1 + storage);
-            for l in warn.iter().take(3) {
+            let at_stop = warns(stopping);
+            counts = (
+                counts.0 + warn.len(),
+                counts.1 + storage,
+                counts.2 + at_stop.len(),
+            );
+            for l in warn.iter().chain(&at_stop).take(4) {
                 println!(
                     "    log {}: {}",
                     inst.log.display(),
@@ -1127,7 +1150,8 @@ const LATENCY: &str = "p50:2,p99:2,p99 same:2,p99 cross:2,p50 cross:2,max:1,deli
 gaps:0,refused:0,closed:0,acked/s:1,CPU A %:0,CPU B %:0,CPU PG %:0,CPU gen %:0,other %:0,xact/ev:2";
 const CAPACITY: &str = "CPU s A:2,CPU s B:2,frames A:0,frames B:0,µs/frame:1,RSS A MiB:1,\
 KiB/conn A:1,KiB/conn B:1,idle xact/s:1,net xact/ev:2,net rollback/ev:3,net ins/ev:2,net upd/ev:2,\
-net del/ev:2,net fetched/ev:1,log warn:0,log storage:0,presence min:0,presence max:0";
+net del/ev:2,net fetched/ev:1,log warn:0,log storage:0,log warn at stop:0,presence min:0,\
+presence max:0";
 
 fn print_table(columns: &str, rows: &[Outcome]) {
     let columns: Vec<(&str, usize)> = columns
@@ -1142,7 +1166,11 @@ fn print_table(columns: &str, rows: &[Outcome]) {
         let cells: Vec<String> = columns
             .iter()
             .map(|&(k, d)| match o.v.get(k) {
-                Some(x) if x.is_finite() => format!("{x:.d$}"),
+                Some(x) if x.is_finite() => {
+                    // Rounded first, so that a small negative net figure prints as 0.
+                    let m = 10f64.powi(d as i32);
+                    format!("{:.d$}", (x * m).round() / m + 0.0)
+                }
                 _ => "-".into(),
             })
             .collect();
