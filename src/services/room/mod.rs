@@ -333,8 +333,16 @@ impl Rooms {
                 _ = tokio::time::sleep(every) => {}
             }
         }
-        if let Err(e) = store::presence::leave(store, &instance).await {
-            tracing::warn!(error = %e, "presence of this instance not removed; it expires");
+        // A room still publishing at this moment may meet the deletion (a deadlock PostgreSQL
+        // breaks by failing one side): try again before leaving the rows to expire.
+        for attempt in 1..=3 {
+            match store::presence::leave(store, &instance).await {
+                Ok(()) => break,
+                Err(e) if attempt == 3 => {
+                    tracing::warn!(error = %e, "presence of this instance not removed; it expires in a minute")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
         }
     }
 }

@@ -129,8 +129,12 @@ impl Room {
     }
 
     pub(super) async fn run(mut self, rx: mpsc::Receiver<Cmd>, shutdown: CancellationToken) {
-        self.serve(rx, shutdown).await;
-        self.close_presence().await;
+        self.serve(rx, shutdown.clone()).await;
+        // When the instance stops, its presence goes as a whole (`Rooms::keep_presence_alive`);
+        // removing it room by room at the same moment only made the two deletions meet.
+        if !shutdown.is_cancelled() {
+            self.close_presence().await;
+        }
     }
 
     async fn serve(&mut self, mut rx: mpsc::Receiver<Cmd>, shutdown: CancellationToken) {
