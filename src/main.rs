@@ -6,11 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-// The allocator under measurement (`--features mimalloc`, see docs/benchmarks.md).
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tavolo::cli::{self, admin::AdminCommand, export::ExportArgs, privacy::PrivacyCommand};
 use tavolo::{Config, Tavolo};
 
