@@ -227,6 +227,12 @@ struct Args {
     /// Keep Tavolo's temporary directory (database, workshop, server.log).
     #[arg(long)]
     keep: bool,
+    /// After the measurement of `--rate`, `--find-max` or `--idle`: every client gone, wait this
+    /// many seconds (Tavolo closes a room 30 s after its last connection and activity; give it
+    /// a minute more), then read the server's RSS and compare it with its RSS at rest before
+    /// the measurement (server started, participants enrolled, no connection).
+    #[arg(long)]
+    after_close: Option<f64>,
 }
 
 type Failure = Box<dyn std::error::Error>;
@@ -337,6 +343,7 @@ async fn single(ctx: &Ctx) -> Result<(), Failure> {
         for ((label, c), m) in builds.iter().zip(results.iter_mut()) {
             println!("\n=== {label} — repetition {rep}/{reps} ===");
             let mut server = Server::start(c, a.server).await?;
+            let at_rest = rss_mib(server.pid).0;
             let result = async {
                 if a.idle {
                     m.idles.push(idle_run(c, &mut server).await?);
@@ -345,6 +352,16 @@ async fn single(ctx: &Ctx) -> Result<(), Failure> {
                 } else if let Some(rate) = a.rate {
                     m.fixed
                         .push(rate_run(c, &mut server, rate, a.duration).await?);
+                }
+                if let Some(wait) = a.after_close {
+                    let just_after = rss_mib(server.pid).0;
+                    tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+                    let after = rss_mib(server.pid).0;
+                    println!(
+                        "{label}: RSS at rest before {at_rest:.1} MiB; just after the clients left {just_after:.1} MiB; {wait:.0} s later {after:.1} MiB ({:.2}× the RSS at rest before)",
+                        after / at_rest.max(1e-9)
+                    );
+                    m.after_close.push((at_rest, after));
                 }
                 Ok::<_, Failure>(())
             }
@@ -371,6 +388,20 @@ async fn single(ctx: &Ctx) -> Result<(), Failure> {
                 let med = median_load(&m.fixed);
                 print_load_row(&format!("{label} median"), &med, a);
             }
+            if !m.after_close.is_empty() {
+                let before: Vec<f64> = m.after_close.iter().map(|x| x.0).collect();
+                let after: Vec<f64> = m.after_close.iter().map(|x| x.1).collect();
+                let ratio: Vec<f64> = m.after_close.iter().map(|x| x.1 / x.0).collect();
+                println!(
+                    "{label}: RSS at rest before {} → median {:.1} MiB; after the rooms closed {} → median {:.1} MiB; ratio {} → median {:.2}",
+                    fmt_list(&before, 1),
+                    median(&before),
+                    fmt_list(&after, 1),
+                    median(&after),
+                    fmt_list(&ratio, 2),
+                    median(&ratio)
+                );
+            }
         }
     }
     Ok(())
@@ -379,6 +410,8 @@ async fn single(ctx: &Ctx) -> Result<(), Failure> {
 /// The repetitions of one build in `single`.
 #[derive(Default)]
 struct Measured {
+    /// (RSS at rest before, RSS `--after-close` s after the clients left), MiB.
+    after_close: Vec<(f64, f64)>,
     idles: Vec<Idle>,
     maxes: Vec<MaxResult>,
     fixed: Vec<LoadResult>,
@@ -1013,6 +1046,14 @@ struct Run {
     presence_bytes: Cell<u64>,
     /// Size of the last welcome frame.
     welcome_bytes: Cell<usize>,
+    /// Welcomes that said `load`, and the bytes of the state then read over HTTP (as sent,
+    /// i.e. compressed).
+    state_loads: Cell<u64>,
+    state_bytes: Cell<u64>,
+
+    /// One HTTP client for the state loads (each load on a connection of its own or a reused
+    /// one, as a browser reuses the page's).
+    http: reqwest::Client,
     /// Arrival of presence frames (ms since `base`), for the idle report.
     presence_at: RefCell<Vec<u32>>,
     acks: Cell<u64>,
@@ -1046,6 +1087,14 @@ impl Run {
             presence_bytes: Cell::new(0),
             presence_at: RefCell::new(Vec::new()),
             welcome_bytes: Cell::new(0),
+            state_loads: Cell::new(0),
+            state_bytes: Cell::new(0),
+
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("an HTTP client"),
             acks: Cell::new(0),
             refusals: RefCell::new(BTreeMap::new()),
             sent: Cell::new(0),
@@ -1168,13 +1217,14 @@ fn ws_request(
 
 type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
 
-/// Connects, says hello and waits for the welcome (other frames before it go to `run`).
+/// Connects, says hello and waits for the welcome (other frames before it go to `run`); also
+/// says whether the welcome asks to load the board over HTTP (`"load":true`, first key).
 async fn connect(
     addr: SocketAddr,
     meeting: i64,
     bearer: Option<&str>,
     run: Option<&Run>,
-) -> Result<Ws, Failure> {
+) -> Result<(Ws, bool), Failure> {
     let req = ws_request(addr, meeting, bearer)?;
     let tcp = TcpStream::connect(addr).await?;
     tcp.set_nodelay(true)?;
@@ -1189,7 +1239,7 @@ async fn connect(
                     if let Some(run) = run {
                         run.welcome_bytes.set(t.len());
                     }
-                    return Ok(ws);
+                    return Ok((ws, t.starts_with("{\"load\":true")));
                 }
                 if let Some(run) = run {
                     run.on_text(&t);
@@ -1203,6 +1253,33 @@ async fn connect(
     }
 }
 
+/// The board over HTTP, as a browser reads it after a welcome that says `load`: with the
+/// socket's credentials, gzip accepted. The body is read whole but not decompressed (the
+/// browser's own work); its seq is read from the tag (`"N-p"`).
+async fn load_state(
+    run: &Run,
+    addr: SocketAddr,
+    meeting: i64,
+    bearer: Option<&str>,
+) -> Result<(), Failure> {
+    let mut req = run
+        .http
+        .get(format!("http://{addr}/api/v1/meetings/{meeting}/board"))
+        .header("accept-encoding", "gzip");
+    if let Some(b) = bearer {
+        req = req.bearer_auth(b);
+    }
+    let r = req.send().await?;
+    if !r.status().is_success() {
+        return fail(format!("GET board: {}", r.status()));
+    }
+    let body = r.bytes().await?;
+    run.state_loads.set(run.state_loads.get() + 1);
+    run.state_bytes
+        .set(run.state_bytes.get() + body.len() as u64);
+    Ok(())
+}
+
 /// One client: connect, then read everything (and, for a writer, send the ops it is given).
 async fn client(
     run: Rc<Run>,
@@ -1213,7 +1290,14 @@ async fn client(
     stop: CancellationToken,
 ) {
     let t0 = Instant::now();
-    let mut ws = match connect(addr, meeting, bearer.as_deref(), Some(&run)).await {
+    let welcomed = async {
+        let (ws, load) = connect(addr, meeting, bearer.as_deref(), Some(&run)).await?;
+        if load {
+            load_state(&run, addr, meeting, bearer.as_deref()).await?;
+        }
+        Ok::<_, Failure>(ws)
+    };
+    let mut ws = match welcomed.await {
         Ok(ws) => ws,
         Err(e) => {
             run.connect_failures.set(run.connect_failures.get() + 1);
@@ -1286,7 +1370,7 @@ async fn client(
 
 /// The facilitator opens the phase `raccolta` of a meeting and leaves.
 async fn open_phase(server: &Server, meeting: i64) -> Result<(), Failure> {
-    let mut ws = connect(server.addr, meeting, Some(&server.facilitator_key), None).await?;
+    let (mut ws, _) = connect(server.addr, meeting, Some(&server.facilitator_key), None).await?;
     ws.send(Message::text(
         r#"{"type":"op","op_id":"fase-raccolta","op":{"kind":"set_phase","phase":"raccolta"}}"#,
     ))
@@ -1325,7 +1409,7 @@ async fn prefill(server: &Server, meeting: i64, cards: usize) -> Result<(), Fail
             let addr = server.addr;
             let count = 25.min(cards - c * 25);
             tasks.push(tokio::task::spawn_local(async move {
-                let mut ws = connect(addr, meeting, Some(&token), None).await?;
+                let (mut ws, _) = connect(addr, meeting, Some(&token), None).await?;
                 let base = NEXT_OP.fetch_add(count as u64, std::sync::atomic::Ordering::Relaxed);
                 for k in 0..count as u64 {
                     let g = base + k;
@@ -1555,8 +1639,10 @@ async fn idle_run(ctx: &Ctx, server: &mut Server) -> Result<Idle, Failure> {
         idle.server_cpu_s
     );
     println!(
-        "    welcome frame {:.1} KiB; server RSS per connection {:.1} KiB",
+        "    welcome frame {:.1} KiB; state loaded over HTTP by {} clients ({:.1} KiB each as sent); server RSS per connection {:.1} KiB",
         run.welcome_bytes.get() as f64 / 1024.0,
+        run.state_loads.get(),
+        run.state_bytes.get() as f64 / 1024.0 / run.state_loads.get().max(1) as f64,
         (idle.rss_mib - idle.rss_before_mib) * 1024.0 / ctx.args.clients as f64
     );
     let at = run.presence_at.borrow();

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/meetings/{id}/export.csv", get(export::meeting_csv))
         .route("/api/v1/meetings/{id}/presence", get(board::presence))
+        .route("/api/v1/meetings/{id}/board", get(board::board_state))
         .route(
             "/api/v1/meetings/{id}/export.json",
             get(export::meeting_json),

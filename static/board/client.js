@@ -1,6 +1,7 @@
 // Tavolo board client — the connection: ids, the offline queue and drafts in localStorage, and
-// BoardClient (websocket, back-off with jitter, events applied in seq order, operations queued
-// before sending and resent after reconnecting). No DOM: it runs in node with a fake WebSocket.
+// BoardClient (websocket, back-off with jitter, the board loaded over HTTP when the welcome says
+// so, events applied in seq order, operations queued before sending and resent after
+// reconnecting). No DOM: it runs in node with a fake WebSocket and fetch.
 // The protocol is docs/board-protocol.md.
 
 import { apply, emptyState, withPending } from "./model.js";
@@ -72,12 +73,13 @@ export const STATUS = {
 
 export class BoardClient {
   /**
-   * deps: {config, WebSocket, storage, location, now(), setTimeout, clearTimeout, random(),
-   *        you (from the page), readOnly}
+   * deps: {config, WebSocket, fetch, storage, location, now(), setTimeout, clearTimeout,
+   *        random(), you (from the page), readOnly}
    */
   constructor(deps) {
     this.config = deps.config || {};
     this.WS = deps.WebSocket;
+    this.fetch = deps.fetch || (typeof fetch === "function" ? (...a) => fetch(...a) : null);
     this.store = makeStore(deps.storage);
     this.location = deps.location || { protocol: "http:", host: "localhost" };
     this.now = deps.now || (() => Date.now());
@@ -95,6 +97,9 @@ export class BoardClient {
     this.everConnected = false;
     this.ws = null;
     this.welcomed = false;
+    // While the board loads over HTTP: the welcome, and the events that arrive meanwhile.
+    this.loading = null;
+    this.etag = null;
     this.attempt = 0;
     this.retryTimer = null;
     this.stopped = false;
@@ -160,6 +165,7 @@ export class BoardClient {
     this.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.welcomed = false;
+    this.loading = null;
     let ws;
     try {
       ws = new this.WS(this.url());
@@ -186,6 +192,7 @@ export class BoardClient {
       if (this.ws !== ws) return;
       this.ws = null;
       this.welcomed = false;
+      this.loading = null;
       this.onClosed(e && e.code);
     };
     ws.onerror = () => {
@@ -226,6 +233,7 @@ export class BoardClient {
     const ws = this.ws;
     this.ws = null;
     this.welcomed = false;
+    this.loading = null;
     if (ws) {
       try {
         ws.close(1000);
@@ -286,14 +294,100 @@ export class BoardClient {
   }
 
   onWelcome(f) {
-    this.welcomed = true;
-    this.attempt = 0;
     if (typeof f.server_time === "number") this.serverOffset = f.server_time - this.now();
     if (f.you) this.you = Object.assign({}, this.you || {}, f.you);
-    const reloaded = !!f.state;
-    if (f.state) {
-      this.state = f.state;
-      this.lastSeq = typeof f.state.seq === "number" ? f.state.seq : f.seq || 0;
+    if (f.load) {
+      // The board is too large for the welcome: read it over HTTP, keeping the events that
+      // arrive meanwhile, then go on from the state's seq.
+      this.loading = { welcome: f, events: [], ws: this.ws, tries: 0 };
+      this.loadState(this.loading);
+      return;
+    }
+    this.welcomeDone(f, f.state || null);
+  }
+
+  stateUrl() {
+    return this.config.state_url || `/api/v1/meetings/${this.meetingId}/board`;
+  }
+
+  /** GET the board; a state older than the welcome is asked again (another instance lagging). */
+  async loadState(loading) {
+    const current = () => this.loading === loading && this.ws === loading.ws;
+    let res;
+    try {
+      const headers = { accept: "application/json" };
+      if (this.etag && this.state) headers["if-none-match"] = this.etag;
+      res = await this.fetch(this.stateUrl(), { credentials: "same-origin", headers });
+    } catch (_) {
+      res = null;
+    }
+    if (!current()) return;
+    if (res && (res.status === 401 || res.status === 403)) {
+      // Access ended between the socket and the request: as a 4001 close.
+      this.loading = null;
+      const ws = this.ws;
+      this.ws = null;
+      if (ws) {
+        try {
+          ws.close(1000);
+        } catch (_) {
+          /* closed already */
+        }
+      }
+      this.onClosed(4001);
+      return;
+    }
+    let state = null;
+    if (res && res.status === 304) state = this.state;
+    else if (res && res.ok) {
+      try {
+        state = await res.json();
+      } catch (_) {
+        state = null;
+      }
+      if (!current()) return;
+      if (state) this.etag = (res.headers && res.headers.get && res.headers.get("etag")) || null;
+    }
+    const seq = state && typeof state.seq === "number" ? state.seq : -1;
+    if (!state || seq < (loading.welcome.seq || 0)) {
+      loading.tries += 1;
+      if (loading.tries > 3 || !state) {
+        // Give up on this socket: reconnect later and ask again.
+        const ws = this.ws;
+        this.ws = null;
+        this.loading = null;
+        if (ws) {
+          try {
+            ws.close(1000);
+          } catch (_) {
+            /* closed already */
+          }
+        }
+        this.onClosed(1006);
+        return;
+      }
+      this.setTimeout(() => {
+        if (current()) this.loadState(loading);
+      }, 100 * loading.tries);
+      return;
+    }
+    this.loading = null;
+    this.welcomeDone(loading.welcome, state);
+    // The events that arrived during the load, those after the state's seq only.
+    for (const ev of loading.events) {
+      if (this.ws !== loading.ws) break;
+      this.onEvent(ev);
+    }
+  }
+
+  /** The board is here (a fresh `state`, or null: the missed events follow). */
+  welcomeDone(f, state) {
+    this.welcomed = true;
+    this.attempt = 0;
+    const reloaded = !!state;
+    if (state) {
+      this.state = state;
+      this.lastSeq = typeof state.seq === "number" ? state.seq : f.seq || 0;
       this.acked.clear();
     } else if (!this.state) {
       // The protocol promises a state for a fresh page; stay safe if it is missing.
@@ -307,6 +401,10 @@ export class BoardClient {
   }
 
   onEvent(f) {
+    if (this.loading) {
+      this.loading.events.push(f);
+      return;
+    }
     if (!this.welcomed || !this.state) return;
     if (typeof f.seq !== "number" || f.seq <= this.lastSeq) return; // already applied
     if (f.seq !== this.lastSeq + 1) {

@@ -17,6 +17,8 @@ pub struct Client {
     pending: std::collections::VecDeque<Value>,
     pub welcome: Value,
     pub last_seq: i64,
+    /// Events up to this seq are already in a state loaded over HTTP: skipped when they arrive.
+    loaded_through: i64,
     n: u64,
     name: String,
 }
@@ -69,6 +71,10 @@ impl Client {
         name: &str,
         last_seq: i64,
     ) -> Client {
+        let http_auth = match &auth {
+            Auth::Bearer(t) => ("authorization", format!("Bearer {t}")),
+            Auth::Cookie { cookie, .. } => ("cookie", cookie.to_string()),
+        };
         let ws = open(base, meeting, auth, "")
             .await
             .expect("websocket upgrade");
@@ -77,14 +83,23 @@ impl Client {
             pending: Default::default(),
             welcome: Value::Null,
             last_seq,
+            loaded_through: 0,
             n: 0,
             name: name.into(),
         };
         c.send(json!({"type": "hello", "last_seq": last_seq})).await;
-        let w = c.next_of("welcome").await;
+        let mut w = c.next_of("welcome").await;
         // With a snapshot the client starts from the welcome's seq; otherwise the missed
-        // events follow and are counted from the seq it asked for.
-        if !w["state"].is_null() {
+        // events follow and are counted from the seq it asked for. A welcome that says `load`
+        // is followed, as in a browser, by the board over HTTP (put into `welcome.state`);
+        // the events the socket brings up to that state's seq are skipped.
+        if w["load"] == true {
+            let state = load_state(base, meeting, http_auth, w["seq"].as_i64().unwrap()).await;
+            let seq = state["seq"].as_i64().unwrap();
+            c.last_seq = seq;
+            c.loaded_through = seq;
+            w["state"] = state;
+        } else if !w["state"].is_null() {
             c.last_seq = w["seq"].as_i64().unwrap();
         }
         c.welcome = w;
@@ -128,6 +143,9 @@ impl Client {
                     let v: Value = serde_json::from_str(&t).unwrap();
                     if v["type"] == "event" {
                         let seq = v["seq"].as_i64().unwrap();
+                        if seq <= self.loaded_through {
+                            continue;
+                        }
                         assert_eq!(
                             seq,
                             self.last_seq + 1,
@@ -208,4 +226,25 @@ impl Client {
             out.push(self.event().await);
         }
     }
+}
+
+/// `GET /api/v1/meetings/{id}/board` with the socket's credentials, until the state is at
+/// least at the welcome's seq (as `static/board/client.js` does).
+pub async fn load_state(base: &str, meeting: i64, auth: (&str, String), at_least: i64) -> Value {
+    let http = reqwest::Client::new();
+    for _ in 0..20 {
+        let r = http
+            .get(format!("{base}/api/v1/meetings/{meeting}/board"))
+            .header(auth.0, &auth.1)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "the board loads over HTTP");
+        let state: Value = r.json().await.unwrap();
+        if state["seq"].as_i64().unwrap() >= at_least {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the board over HTTP stays older than the welcome's seq {at_least}");
 }

@@ -86,12 +86,16 @@ fn event_frame(rec: &EventRecord, actor: &ShownActor, event: &ShownEvent) -> Utf
     Utf8Bytes::from(serde_json::to_string(&frame).expect("event frames serialise"))
 }
 
-/// The first frame of a connection: who they are and the board as they may see it (`state`
-/// is `null` when the missed events follow instead).
+/// The first frame of a connection: who they are, and how to get the board — `state` (a small
+/// board, as they may see it), or `load` (read it from `GET /api/v1/meetings/{id}/board`), or
+/// neither (the missed events follow). The state of a large board is never in the welcome: a
+/// frame of 190 KiB (300 cards) sent to every reconnecting socket made each connection's write
+/// buffer keep that size.
 pub fn welcome(
     seq: i64,
     server_time: i64,
-    state: &str,
+    state: Option<&[u8]>,
+    load: bool,
     viewer: &Actor,
     read_only: bool,
 ) -> Utf8Bytes {
@@ -100,8 +104,12 @@ pub fn welcome(
         "organisation": viewer.organisation,
         "is_facilitator": viewer.is_facilitator(), "read_only": read_only,
     });
+    // The state is serialised JSON already (shared by every welcome at this `seq`).
+    let state = state
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .unwrap_or("null");
     Utf8Bytes::from(format!(
-        r#"{{"seq":{seq},"server_time":{server_time},"state":{state},"type":"welcome","you":{you}}}"#
+        r#"{{"load":{load},"seq":{seq},"server_time":{server_time},"state":{state},"type":"welcome","you":{you}}}"#
     ))
 }
 

@@ -12,12 +12,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::frames::{self, Before, Frame};
+use super::views::{Audience, BoardBody, ViewCache};
 use super::{Cmd, Connection, Joined, OpError, load};
 use crate::domain::attendance::AttendanceWindow;
-use crate::domain::board::visibility::{has_own, view_for};
-use crate::domain::board::{
-    Actor, ActorId, BoardState, EventRecord, Op, Refusal, apply, decide, nobody,
-};
+use crate::domain::board::{Actor, ActorId, BoardState, EventRecord, Op, Refusal, apply, decide};
 use crate::services::attendance::Clock;
 use crate::store::{self, Backend, Store};
 
@@ -29,9 +27,11 @@ const MAX_BATCH: usize = 512;
 const PRESENCE_EVERY: Duration = Duration::from_millis(500);
 /// People named in a presence list (facilitators see them; everyone sees the count).
 const PRESENCE_LISTED: usize = 300;
-/// A room nobody has used for this long is dropped from memory (its board stays in the
-/// table; the next connection replays it).
-const ROOM_IDLE: Duration = Duration::from_secs(10 * 60);
+/// A room with no connection and no command for this long is dropped from memory (its board
+/// stays in the table; the next connection or request replays it, a few milliseconds for a
+/// full board). Ten minutes kept every finished meeting of a busy instance in memory (its
+/// state, `op_id`s and replay log: megabytes each).
+const ROOM_IDLE: Duration = Duration::from_secs(30);
 
 pub(super) struct Room {
     store: Store,
@@ -54,14 +54,15 @@ pub(super) struct Room {
     /// Someone enrolled joined before the window opened: whoever is still connected when it
     /// opens is marked then.
     early_arrivals: bool,
-    /// The welcome state as facilitators and as people with nothing of their own on the board
-    /// see it, serialised once per `seq` (a room filling up must not serialise the board
-    /// 1,000 times).
+    /// The board as facilitators and as people with nothing of their own on the board see it,
+    /// serialised once per `seq` (served over HTTP, see [`super::views`]).
     view_cache: ViewCache,
     /// A failed commit could not be undone: the room stops and restarts from the database.
     broken: bool,
     /// Stored events were rewritten: stop after this batch (see `Cmd::Reload`).
     reload_requested: bool,
+    /// Closing after an idle while: what is queued is served, joins are turned away.
+    closing: bool,
     /// Presence across instances (PostgreSQL); `None` with a single instance (SQLite), where
     /// the room's own connections are the whole presence.
     shared_presence: Option<SharedPresence>,
@@ -75,13 +76,6 @@ struct SharedPresence {
     elsewhere: Vec<store::presence::Present>,
     /// Some instance changed the meeting's presence since `elsewhere` was read.
     stale: bool,
-}
-
-#[derive(Default)]
-struct ViewCache {
-    seq: i64,
-    full: Option<Arc<str>>,
-    public: Option<Arc<str>>,
 }
 
 struct Pending {
@@ -119,6 +113,7 @@ impl Room {
             view_cache: ViewCache::default(),
             broken: false,
             reload_requested: false,
+            closing: false,
             shared_presence: instance.map(|instance| SharedPresence {
                 instance,
                 published: HashSet::new(),
@@ -166,7 +161,10 @@ impl Room {
                     self.write_attendance().await;
                     if self.conns.is_empty() && last_activity.elapsed() >= ROOM_IDLE {
                         // Nobody here for a while: free the memory. Commands already queued
-                        // are served; later ones find the room closed and start it again.
+                        // are served, but for joins, which would find the room gone at once:
+                        // they (and later commands) find it closed and start it again, once
+                        // this one has finished (`Rooms::get`).
+                        self.closing = true;
                         rx.close();
                         while let Some(cmd) = rx.recv().await {
                             self.handle(cmd, &mut batch);
@@ -218,6 +216,9 @@ impl Room {
                 last_seq,
                 reply,
             } => {
+                if self.closing {
+                    return; // the reply dropped: the connection joins the next room
+                }
                 let joined = self.join(&conn, last_seq);
                 if let Some(id) = conn.actor.id.enrollment() {
                     self.arrived(id);
@@ -235,6 +236,14 @@ impl Room {
             }
             Cmd::State { reply } => {
                 let _ = reply.send(self.state.clone());
+            }
+            Cmd::Board {
+                viewer,
+                known,
+                reply,
+            } => {
+                let view = self.view_cache.view(&self.state, &viewer, known.as_deref());
+                let _ = reply.send(view);
             }
             Cmd::Presence { reply } => {
                 let _ = reply.send(self.presence());
@@ -309,27 +318,38 @@ impl Room {
         }
     }
 
+    /// A connection says hello: the events it missed since `last_seq` follow the welcome when
+    /// the log still holds them; otherwise the welcome carries the board when it is small, or
+    /// tells the client to load it over HTTP (`GET /api/v1/meetings/{id}/board`, see
+    /// [`super::views`]), the events after the welcome's `seq` following on the socket.
     fn join(&mut self, conn: &Connection, last_seq: i64) -> Joined {
         let rx = self.tx.subscribe();
         let oldest = self.log.front().map(|(s, _)| *s);
         let can_replay = last_seq > 0
             && last_seq <= self.state.seq
             && (last_seq == self.state.seq || oldest.is_some_and(|o| o <= last_seq + 1));
-        let (state, missed): (Arc<str>, Vec<Frame>) = if can_replay {
+        let (missed, state, load): (Vec<Frame>, Option<Arc<BoardBody>>, bool) = if can_replay {
             let missed = self
                 .log
                 .iter()
                 .filter(|(s, _)| *s > last_seq)
                 .map(|(_, f)| f.clone())
                 .collect();
-            (Arc::from("null"), missed)
+            (missed, None, false)
         } else {
-            (self.welcome_state(&conn.actor), Vec::new())
+            // A small shared view travels in the welcome; a person's own view, or a larger
+            // board, is loaded over HTTP.
+            let audience = Audience::of(&self.state, &conn.actor);
+            match self.view_cache.shared(&self.state, audience) {
+                Some(body) if body.inline().is_some() => (Vec::new(), Some(body), false),
+                _ => (Vec::new(), None, true),
+            }
         };
         let welcome = frames::welcome(
             self.state.seq,
             store::now_ms(),
-            &state,
+            state.as_ref().and_then(|b| b.inline()),
+            load,
             &conn.actor,
             conn.read_only,
         );
@@ -338,37 +358,6 @@ impl Room {
             missed,
             rx,
         }
-    }
-
-    /// The board as `viewer` may see it, serialised. Facilitators all see the same, and so do
-    /// participants with no card, vote or anonymous card of their own: those two are
-    /// serialised once per `seq`.
-    fn welcome_state(&mut self, viewer: &Actor) -> Arc<str> {
-        let serialise = |v: &BoardState| -> Arc<str> {
-            Arc::from(serde_json::to_string(v).unwrap_or_else(|_| "null".into()))
-        };
-        if self.view_cache.seq != self.state.seq {
-            self.view_cache = ViewCache {
-                seq: self.state.seq,
-                ..ViewCache::default()
-            };
-        }
-        if viewer.is_facilitator() {
-            let state = &self.state;
-            return self
-                .view_cache
-                .full
-                .get_or_insert_with(|| serialise(state))
-                .clone();
-        }
-        if has_own(&self.state, viewer.id) {
-            return serialise(&view_for(&self.state, viewer));
-        }
-        let state = &self.state;
-        self.view_cache
-            .public
-            .get_or_insert_with(|| serialise(&view_for(state, &nobody())))
-            .clone()
     }
 
     fn presence_frame(&self) -> Frame {

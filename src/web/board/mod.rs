@@ -17,7 +17,7 @@ pub use pages::{board, console, list, projector};
 pub use socket::{MAX_MESSAGE, ws};
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -25,7 +25,7 @@ use crate::domain::board::Actor;
 use crate::domain::dates;
 use crate::services::board::{self as boards, Asking, Denied};
 use crate::services::catalogue::MeetingRef;
-use crate::services::room::RoomError;
+use crate::services::room::{BoardView, RoomError};
 use crate::web::auth::Viewer;
 use crate::web::{AppError, AppState};
 
@@ -99,4 +99,96 @@ pub async fn presence(
         axum::Json(json!({"count": count, "people": people})),
     )
         .into_response())
+}
+
+/// `GET /api/v1/meetings/{id}/board`: the board as whoever asks may see it (same
+/// authentication as the socket), for a client whose welcome said `load`. Everyone who sees the
+/// same board (facilitators; participants with nothing of their own on it) gets the same bytes,
+/// serialised and compressed once per `seq`; the tag names that view at that `seq`, and a
+/// request that already holds it gets `304`. Not kept by caches: it is personal data.
+pub async fn board_state(
+    State(state): State<AppState>,
+    Path(meeting_id): Path<i64>,
+    headers: HeaderMap,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    let m = state
+        .catalogue
+        .meeting(meeting_id)
+        .ok_or(AppError::NotFound)?;
+    let actor = board_actor(&state, &viewer, &m).await?;
+    let known = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string());
+    // A room closing (idle) between `get` and the question: the next one answers.
+    let mut view = None;
+    for _ in 0..2 {
+        let room = state.rooms.get(meeting_id).await?;
+        view = room.board(actor.clone(), known.clone()).await;
+        if view.is_some() {
+            break;
+        }
+    }
+    let view = view.ok_or(AppError::Unavailable)?;
+    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+    let body = match view {
+        BoardView::NotModified { etag } => {
+            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)], [vary]).into_response());
+        }
+        BoardView::Body(body) => body,
+    };
+    let json = (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let etag = (header::ETAG, body.etag.clone());
+    if accepts_gzip(&headers) {
+        let gzip = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        Ok(([etag], [json, gzip, vary], body.gzip()).into_response())
+    } else {
+        Ok(([etag], [json, vary], body.json()).into_response())
+    }
+}
+
+/// Whether `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn with(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        assert!(accepts_gzip(&with("gzip, deflate, br")));
+        assert!(accepts_gzip(&with("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&with("*")));
+        assert!(!accepts_gzip(&with("gzip;q=0")));
+        assert!(!accepts_gzip(&with("br, deflate")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

@@ -96,7 +96,9 @@ pub async fn ws(
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .read_buffer_size(4 * 1024)
+        // Clients send small frames (hello, operations of a few hundred bytes; a larger one
+        // grows the buffer as it arrives): 1 KiB instead of 4 saves 15 MiB on 5,000 sockets.
+        .read_buffer_size(1024)
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| {
             tasks.track_future(async move {
@@ -246,7 +248,17 @@ async fn serve_connection(
         },
         _ => return,
     };
-    let Some(joined) = room.join(conn.clone(), last_seq).await else {
+    // A room that closed (idle) since this connection was upgraded turns the join away: the
+    // next one, replayed from the table, takes it.
+    let mut room = room;
+    let mut joined = room.join(conn.clone(), last_seq).await;
+    if joined.is_none() {
+        if let Ok(again) = state.rooms.get(meeting_id).await {
+            room = again;
+            joined = room.join(conn.clone(), last_seq).await;
+        }
+    }
+    let Some(joined) = joined else {
         let _ = send(&mut sink, close(1011, "lavagna non disponibile")).await;
         return;
     };
