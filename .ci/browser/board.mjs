@@ -513,6 +513,8 @@ describe("in sala: un telefono, riscontri visibili", () => {
       return c && Object.values(c.votes || {}).reduce((a, b) => a + b, 0) === 3;
     }, id, { timeout: 5000 });
     const card = phonePage.locator(`#lavagna [data-card-id="${id}"]`);
+    // The state changes first; the card is drawn on the next frame.
+    await card.filter({ hasText: "1 voto tuo" }).waitFor({ timeout: 5000 });
     const hiddenText = await card.textContent();
     assert.doesNotMatch(hiddenText, /3 voti/, `il totale è sullo schermo: ${hiddenText}`);
     assert.match(hiddenText, /1 voto tuo/);
