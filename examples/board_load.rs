@@ -64,6 +64,8 @@
 //! frame, adds up to that much latency). Without `taskset`, or with `--no-pin`, nothing is pinned;
 //! the open-files limit is raised with `prlimit` if needed (else run under `ulimit -n 8192`).
 
+#[path = "common/board_workshop.rs"]
+mod board_workshop;
 #[path = "common/machine.rs"]
 mod machine;
 
@@ -87,10 +89,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
+use board_workshop::{ROLE, SLUG, workshop_toml};
 use machine::{cpu_model, percentile, pin_self_to_cpu1, raise_nofile};
 
-const SLUG: &str = "carico";
-const ROLE: &str = "responsabile-ufficio-di-piano";
 const FACILITATOR_EMAIL: &str = "f@example.it";
 const FACILITATOR_PASSWORD: &str = "banco-di-prova-lavagna-2027";
 /// Meetings of the benchmark workshop: one per measurement of a server session.
@@ -700,7 +701,7 @@ async fn start_tavolo(ctx: &Ctx, addr: SocketAddr) -> Result<Server, Failure> {
     std::fs::create_dir(&workshops)?;
     std::fs::write(
         workshops.join("carico.toml"),
-        workshop_toml(ctx.args.clients + 10),
+        workshop_toml(ctx.args.clients + 10, MEETINGS),
     )?;
     let database_url = format!("sqlite://{}/load.db", dir.display());
     let env = |c: &mut Command| {
@@ -922,37 +923,6 @@ async fn prepare_tavolo(
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-fn workshop_toml(capacity: usize) -> String {
-    let mut meetings = String::new();
-    let first = chrono::NaiveDate::from_ymd_opt(2100, 1, 4).expect("valid date");
-    for i in 0..MEETINGS {
-        let date = first + chrono::Days::new(i as u64);
-        meetings.push_str(&format!(
-            "\n  [[modules.meetings]]\n  date = {}\n  start = 09:30:00\n  end = 12:30:00\n  place = \"online\"\n",
-            date.format("%Y-%m-%d")
-        ));
-    }
-    format!(
-        r#"# Workshop of the live-board benchmark (examples/board_load.rs).
-slug = "{SLUG}"
-title = "Laboratorio di prova del carico della lavagna"
-organiser = "ANCI Lombardia"
-funding = "Nessun finanziamento: laboratorio di prova"
-description = "Laboratorio creato dal benchmark della lavagna."
-timezone = "Europe/Rome"
-capacity = {capacity}
-enrollment_opens = 2020-01-01T00:00:00+01:00
-enrollment_closes = 2099-12-31T23:59:59+01:00
-eligible_roles = ["{ROLE}"]
-facilitators = ["Silvia De Aloe"]
-
-[[modules]]
-title = "Modulo unico"
-topics = ["Prova di carico della lavagna"]
-{meetings}"#
-    )
 }
 
 // --- one measurement -----------------------------------------------------------------------------

@@ -52,6 +52,8 @@
 //! `--quiet-max` % of a core is made again (up to 3 times). Interrupted, it leaves its servers
 //! and databases behind (`board_pair_*`).
 
+#[path = "common/board_workshop.rs"]
+mod board_workshop;
 #[path = "common/machine.rs"]
 mod machine;
 
@@ -77,10 +79,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
+use board_workshop::{ROLE, SLUG, workshop_toml};
 use machine::{cpu_model, percentile, raise_nofile};
 
-const SLUG: &str = "carico";
-const ROLE: &str = "responsabile-ufficio-di-piano";
 const FACILITATOR_EMAIL: &str = "f@example.it";
 const FACILITATOR_PASSWORD: &str = "banco-di-prova-lavagna-2027";
 
@@ -376,7 +377,7 @@ impl Session {
         std::fs::create_dir(dir.join("workshops"))?;
         std::fs::write(
             dir.join("workshops/carico.toml"),
-            workshop_toml(args.clients + 10),
+            workshop_toml(args.clients + 10, 4),
         )?;
         // The facilitator and its key (this also migrates the database).
         let create = [
@@ -593,34 +594,6 @@ async fn enroll(http: &reqwest::Client, base: &str, n: usize) -> Result<Vec<Stri
         w.await??;
     }
     Ok(tokens.take())
-}
-
-fn workshop_toml(capacity: usize) -> String {
-    let mut meetings = String::new();
-    for day in 4..8 {
-        meetings.push_str(&format!(
-            "\n  [[modules.meetings]]\n  date = 2100-01-{day:02}\n  start = 09:30:00\n  end = 12:30:00\n  place = \"online\"\n"
-        ));
-    }
-    format!(
-        r#"# Workshop of the live-board benchmarks (examples/board_pair.rs, as board_load.rs).
-slug = "{SLUG}"
-title = "Laboratorio di prova del carico della lavagna"
-organiser = "ANCI Lombardia"
-funding = "Nessun finanziamento: laboratorio di prova"
-description = "Laboratorio creato dal benchmark della lavagna."
-timezone = "Europe/Rome"
-capacity = {capacity}
-enrollment_opens = 2020-01-01T00:00:00+01:00
-enrollment_closes = 2099-12-31T23:59:59+01:00
-eligible_roles = ["{ROLE}"]
-facilitators = ["Silvia De Aloe"]
-
-[[modules]]
-title = "Modulo unico"
-topics = ["Prova di carico della lavagna"]
-{meetings}"#
-    )
 }
 
 // --- clients ---------------------------------------------------------------------------------------

@@ -417,12 +417,7 @@ async fn personal_data_is_never_cached_and_https_gets_hsts() {
     let key = app.account_key("organiser", &[]).await;
     let (status, _) = app.enroll_n("prova", 1).await;
     assert_eq!(status, 201);
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug("prova")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = app.meeting_id("prova", "M1-1");
     for path in [
         "/api/v1/workshops/prova/enrollments".to_string(),
         format!("/incontri/{meeting}/storia"),

@@ -10,16 +10,6 @@ use common::{TestApp, WorkshopSpec};
 use serde_json::{Value, json};
 use ws::Client;
 
-fn token(enrollment: &Value) -> String {
-    enrollment["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 fn comment_authors(welcome: &Value, card: &str) -> Vec<(String, String)> {
     welcome["state"]["cards"][card]["comments"]
         .as_array()
@@ -39,15 +29,13 @@ async fn the_author_of_an_anonymous_card_comments_under_it_as_anonimo() {
     let app = TestApp::spawn(WorkshopSpec::open("anonimo", 5)).await;
     let (_, maria) = app.enroll_n("anonimo", 1).await;
     let (_, luca) = app.enroll_n("anonimo", 2).await;
-    let (maria_id, maria) = (maria["id"].as_i64().unwrap(), token(&maria));
-    let luca = token(&luca);
+    let (maria_id, maria) = (
+        maria["id"].as_i64().unwrap(),
+        common::personal_token(&maria),
+    );
+    let luca = common::personal_token(&luca);
     let facilitator = app.account_key("facilitator", &["anonimo"]).await;
-    let m = app
-        .state
-        .catalogue
-        .by_slug("anonimo")
-        .unwrap()
-        .meeting_id("M1-1");
+    let m = app.meeting_id("anonimo", "M1-1");
     let base = &app.base;
     let mut f = Client::connect(base, m, &facilitator, "f").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{Browser, TestApp, WorkshopSpec};
-use serde_json::Value;
 use tavolo::domain::board::{Actor, ActorId, ActorKind};
 use tavolo::services::accounts::hash_password;
 use tavolo::services::attendance::BoardPresence;
@@ -20,17 +19,6 @@ use tavolo::services::room::{Connection, Rooms};
 use ws::Client;
 
 const PASSWORD: &str = "una password di prova lunga";
-
-/// The private token of an enrollment (its manage link), which opens the board.
-fn token(enrollment: &Value) -> String {
-    enrollment["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
-}
 
 async fn marks(app: &TestApp, meeting: i64) -> Vec<(i64, i64, String)> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -61,31 +49,34 @@ async fn joining_the_board_marks_presence_only_during_the_meeting() {
     .await;
     let (_, future_person) = app.enroll_n("futuro", 1).await;
     let (_, present_person) = app.enroll_n("adesso", 2).await;
-    let future = app
-        .state
-        .catalogue
-        .by_slug("futuro")
-        .unwrap()
-        .meeting_id("M1-1");
-    let now = app
-        .state
-        .catalogue
-        .by_slug("adesso")
-        .unwrap()
-        .meeting_id("M1-1");
-    let later = app
-        .state
-        .catalogue
-        .by_slug("adesso")
-        .unwrap()
-        .meeting_id("M1-2");
+    let future = app.meeting_id("futuro", "M1-1");
+    let now = app.meeting_id("adesso", "M1-1");
+    let later = app.meeting_id("adesso", "M1-2");
 
     // Opening the board of a meeting weeks away records nothing.
-    let _early = Client::connect(&app.base, future, &token(&future_person), "futuro").await;
+    let _early = Client::connect(
+        &app.base,
+        future,
+        &common::personal_token(&future_person),
+        "futuro",
+    )
+    .await;
     // Opening the board of a later meeting during this one records nothing for that one.
-    let _elsewhere = Client::connect(&app.base, later, &token(&present_person), "dopo").await;
+    let _elsewhere = Client::connect(
+        &app.base,
+        later,
+        &common::personal_token(&present_person),
+        "dopo",
+    )
+    .await;
     // Opening the board of the meeting under way marks the person present, from the board.
-    let _here = Client::connect(&app.base, now, &token(&present_person), "adesso").await;
+    let _here = Client::connect(
+        &app.base,
+        now,
+        &common::personal_token(&present_person),
+        "adesso",
+    )
+    .await;
     let id = present_person["id"].as_i64().unwrap();
     common::eventually(5, "the person at the meeting marked present", || async {
         marks(&app, now).await == vec![(id, 1, "lavagna".to_string())]
@@ -241,12 +232,7 @@ async fn facilitators_mark_presence_by_hand_with_an_audit_entry_in_their_worksho
     .await;
     let (_, anna) = app.enroll_n("alfa", 1).await;
     let anna = anna["id"].as_i64().unwrap().to_string();
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug("alfa")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = app.meeting_id("alfa", "M1-1");
     let register = format!("/admin/incontri/{meeting}/presenze");
     let mut ours = staff(&app, "facilitator", "alfa@example.it", &["alfa"]).await;
     let mut theirs = staff(&app, "facilitator", "beta@example.it", &["beta"]).await;
@@ -345,22 +331,12 @@ async fn every_instance_applies_the_same_window() {
     let b = a.second_instance().await;
     let (_, early) = a.enroll_n("futuro", 1).await;
     let (_, on_time) = a.enroll_n("adesso", 2).await;
-    let future = a
-        .state
-        .catalogue
-        .by_slug("futuro")
-        .unwrap()
-        .meeting_id("M1-1");
-    let now = a
-        .state
-        .catalogue
-        .by_slug("adesso")
-        .unwrap()
-        .meeting_id("M1-1");
-    let _f1 = Client::connect(&a.base, future, &token(&early), "a-futuro").await;
-    let _f2 = Client::connect(&b.base, future, &token(&early), "b-futuro").await;
-    let _n1 = Client::connect(&b.base, now, &token(&on_time), "b-adesso").await;
-    let _n2 = Client::connect(&a.base, now, &token(&on_time), "a-adesso").await;
+    let future = a.meeting_id("futuro", "M1-1");
+    let now = a.meeting_id("adesso", "M1-1");
+    let _f1 = Client::connect(&a.base, future, &common::personal_token(&early), "a-futuro").await;
+    let _f2 = Client::connect(&b.base, future, &common::personal_token(&early), "b-futuro").await;
+    let _n1 = Client::connect(&b.base, now, &common::personal_token(&on_time), "b-adesso").await;
+    let _n2 = Client::connect(&a.base, now, &common::personal_token(&on_time), "a-adesso").await;
     let id = on_time["id"].as_i64().unwrap();
     common::eventually(5, "marked present once", || async {
         marks(&a, now).await == vec![(id, 1, "lavagna".to_string())]

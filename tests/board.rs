@@ -22,28 +22,14 @@ struct Room {
 
 async fn room() -> Room {
     let app = TestApp::spawn(WorkshopSpec::open("lavagna", 10)).await;
-    let token = |v: &Value| {
-        v["manage_url"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string()
-    };
     let (_, a) = app.enroll_n("lavagna", 1).await;
     let (_, b) = app.enroll_n("lavagna", 2).await;
     let facilitator = app.account_key("facilitator", &["lavagna"]).await;
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug("lavagna")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = app.meeting_id("lavagna", "M1-1");
     Room {
         meeting,
-        maria: token(&a),
-        luca: token(&b),
+        maria: common::personal_token(&a),
+        luca: common::personal_token(&b),
         facilitator,
         app,
     }

@@ -24,30 +24,16 @@ struct Room {
 
 async fn room() -> Room {
     let app = TestApp::spawn(WorkshopSpec::open("lavagna", 10)).await;
-    let token = |v: &Value| {
-        v["manage_url"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string()
-    };
     let (_, a) = app.enroll_n("lavagna", 1).await;
     let (_, b) = app.enroll_n("lavagna", 2).await;
     let (_, c) = app.enroll_n("lavagna", 3).await;
     let facilitator = app.account_key("facilitator", &["lavagna"]).await;
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug("lavagna")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = app.meeting_id("lavagna", "M1-1");
     Room {
         meeting,
-        maria: token(&a),
-        luca: token(&b),
-        anna: token(&c),
+        maria: common::personal_token(&a),
+        luca: common::personal_token(&b),
+        anna: common::personal_token(&c),
         facilitator,
         app,
     }
@@ -189,19 +175,8 @@ async fn a_participant_of_another_workshop_cannot_read_the_board() {
     )
     .await;
     let (_, other) = app.enroll_n("beta", 1).await;
-    let token = other["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug("alfa")
-        .unwrap()
-        .meeting_id("M1-1");
+    let token = common::personal_token(&other);
+    let meeting = app.meeting_id("alfa", "M1-1");
     let res = app
         .client
         .get(app.url(&format!("/api/v1/meetings/{meeting}/board")))

@@ -18,24 +18,12 @@ async fn editing_a_file_updates_the_catalogue_and_keeps_enrollments() {
         .toml()
         .replace("Laboratorio di prova modifica", "Titolo corretto");
     std::fs::write(app.workshops_dir.join("modifica.toml"), edited).unwrap();
-    let meeting_before = app
-        .state
-        .catalogue
-        .by_slug("modifica")
-        .unwrap()
-        .meeting_id("M1-2");
+    let meeting_before = app.meeting_id("modifica", "M1-2");
     let app = app.restart().await;
     let page = app.get("/laboratori/modifica").await.text().await.unwrap();
     assert!(page.contains("Titolo corretto"));
     assert_eq!(app.count("SELECT COUNT(*) FROM enrollments").await, 3);
-    assert_eq!(
-        app.state
-            .catalogue
-            .by_slug("modifica")
-            .unwrap()
-            .meeting_id("M1-2"),
-        meeting_before
-    );
+    assert_eq!(app.meeting_id("modifica", "M1-2"), meeting_before);
 }
 
 #[tokio::test]

@@ -56,16 +56,6 @@ struct Fixture {
     no_ambito: String,
 }
 
-fn token(v: &Value) -> String {
-    v["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 /// The fixed board: two participants of two Ambiti and a facilitator run the first meeting
 /// over websockets; hostile cards are stored directly for the second meeting.
 async fn fixture() -> Fixture {
@@ -104,9 +94,9 @@ async fn fixture() -> Fixture {
         meeting,
         second,
         facilitator,
-        bergamo: token(&a),
-        dalmine: token(&b),
-        no_ambito: token(&c),
+        bergamo: common::personal_token(&a),
+        dalmine: common::personal_token(&b),
+        no_ambito: common::personal_token(&c),
         app,
     };
     let base = fx.app.base.clone();

@@ -24,37 +24,23 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let app = TestApp::spawn(WorkshopSpec::open(SLUG, 10)).await;
-    let token = |v: &Value| {
-        v["manage_url"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string()
-    };
     let (_, a) = app.enroll_n(SLUG, 1).await; // Ambito di Bergamo, Comune di Bergamo
     let mut b = common::application(2);
     b["ambito"] = json!("Ambito di Dalmine");
     b["ente"] = json!("Comune di Dalmine");
     let (_, b) = app.enroll(SLUG, b).await;
     let facilitator = app.account_key("facilitator", &[SLUG]).await;
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug(SLUG)
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = app.meeting_id(SLUG, "M1-1");
     let fx = Fixture {
         meeting,
         facilitator,
-        maria: token(&a),
+        maria: common::personal_token(&a),
         app,
     };
     let base = fx.app.base.clone();
     let mut f = Client::connect(&base, meeting, &fx.facilitator, "f").await;
     let mut maria = Client::connect(&base, meeting, &fx.maria, "maria").await;
-    let mut luca = Client::connect(&base, meeting, &token(&b), "luca").await;
+    let mut luca = Client::connect(&base, meeting, &common::personal_token(&b), "luca").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
     maria

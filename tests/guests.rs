@@ -26,12 +26,7 @@ async fn meeting(ambiti: &[&str]) -> (Meeting, Client) {
     })
     .await;
     let facilitator = app.account_key("facilitator", &[SLUG]).await;
-    let id = app
-        .state
-        .catalogue
-        .by_slug(SLUG)
-        .unwrap()
-        .meeting_id("M1-1");
+    let id = app.meeting_id(SLUG, "M1-1");
     let mut f = Client::connect(&app.base, id, &facilitator, "f").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
@@ -424,12 +419,7 @@ async fn a_code_expires_after_its_meeting_and_a_session_ends_with_it() {
     })
     .await;
     let facilitator = app.account_key("facilitator", &[SLUG]).await;
-    let id = app
-        .state
-        .catalogue
-        .by_slug(SLUG)
-        .unwrap()
-        .meeting_id("M1-1");
+    let id = app.meeting_id(SLUG, "M1-1");
     let mut f = Client::connect(&app.base, id, &facilitator, "f").await;
     f.ok(json!({"kind": "set_guest_code", "enabled": true}))
         .await;
@@ -481,12 +471,7 @@ async fn a_code_expires_after_its_meeting_and_a_session_ends_with_it() {
 async fn meeting_now() -> (Meeting, Client) {
     let app = TestApp::spawn(WorkshopSpec::meeting_now(SLUG, 5)).await;
     let facilitator = app.account_key("facilitator", &[SLUG]).await;
-    let id = app
-        .state
-        .catalogue
-        .by_slug(SLUG)
-        .unwrap()
-        .meeting_id("M1-1");
+    let id = app.meeting_id(SLUG, "M1-1");
     let mut f = Client::connect(&app.base, id, &facilitator, "f").await;
     f.ok(json!({"kind": "set_guest_code", "enabled": true}))
         .await;

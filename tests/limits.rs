@@ -23,31 +23,17 @@ struct Room {
 
 async fn room() -> Room {
     let app = TestApp::spawn(WorkshopSpec::open(SLUG, 10)).await;
-    let token = |v: &Value| {
-        v["manage_url"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string()
-    };
     let (_, a) = app.enroll_n(SLUG, 1).await;
     let (_, b) = app.enroll_n(SLUG, 2).await;
     let facilitator = app.account_key("facilitator", &[SLUG]).await;
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug(SLUG)
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = app.meeting_id(SLUG, "M1-1");
     let mut f = Client::connect(&app.base, meeting, &facilitator, "f").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
     Room {
         meeting,
-        maria: token(&a),
-        luca: token(&b),
+        maria: common::personal_token(&a),
+        luca: common::personal_token(&b),
         app,
     }
 }

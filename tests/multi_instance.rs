@@ -29,16 +29,13 @@ async fn two_instances_share_one_board() {
     let (_, maria) = a.enroll_n("condiviso", 1).await;
     let (_, luca) = b.enroll_n("condiviso", 2).await;
     let key = a.account_key("organiser", &[]).await;
-    let meeting = a
-        .state
-        .catalogue
-        .by_slug("condiviso")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = a.meeting_id("condiviso", "M1-1");
 
     let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
-    let mut maria = Client::connect(&a.base, meeting, &token_of(&maria), "maria@a").await;
-    let mut luca = Client::connect(&b.base, meeting, &token_of(&luca), "luca@b").await;
+    let mut maria =
+        Client::connect(&a.base, meeting, &common::personal_token(&maria), "maria@a").await;
+    let mut luca =
+        Client::connect(&b.base, meeting, &common::personal_token(&luca), "luca@b").await;
     let s = f
         .ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
@@ -91,14 +88,9 @@ async fn a_persons_quota_holds_across_instances() {
     let a = TestApp::spawn(WorkshopSpec::open("quote", 10)).await;
     let b = a.second_instance().await;
     let (_, maria) = a.enroll_n("quote", 1).await;
-    let maria = token_of(&maria);
+    let maria = common::personal_token(&maria);
     let key = a.account_key("organiser", &[]).await;
-    let meeting = a
-        .state
-        .catalogue
-        .by_slug("quote")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = a.meeting_id("quote", "M1-1");
     let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
@@ -203,16 +195,6 @@ async fn seats_and_positions_follow_one_order_across_instances() {
     }
 }
 
-fn token_of(v: &Value) -> String {
-    v["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 /// Writers on both instances pipelining operations at once: the instances take turns on the
 /// meeting, so nothing is refused, every operation is stored once with its own seq, and every
 /// client sees one gapless sequence.
@@ -223,12 +205,7 @@ async fn concurrent_writers_on_two_instances_are_never_refused() {
     }
     let a = TestApp::spawn(WorkshopSpec::open("turni", 20)).await;
     let b = a.second_instance().await;
-    let meeting = a
-        .state
-        .catalogue
-        .by_slug("turni")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = a.meeting_id("turni", "M1-1");
     let key = a.account_key("organiser", &[]).await;
     let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
     let s0 = f
@@ -238,7 +215,15 @@ async fn concurrent_writers_on_two_instances_are_never_refused() {
     for i in 0..6 {
         let (_, person) = a.enroll_n("turni", i + 1).await;
         let base = if i % 2 == 0 { &a.base } else { &b.base };
-        writers.push(Client::connect(base, meeting, &token_of(&person), &format!("w{i}")).await);
+        writers.push(
+            Client::connect(
+                base,
+                meeting,
+                &common::personal_token(&person),
+                &format!("w{i}"),
+            )
+            .await,
+        );
     }
     let mut watcher_b = Client::connect(&b.base, meeting, &key, "f@b").await;
     // 25 operations per writer, all sent before any answer is read (under the per-person
@@ -316,19 +301,16 @@ async fn presence_counts_the_people_of_every_instance() {
     let (_, maria) = a.enroll_n("presenti", 1).await;
     let (_, luca) = a.enroll_n("presenti", 2).await;
     let (_, anna) = a.enroll_n("presenti", 3).await;
-    let meeting = a
-        .state
-        .catalogue
-        .by_slug("presenti")
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = a.meeting_id("presenti", "M1-1");
     let key = a.account_key("organiser", &[]).await;
     let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
-    let mut maria = Client::connect(&a.base, meeting, &token_of(&maria), "maria@a").await;
-    let mut luca = Client::connect(&b.base, meeting, &token_of(&luca), "luca@b").await;
+    let mut maria =
+        Client::connect(&a.base, meeting, &common::personal_token(&maria), "maria@a").await;
+    let mut luca =
+        Client::connect(&b.base, meeting, &common::personal_token(&luca), "luca@b").await;
     // Anna has the board open on both instances: one person.
-    let anna_a = Client::connect(&a.base, meeting, &token_of(&anna), "anna@a").await;
-    let anna_b = Client::connect(&b.base, meeting, &token_of(&anna), "anna@b").await;
+    let anna_a = Client::connect(&a.base, meeting, &common::personal_token(&anna), "anna@a").await;
+    let anna_b = Client::connect(&b.base, meeting, &common::personal_token(&anna), "anna@b").await;
 
     presence_count(&mut maria, 4).await;
     presence_count(&mut luca, 4).await;
@@ -359,7 +341,8 @@ async fn presence_counts_the_people_of_every_instance() {
     presence_count(&mut maria, 3).await;
     // Instance B stops with someone connected through it: they no longer count.
     let (_, piero) = a.enroll_n("presenti", 4).await;
-    let _piero = Client::connect(&b.base, meeting, &token_of(&piero), "piero@b").await;
+    let _piero =
+        Client::connect(&b.base, meeting, &common::personal_token(&piero), "piero@b").await;
     presence_count(&mut maria, 4).await;
     b.stop().await;
     presence_count(&mut maria, 3).await;

@@ -322,18 +322,8 @@ fn relative_refs(url: &str, text: &str) -> Vec<String> {
 async fn a_board_page_links_versioned_static_files_that_all_resolve_with_their_imports() {
     let app = TestApp::spawn(WorkshopSpec::open("lavagna", 10)).await;
     let (_, enrolled) = app.enroll_n("lavagna", 1).await;
-    let token = enrolled["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap();
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug("lavagna")
-        .unwrap()
-        .meeting_id("M1-1");
+    let token = common::personal_token(&enrolled);
+    let meeting = app.meeting_id("lavagna", "M1-1");
     let mut b = Browser::new(&app);
     b.get(&format!("/iscrizione/{token}")).await;
     let (status, page, _) = b.get(&format!("/incontri/{meeting}")).await;

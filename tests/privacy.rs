@@ -36,16 +36,6 @@ struct Filled {
     watcher: Client,
 }
 
-fn token(v: &Value) -> String {
-    v["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 async fn enroll(app: &TestApp, n: usize, name: &str, email: &str) -> Value {
     let mut a = common::application(n);
     a["name"] = json!(name);
@@ -83,8 +73,8 @@ async fn filled() -> Filled {
     ] {
         f.ok(op).await;
     }
-    let mut mc = Client::connect(&base, first, &token(&maria), "maria").await;
-    let mut lc = Client::connect(&base, first, &token(&luca), "luca").await;
+    let mut mc = Client::connect(&base, first, &common::personal_token(&maria), "maria").await;
+    let mut lc = Client::connect(&base, first, &common::personal_token(&luca), "luca").await;
     let need = |id: &str, text: &str| json!({"kind": "add_card", "card_id": id, "card_type": "bisogno", "text": text});
     mc.ok(need("c1", "Anziani soli nei Comuni montani")).await;
     mc.ok(json!({"kind": "comment", "card_id": "c1", "comment_id": "k1", "text": "Soprattutto d'inverno"}))
@@ -153,7 +143,7 @@ async fn filled() -> Filled {
     f2.ok(json!({"kind": "carry_over", "from_meeting": first, "cards": ["c1"]}))
         .await;
     f2.ok(json!({"kind": "set_phase", "phase": "voto"})).await;
-    let mut l2 = Client::connect(&base, second, &token(&luca), "luca2").await;
+    let mut l2 = Client::connect(&base, second, &common::personal_token(&luca), "luca2").await;
     l2.ok(json!({"kind": "vote", "card_id": format!("m{first}-c1")}))
         .await;
     Filled {
@@ -828,12 +818,7 @@ async fn the_privacy_notice_states_the_configured_periods() {
 async fn an_erased_person_is_signed_out_and_their_open_board_closes() {
     let app = TestApp::spawn(WorkshopSpec::open(SLUG, 10)).await;
     let paolo = enroll(&app, 1, "Paolo Verdi", "paolo.verdi@comune.example.it").await;
-    let meeting = app
-        .state
-        .catalogue
-        .by_slug(SLUG)
-        .unwrap()
-        .meeting_id("M1-1");
+    let meeting = app.meeting_id(SLUG, "M1-1");
     let mut browser = Browser::new(&app);
     let manage = paolo["manage_url"].as_str().unwrap().replace(&app.base, "");
     assert_eq!(browser.get(&manage).await.0, 200);

@@ -27,16 +27,6 @@ struct Scenario {
     facilitator: String,
 }
 
-fn token(v: &Value) -> String {
-    v["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 async fn enroll(app: &TestApp, n: usize, name: &str, ente: &str, ambito: &str) -> Value {
     let mut a = common::application(n);
     a["name"] = json!(name);
@@ -82,7 +72,11 @@ async fn scenario() -> Scenario {
         }
     }
     let base = app.base.clone();
-    let (maria, luca, paolo) = (token(&maria), token(&luca), token(&paolo));
+    let (maria, luca, paolo) = (
+        common::personal_token(&maria),
+        common::personal_token(&luca),
+        common::personal_token(&paolo),
+    );
 
     // --- the first meeting -------------------------------------------------------------------
     let mut f = Client::connect(&base, first, &facilitator, "f").await;

@@ -307,6 +307,15 @@ impl TestApp {
         self.state.store.close().await;
     }
 
+    /// The database id of a meeting of a workshop (`"M1-1"`: module 1, meeting 1).
+    pub fn meeting_id(&self, slug: &str, key: &str) -> i64 {
+        self.state
+            .catalogue
+            .by_slug(slug)
+            .expect("the workshop is in the catalogue")
+            .meeting_id(key)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -402,6 +411,18 @@ impl TestApp {
             .unwrap();
         n
     }
+}
+
+/// The personal token of an enrollment answer: the last segment of its `manage_url` (what a
+/// participant's board connection and private link carry).
+pub fn personal_token(enrollment: &Value) -> String {
+    enrollment["manage_url"]
+        .as_str()
+        .expect("an enrollment answer has a manage_url")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 pub fn client() -> reqwest::Client {
