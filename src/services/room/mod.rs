@@ -308,6 +308,25 @@ impl Rooms {
         Ok(handle)
     }
 
+    /// Asks the meeting's room something. A room that closed (idle) between being found and
+    /// being asked turns the question away (`None`); the next room, replayed from the table,
+    /// answers it. `None` only if that one turns it away too.
+    pub async fn ask<T, Fut>(
+        &self,
+        meeting_id: i64,
+        ask: impl Fn(RoomHandle) -> Fut,
+    ) -> Result<Option<T>, RoomError>
+    where
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        for _ in 0..2 {
+            if let Some(answer) = ask(self.get(meeting_id).await?).await {
+                return Ok(Some(answer));
+            }
+        }
+        Ok(None)
+    }
+
     /// When joining a board marks attendance (the register page states the window).
     pub fn presence(&self) -> &BoardPresence {
         &self.inner.presence

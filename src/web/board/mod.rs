@@ -121,16 +121,14 @@ pub async fn board_state(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_string());
-    // A room closing (idle) between `get` and the question: the next one answers.
-    let mut view = None;
-    for _ in 0..2 {
-        let room = state.rooms.get(meeting_id).await?;
-        view = room.board(actor.clone(), known.clone()).await;
-        if view.is_some() {
-            break;
-        }
-    }
-    let view = view.ok_or(AppError::Unavailable)?;
+    let view = state
+        .rooms
+        .ask(meeting_id, |room| {
+            let (actor, known) = (actor.clone(), known.clone());
+            async move { room.board(actor, known).await }
+        })
+        .await?
+        .ok_or(AppError::Unavailable)?;
     let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
     let body = match view {
         BoardView::NotModified { etag } => {

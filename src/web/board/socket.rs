@@ -83,8 +83,9 @@ pub async fn ws(
                 .await;
         }));
     };
-    // Joining the board marks an enrolled person present: the room writes the register.
-    let room = state.rooms.get(meeting_id).await?;
+    // The room is started (the board replayed) before the upgrade, so that a meeting whose
+    // board cannot be read gets an HTTP error rather than a socket that closes at once.
+    state.rooms.get(meeting_id).await?;
     // Cancelled when any access this connection rests on ends (logout, a revoked key, a
     // disabled account or new password, a cancelled enrollment, a disabled guest code), on
     // any instance, and on shutdown.
@@ -107,7 +108,7 @@ pub async fn ws(
                     actor,
                     read_only,
                 };
-                serve_connection(socket, app, meeting_id, room, conn, stop, shutdown).await;
+                serve_connection(socket, app, meeting_id, conn, stop, shutdown).await;
                 drop(slot);
             })
         }))
@@ -228,7 +229,6 @@ async fn serve_connection(
     socket: WebSocket,
     state: AppState,
     meeting_id: i64,
-    room: RoomHandle,
     conn: Connection,
     stop: tokio_util::sync::CancellationToken,
     shutdown: tokio_util::sync::CancellationToken,
@@ -248,17 +248,15 @@ async fn serve_connection(
         },
         _ => return,
     };
-    // A room that closed (idle) since this connection was upgraded turns the join away: the
-    // next one, replayed from the table, takes it.
-    let mut room = room;
-    let mut joined = room.join(conn.clone(), last_seq).await;
-    if joined.is_none() {
-        if let Ok(again) = state.rooms.get(meeting_id).await {
-            room = again;
-            joined = room.join(conn.clone(), last_seq).await;
-        }
-    }
-    let Some(joined) = joined else {
+    // The room found at the upgrade may have closed (idle) since: `ask` joins the next one.
+    let joined = state
+        .rooms
+        .ask(meeting_id, |room| {
+            let conn = conn.clone();
+            async move { Some((room.clone(), room.join(conn, last_seq).await?)) }
+        })
+        .await;
+    let Ok(Some((room, joined))) = joined else {
         let _ = send(&mut sink, close(1011, "lavagna non disponibile")).await;
         return;
     };
