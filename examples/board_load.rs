@@ -218,7 +218,8 @@ struct Args {
     #[arg(long, default_value_t = 600.0)]
     quiet_timeout: f64,
     /// Profile both cores with `perf record -a -e cpu-clock` during the measured window of each
-    /// load run, into this file (overwritten by every run; use it with a single --rate run).
+    /// load run (with --idle: the first 3 s of the connect), into this file (overwritten by
+    /// every run; use it with a single run).
     #[arg(long)]
     perf: Option<PathBuf>,
     /// Count the system calls and context switches of server and generator during the
@@ -1576,7 +1577,12 @@ async fn idle_run(ctx: &Ctx, server: &mut Server) -> Result<Idle, Failure> {
     let stop = CancellationToken::new();
     let rss_before = rss_mib(server.pid).0;
     let cpu_before = process_ticks(server.pid);
+    // With --perf, the connect storm is what is profiled (its first 3 s).
+    let perf = ctx.args.perf.as_ref().and_then(|p| start_perf(p, 3.0));
     let (_senders, handles, connect) = connect_all(ctx, server, &run, 0, &stop).await?;
+    if let Some(mut p) = perf {
+        let _ = p.wait();
+    }
     tokio::time::sleep(Duration::from_secs_f64(ctx.args.idle_wait)).await;
     let (rss, hwm) = rss_mib(server.pid);
     let cpu_after = process_ticks(server.pid);

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod export;
+pub mod memory;
 pub mod secret;
 pub mod services;
 pub mod store;
@@ -207,7 +208,8 @@ impl Tavolo {
             config.login_per_address,
         ));
         tasks.spawn(forget_idle_logins(login_throttle.clone(), shutdown.clone()));
-        let state = AppState {
+        tasks.spawn(memory::give_back_after_waves(shutdown.clone()));
+        let state = AppState::new(web::state::Services {
             store,
             catalogue,
             desk,
@@ -223,7 +225,7 @@ impl Tavolo {
             retention: config.retention(),
             guest_gate: Arc::default(),
             login_throttle,
-        };
+        });
         let limits = web::server::Limits {
             header_timeout: std::time::Duration::from_secs(config.header_timeout_seconds),
             max_connections: config.max_connections,

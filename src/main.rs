@@ -51,6 +51,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    tavolo::memory::tune();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -179,6 +179,8 @@ pub struct Viewer {
     pub csrf: String,
     /// Hash of the session token, when logged in by cookie.
     pub session_hash: Option<String>,
+    /// A participant's enrollment status, read with their credential in this request.
+    pub participant_status: Option<crate::domain::enrollment::Status>,
 }
 
 impl Viewer {
@@ -238,6 +240,7 @@ impl FromRequestParts<AppState> for Viewer {
             ambito: None,
             csrf: csrf.clone(),
             session_hash: None,
+            participant_status: None,
         };
         // Scripts: an API key (staff) or a personal token (participant).
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
@@ -277,8 +280,10 @@ impl Viewer {
                 ambito: None,
                 csrf,
                 session_hash,
+                participant_status: None,
             },
             Holder::Participant(row) => Viewer {
+                participant_status: Some(row.status()),
                 principal: Principal::Participant {
                     enrollment_id: row.id,
                     workshop_id: row.workshop_id,
@@ -301,6 +306,7 @@ impl Viewer {
                 ambito: guest.ambito,
                 csrf,
                 session_hash,
+                participant_status: None,
             },
         }
     }

@@ -78,7 +78,6 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let file_limit = raise_open_file_limit();
-    keep_buffers_off_the_heap();
     let max_connections = effective_cap(limits.max_connections, file_limit);
     tracing::info!(
         max_connections,
@@ -204,24 +203,6 @@ pub fn raise_open_file_limit() -> Option<u64> {
 pub fn raise_open_file_limit() -> Option<u64> {
     None
 }
-
-/// Every connection's request costs hyper two 8 KiB buffers until its answer (and a websocket
-/// upgrade about as much again in handler state). When 5,000 phones connect at once they all
-/// wait for the database together; glibc then fills the holes they leave with the sockets'
-/// small long-lived allocations, and the process kept 179 MiB with 5,000 idle websockets, of
-/// which ~90 MiB were free but unreturnable. Allocations of 8 KiB and more are given their own
-/// mapping instead (returned to the system when freed): 116 MiB (`docs/benchmarks.md`). The
-/// cost is a map and an unmap per such buffer, microseconds against a request.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_buffers_off_the_heap() {
-    // SAFETY: mallopt only sets a parameter of glibc's allocator.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 8 * 1024);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_buffers_off_the_heap() {}
 
 /// A client connection holding its slot: the slot is given back when the socket is dropped,
 /// after the HTTP connection or, for a websocket, after the upgraded connection.

@@ -32,6 +32,7 @@ pub struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        crate::memory::note_connections(1);
         let mut m = self
             .sockets
             .per_person
@@ -67,6 +68,7 @@ impl Sockets {
             return None;
         }
         *n += 1;
+        crate::memory::note_connections(1);
         Some(Slot {
             sockets: self.clone(),
             key,

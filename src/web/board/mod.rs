@@ -40,6 +40,7 @@ pub async fn board_actor(
         name: viewer.name.as_deref(),
         organisation: viewer.organisation.as_deref(),
         ambito: viewer.ambito.as_deref(),
+        participant_status: viewer.participant_status,
     };
     boards::actor_for(&state.store, asking, m)
         .await

@@ -91,9 +91,17 @@ pub async fn ws(
     // any instance, and on shutdown.
     let accesses = accesses_of(&viewer, &headers, &actor, meeting_id);
     let stop = state.sockets.register(&accesses, &state.shutdown);
-    let shutdown = state.shutdown.clone();
-    let tasks = state.tasks.clone();
-    let app = state.clone();
+    let link = Arc::new(Link {
+        state: state.clone(),
+        meeting_id,
+        connection: Connection {
+            id: CONNECTION_IDS.fetch_add(1, Ordering::Relaxed),
+            actor,
+            read_only,
+        },
+        stop,
+        _slot: slot,
+    });
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
@@ -102,15 +110,8 @@ pub async fn ws(
         .read_buffer_size(1024)
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| {
-            tasks.track_future(async move {
-                let conn = Connection {
-                    id: CONNECTION_IDS.fetch_add(1, Ordering::Relaxed),
-                    actor,
-                    read_only,
-                };
-                serve_connection(socket, app, meeting_id, conn, stop, shutdown).await;
-                drop(slot);
-            })
+            let tasks = link.state.tasks.clone();
+            tasks.track_future(serve_connection(Box::pin(open(socket, link))))
         }))
 }
 
@@ -225,17 +226,48 @@ async fn write_burst(
     sink.flush().await.is_ok()
 }
 
-async fn serve_connection(
-    socket: WebSocket,
+/// What a connection's two tasks (writer and reader) share, from the upgrade to the end.
+///
+/// Kept behind one pointer on purpose: an `async fn` stores its arguments twice (as received
+/// and as moved into its body), and axum's upgrade task keeps its callback's captures for the
+/// socket's whole life, so every byte passed around by value was paid two or three times by
+/// each idle socket. The writer's task was ~5 KiB and the reader's ~1.2 KiB, more than half
+/// the live memory of 5,000 idle connections; see `docs/benchmarks.md`.
+struct Link {
     state: AppState,
     meeting_id: i64,
-    conn: Connection,
+    connection: Connection,
+    /// Cancelled when any access the connection rests on ends, on shutdown, and when the
+    /// connection ends.
     stop: tokio_util::sync::CancellationToken,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
-    // This connection's token is cancelled when it ends, so that the session's list of sockets
-    // (and the shutdown token's children) forget it instead of growing with every reconnect.
-    let _forget = stop.clone().drop_guard();
+    /// The person's slot among their open windows, given back when both tasks are done.
+    _slot: crate::web::sockets::Slot,
+}
+
+/// A connection that said hello, joined its room, received the welcome and has its reader
+/// running.
+struct Open {
+    link: Arc<Link>,
+    /// Cancels `link.stop` when the writer ends, so that the session's list of sockets (and
+    /// the shutdown token's children) forget it instead of growing with every reconnect.
+    _forget: tokio_util::sync::DropGuard,
+    sink: Arc<tokio::sync::Mutex<Sink>>,
+    rx: tokio::sync::broadcast::Receiver<Frame>,
+    room: RoomHandle,
+    reader: tokio::task::JoinHandle<()>,
+    reader_gone: tokio::sync::oneshot::Receiver<()>,
+}
+
+/// The start of a connection: its hello, joining the room, the welcome and the events it
+/// missed, then its reader. `None` when the connection ends there (told why when there is
+/// something to say).
+///
+/// Its futures (finding or starting the room, joining it, the catch-up) are large and used
+/// once: `serve_connection` receives this one boxed and frees it when it is done, so the task
+/// a connection keeps for hours holds only what its loop needs.
+async fn open(socket: WebSocket, link: Arc<Link>) -> Option<Open> {
+    let forget = link.stop.clone().drop_guard();
+    let conn = &link.connection;
     let (mut sink, mut stream) = socket.split();
     // The first frame must be hello.
     let last_seq = match tokio::time::timeout(Duration::from_secs(15), stream.next()).await {
@@ -243,24 +275,24 @@ async fn serve_connection(
             Ok(ClientFrame::Hello { last_seq }) => last_seq,
             _ => {
                 let _ = send(&mut sink, close(1008, "primo messaggio atteso: hello")).await;
-                return;
+                return None;
             }
         },
-        _ => return,
+        _ => return None,
     };
     // The room found at the upgrade may have closed (idle) since: `ask` joins the next one.
-    let joined = state
+    let joined = link
+        .state
         .rooms
-        .ask(meeting_id, |room| {
+        .ask(link.meeting_id, |room| {
             let conn = conn.clone();
             async move { Some((room.clone(), room.join(conn, last_seq).await?)) }
         })
         .await;
     let Ok(Some((room, joined))) = joined else {
         let _ = send(&mut sink, close(1011, "lavagna non disponibile")).await;
-        return;
+        return None;
     };
-    let mut rx = joined.rx;
     let catch_up = async {
         sink.feed(Message::Text(joined.welcome)).await?;
         for f in &joined.missed {
@@ -275,7 +307,7 @@ async fn serve_connection(
     );
     if !ok {
         room.leave(conn.id);
-        return;
+        return None;
     }
     // Reading runs in a task of its own, which writes its answers (acks, errors) itself and
     // watches for shutdown and logout: a connection woken for an outgoing event then polls
@@ -283,17 +315,39 @@ async fn serve_connection(
     // (each read attempt costs tungstenite a zero-filled buffer: ~7% of the server's CPU when
     // it happened once per event sent; the token's lock another 1–2%).
     let sink = Arc::new(tokio::sync::Mutex::new(sink));
-    let (reader_alive, mut reader_gone) = tokio::sync::oneshot::channel::<()>();
+    let (reader_alive, reader_gone) = tokio::sync::oneshot::channel::<()>();
     let reader = tokio::spawn(read_ops(
+        link.clone(),
         stream,
         sink.clone(),
-        stop.clone(),
         reader_alive,
-        state,
-        meeting_id,
         room.clone(),
-        conn.clone(),
     ));
+    Some(Open {
+        link,
+        _forget: forget,
+        sink,
+        rx: joined.rx,
+        room,
+        reader,
+        reader_gone,
+    })
+}
+
+/// The writing side of a board connection, for its whole life: forwards the room's frames.
+async fn serve_connection(opening: std::pin::Pin<Box<impl Future<Output = Option<Open>>>>) {
+    let Some(Open {
+        link,
+        _forget,
+        sink,
+        mut rx,
+        room,
+        reader,
+        mut reader_gone,
+    }) = opening.await
+    else {
+        return;
+    };
     loop {
         tokio::select! {
             biased;
@@ -301,17 +355,17 @@ async fn serve_connection(
                 // The reader holds the sink only while it writes an answer.
                 let mut sink = match sink.try_lock() {
                     Ok(sink) => sink,
-                    Err(_) => sink.lock().await,
+                    Err(_) => Box::pin(sink.lock()).await,
                 };
-                let mut burst = std::pin::pin!(write_burst(&mut sink, &mut rx, frame, &conn.actor));
+                let mut burst = std::pin::pin!(write_burst(&mut sink, &mut rx, frame, &link.connection.actor));
                 // Almost always the socket takes the burst at once: arm the timer only when not.
                 let first = std::future::poll_fn(|cx| std::task::Poll::Ready(burst.as_mut().poll(cx))).await;
                 let ok = match first {
                     std::task::Poll::Ready(ok) => ok,
-                    std::task::Poll::Pending => match tokio::time::timeout(SEND_TIMEOUT, burst).await {
+                    std::task::Poll::Pending => match Box::pin(tokio::time::timeout(SEND_TIMEOUT, burst)).await {
                         Ok(ok) => ok,
                         Err(_) => {
-                            tracing::info!(meeting_id, "websocket not read for {SEND_TIMEOUT:?}: closed");
+                            tracing::info!(meeting_id = link.meeting_id, "websocket not read for {SEND_TIMEOUT:?}: closed");
                             false
                         }
                     },
@@ -326,17 +380,27 @@ async fn serve_connection(
     reader.abort();
     // Say why, so the client knows what to do: reconnect after a restart (also when the room
     // closed first), log in again after a logout.
-    let goodbye = if shutdown.is_cancelled() {
+    let goodbye = if link.state.shutdown.is_cancelled() {
         Some(close(1001, "server in riavvio: riconnessione automatica"))
-    } else if stop.is_cancelled() {
+    } else if link.stop.is_cancelled() {
         Some(close(4001, "sessione terminata"))
     } else {
         None
     };
     if let Some(goodbye) = goodbye {
-        let _ = send(&mut *sink.lock().await, goodbye).await;
+        answer(&sink, goodbye).await;
     }
-    room.leave(conn.id);
+    room.leave(link.connection.id);
+}
+
+/// Writes one frame between the writer's bursts (an ack, an error, a close), within
+/// `SEND_TIMEOUT`. Boxed: it is rare next to waiting, and its future (the lock, the send, the
+/// timer) would otherwise make every idle socket's tasks larger by as much.
+fn answer(
+    sink: &tokio::sync::Mutex<Sink>,
+    msg: Message,
+) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send + '_>> {
+    Box::pin(async move { send(&mut *sink.lock().await, msg).await })
 }
 
 type AckFuture =
@@ -346,19 +410,16 @@ type AckFuture =
 /// operations to the room and writes every answer (ack, error, close). It returns when the
 /// client goes away or `stop` is cancelled (shutdown, logout); dropping `alive` then ends the
 /// writing side too.
-#[allow(clippy::too_many_arguments)]
 async fn read_ops(
+    link: Arc<Link>,
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     sink: Arc<tokio::sync::Mutex<Sink>>,
-    stop: tokio_util::sync::CancellationToken,
     alive: tokio::sync::oneshot::Sender<()>,
-    state: AppState,
-    meeting_id: i64,
     room: RoomHandle,
-    conn: Connection,
 ) {
     let _alive = alive;
-    let stopped = stop.cancelled();
+    let (conn, meeting_id) = (&link.connection, link.meeting_id);
+    let stopped = link.stop.cancelled();
     tokio::pin!(stopped);
     let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
     loop {
@@ -374,7 +435,7 @@ async fn read_ops(
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
                         let refusal = error_frame("", "invalid", "Messaggio non valido: attesi testi JSON.", None);
-                        if !send(&mut *sink.lock().await, refusal).await {
+                        if !answer(&sink, refusal).await {
                             return;
                         }
                         continue;
@@ -383,16 +444,16 @@ async fn read_ops(
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => {
                         if is_too_big(&e) {
-                            let _ = send(&mut *sink.lock().await, close(1009, "messaggio troppo grande (massimo 64 KiB)")).await;
+                            answer(&sink, close(1009, "messaggio troppo grande (massimo 64 KiB)")).await;
                         }
                         return;
                     }
                 };
-                match check_op(&text, &conn, &room) {
+                match check_op(&text, conn, &room) {
                     Ok((op_id, op)) => {
                         let room = room.clone();
                         let actor = conn.actor.clone();
-                        let app = state.clone();
+                        let app = link.state.clone();
                         let disables_guests = matches!(op, Op::SetGuestCode { enabled: false });
                         acks.push(Box::pin(async move {
                             let r = match boards::resolve_carry_over(&app.catalogue, &app.rooms, meeting_id, op).await {
@@ -414,7 +475,7 @@ async fn read_ops(
                 }
             }
         };
-        if !send(&mut *sink.lock().await, reply).await {
+        if !answer(&sink, reply).await {
             return;
         }
     }
