@@ -88,12 +88,13 @@ pub async fn give_back_after_waves(shutdown: CancellationToken) {
         let last_second = CONNECTION_CHANGES.swap(0, Ordering::Relaxed);
         since_give_back += last_second;
         if wave_passed(last_second, since_give_back) {
-            since_give_back = 0;
+            let since_give_back_was = std::mem::take(&mut since_give_back);
             let started = std::time::Instant::now();
             let _ = tokio::task::spawn_blocking(give_back).await;
-            tracing::debug!(
+            tracing::info!(
                 ms = started.elapsed().as_secs_f64() * 1000.0,
-                "memory given back after a wave of connections"
+                connections = since_give_back_was,
+                "free memory given back to the system after a wave of connections"
             );
         }
     }

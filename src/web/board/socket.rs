@@ -238,19 +238,24 @@ struct Link {
     meeting_id: i64,
     connection: Connection,
     /// Cancelled when any access the connection rests on ends, on shutdown, and when the
-    /// connection ends.
+    /// connection ends (so that the session's list of sockets and the shutdown token's
+    /// children forget it instead of growing with every reconnect).
     stop: tokio_util::sync::CancellationToken,
     /// The person's slot among their open windows, given back when both tasks are done.
     _slot: crate::web::sockets::Slot,
+}
+
+impl Drop for Link {
+    /// The connection has ended, or its upgrade never completed.
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
 }
 
 /// A connection that said hello, joined its room, received the welcome and has its reader
 /// running.
 struct Open {
     link: Arc<Link>,
-    /// Cancels `link.stop` when the writer ends, so that the session's list of sockets (and
-    /// the shutdown token's children) forget it instead of growing with every reconnect.
-    _forget: tokio_util::sync::DropGuard,
     sink: Arc<tokio::sync::Mutex<Sink>>,
     rx: tokio::sync::broadcast::Receiver<Frame>,
     room: RoomHandle,
@@ -266,7 +271,6 @@ struct Open {
 /// once: `serve_connection` receives this one boxed and frees it when it is done, so the task
 /// a connection keeps for hours holds only what its loop needs.
 async fn open(socket: WebSocket, link: Arc<Link>) -> Option<Open> {
-    let forget = link.stop.clone().drop_guard();
     let conn = &link.connection;
     let (mut sink, mut stream) = socket.split();
     // The first frame must be hello.
@@ -325,7 +329,6 @@ async fn open(socket: WebSocket, link: Arc<Link>) -> Option<Open> {
     ));
     Some(Open {
         link,
-        _forget: forget,
         sink,
         rx: joined.rx,
         room,
@@ -338,7 +341,6 @@ async fn open(socket: WebSocket, link: Arc<Link>) -> Option<Open> {
 async fn serve_connection(opening: std::pin::Pin<Box<impl Future<Output = Option<Open>>>>) {
     let Some(Open {
         link,
-        _forget,
         sink,
         mut rx,
         room,
