@@ -1297,9 +1297,7 @@ async fn client(
             _ = &mut cancelled => return,
             Some(k) = next_op => {
                 let global = run.op_base + k as u64;
-                let frame = format!(
-                    r#"{{"type":"op","op_id":"L{global}","op":{{"kind":"add_card","card_id":"c{global}","card_type":"bisogno","text":"Carico {global:09}: servizi di prossimità per persone anziane sole, trasporto sociale e pasti a domicilio nel distretto."}}}}"#
-                );
+                let frame = board_workshop::add_card_op(global);
                 run.slots[k].sent_ns.set(run.now_ns());
                 run.sent.set(run.sent.get() + 1);
                 if let Err(e) = ws.send(Message::text(frame)).await {

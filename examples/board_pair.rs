@@ -807,9 +807,7 @@ async fn client(
             _ = &mut cancelled => return,
             Some(k) = next_op => {
                 let g = run.op_base + k as u64;
-                let frame = format!(
-                    r#"{{"type":"op","op_id":"L{g}","op":{{"kind":"add_card","card_id":"c{g}","card_type":"bisogno","text":"Carico {g:09}: servizi di prossimità per persone anziane sole, trasporto sociale e pasti a domicilio nel distretto."}}}}"#
-                );
+                let frame = board_workshop::add_card_op(g);
                 run.slots[k].sent_ns.set(run.now_ns());
                 if let Err(e) = ws.send(Message::text(frame)).await {
                     return ended(format!("send: {e}"));

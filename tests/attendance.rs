@@ -54,29 +54,11 @@ async fn joining_the_board_marks_presence_only_during_the_meeting() {
     let later = app.meeting_id("adesso", "M1-2");
 
     // Opening the board of a meeting weeks away records nothing.
-    let _early = Client::connect(
-        &app.base,
-        future,
-        &common::personal_token(&future_person),
-        "futuro",
-    )
-    .await;
+    let _early = Client::participant(&app.base, future, &future_person, "futuro").await;
     // Opening the board of a later meeting during this one records nothing for that one.
-    let _elsewhere = Client::connect(
-        &app.base,
-        later,
-        &common::personal_token(&present_person),
-        "dopo",
-    )
-    .await;
+    let _elsewhere = Client::participant(&app.base, later, &present_person, "dopo").await;
     // Opening the board of the meeting under way marks the person present, from the board.
-    let _here = Client::connect(
-        &app.base,
-        now,
-        &common::personal_token(&present_person),
-        "adesso",
-    )
-    .await;
+    let _here = Client::participant(&app.base, now, &present_person, "adesso").await;
     let id = present_person["id"].as_i64().unwrap();
     common::eventually(5, "the person at the meeting marked present", || async {
         marks(&app, now).await == vec![(id, 1, "lavagna".to_string())]
@@ -333,10 +315,10 @@ async fn every_instance_applies_the_same_window() {
     let (_, on_time) = a.enroll_n("adesso", 2).await;
     let future = a.meeting_id("futuro", "M1-1");
     let now = a.meeting_id("adesso", "M1-1");
-    let _f1 = Client::connect(&a.base, future, &common::personal_token(&early), "a-futuro").await;
-    let _f2 = Client::connect(&b.base, future, &common::personal_token(&early), "b-futuro").await;
-    let _n1 = Client::connect(&b.base, now, &common::personal_token(&on_time), "b-adesso").await;
-    let _n2 = Client::connect(&a.base, now, &common::personal_token(&on_time), "a-adesso").await;
+    let _f1 = Client::participant(&a.base, future, &early, "a-futuro").await;
+    let _f2 = Client::participant(&b.base, future, &early, "b-futuro").await;
+    let _n1 = Client::participant(&b.base, now, &on_time, "b-adesso").await;
+    let _n2 = Client::participant(&a.base, now, &on_time, "a-adesso").await;
     let id = on_time["id"].as_i64().unwrap();
     common::eventually(5, "marked present once", || async {
         marks(&a, now).await == vec![(id, 1, "lavagna".to_string())]

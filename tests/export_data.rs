@@ -40,7 +40,7 @@ async fn fixture() -> Fixture {
     let base = fx.app.base.clone();
     let mut f = Client::connect(&base, meeting, &fx.facilitator, "f").await;
     let mut maria = Client::connect(&base, meeting, &fx.maria, "maria").await;
-    let mut luca = Client::connect(&base, meeting, &common::personal_token(&b), "luca").await;
+    let mut luca = Client::participant(&base, meeting, &b, "luca").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
     maria

@@ -32,10 +32,8 @@ async fn two_instances_share_one_board() {
     let meeting = a.meeting_id("condiviso", "M1-1");
 
     let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
-    let mut maria =
-        Client::connect(&a.base, meeting, &common::personal_token(&maria), "maria@a").await;
-    let mut luca =
-        Client::connect(&b.base, meeting, &common::personal_token(&luca), "luca@b").await;
+    let mut maria = Client::participant(&a.base, meeting, &maria, "maria@a").await;
+    let mut luca = Client::participant(&b.base, meeting, &luca, "luca@b").await;
     let s = f
         .ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
@@ -215,15 +213,7 @@ async fn concurrent_writers_on_two_instances_are_never_refused() {
     for i in 0..6 {
         let (_, person) = a.enroll_n("turni", i + 1).await;
         let base = if i % 2 == 0 { &a.base } else { &b.base };
-        writers.push(
-            Client::connect(
-                base,
-                meeting,
-                &common::personal_token(&person),
-                &format!("w{i}"),
-            )
-            .await,
-        );
+        writers.push(Client::participant(base, meeting, &person, &format!("w{i}")).await);
     }
     let mut watcher_b = Client::connect(&b.base, meeting, &key, "f@b").await;
     // 25 operations per writer, all sent before any answer is read (under the per-person
@@ -304,13 +294,11 @@ async fn presence_counts_the_people_of_every_instance() {
     let meeting = a.meeting_id("presenti", "M1-1");
     let key = a.account_key("organiser", &[]).await;
     let mut f = Client::connect(&a.base, meeting, &key, "f@a").await;
-    let mut maria =
-        Client::connect(&a.base, meeting, &common::personal_token(&maria), "maria@a").await;
-    let mut luca =
-        Client::connect(&b.base, meeting, &common::personal_token(&luca), "luca@b").await;
+    let mut maria = Client::participant(&a.base, meeting, &maria, "maria@a").await;
+    let mut luca = Client::participant(&b.base, meeting, &luca, "luca@b").await;
     // Anna has the board open on both instances: one person.
-    let anna_a = Client::connect(&a.base, meeting, &common::personal_token(&anna), "anna@a").await;
-    let anna_b = Client::connect(&b.base, meeting, &common::personal_token(&anna), "anna@b").await;
+    let anna_a = Client::participant(&a.base, meeting, &anna, "anna@a").await;
+    let anna_b = Client::participant(&b.base, meeting, &anna, "anna@b").await;
 
     presence_count(&mut maria, 4).await;
     presence_count(&mut luca, 4).await;
@@ -341,8 +329,7 @@ async fn presence_counts_the_people_of_every_instance() {
     presence_count(&mut maria, 3).await;
     // Instance B stops with someone connected through it: they no longer count.
     let (_, piero) = a.enroll_n("presenti", 4).await;
-    let _piero =
-        Client::connect(&b.base, meeting, &common::personal_token(&piero), "piero@b").await;
+    let _piero = Client::participant(&b.base, meeting, &piero, "piero@b").await;
     presence_count(&mut maria, 4).await;
     b.stop().await;
     presence_count(&mut maria, 3).await;

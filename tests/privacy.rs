@@ -73,8 +73,8 @@ async fn filled() -> Filled {
     ] {
         f.ok(op).await;
     }
-    let mut mc = Client::connect(&base, first, &common::personal_token(&maria), "maria").await;
-    let mut lc = Client::connect(&base, first, &common::personal_token(&luca), "luca").await;
+    let mut mc = Client::participant(&base, first, &maria, "maria").await;
+    let mut lc = Client::participant(&base, first, &luca, "luca").await;
     let need = |id: &str, text: &str| json!({"kind": "add_card", "card_id": id, "card_type": "bisogno", "text": text});
     mc.ok(need("c1", "Anziani soli nei Comuni montani")).await;
     mc.ok(json!({"kind": "comment", "card_id": "c1", "comment_id": "k1", "text": "Soprattutto d'inverno"}))
@@ -143,7 +143,7 @@ async fn filled() -> Filled {
     f2.ok(json!({"kind": "carry_over", "from_meeting": first, "cards": ["c1"]}))
         .await;
     f2.ok(json!({"kind": "set_phase", "phase": "voto"})).await;
-    let mut l2 = Client::connect(&base, second, &common::personal_token(&luca), "luca2").await;
+    let mut l2 = Client::participant(&base, second, &luca, "luca2").await;
     l2.ok(json!({"kind": "vote", "card_id": format!("m{first}-c1")}))
         .await;
     Filled {

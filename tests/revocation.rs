@@ -118,13 +118,7 @@ async fn a_cancelled_participant_is_closed_with_4001_and_refused_on_reconnect() 
     let mut browser = Browser::new(&app);
     assert_eq!(browser.get(&manage_path(&app, &maria)).await.0, 200);
     let mut by_cookie = connect_as(&app, &browser, "maria-browser").await;
-    let mut by_token = Client::connect(
-        &app.base,
-        meeting(&app),
-        &common::personal_token(&maria),
-        "maria",
-    )
-    .await;
+    let mut by_token = Client::participant(&app.base, meeting(&app), &maria, "maria").await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sessions WHERE enrollment_id IS NOT NULL")
             .await,
@@ -170,13 +164,7 @@ async fn the_periodic_check_closes_what_an_unheard_ending_left_open() {
     let mut browser = Browser::new(&app);
     browser.get(&manage_path(&app, &maria)).await;
     let mut maria_ws = connect_as(&app, &browser, "maria").await;
-    let mut luca_ws = Client::connect(
-        &app.base,
-        meeting(&app),
-        &common::personal_token(&luca),
-        "luca",
-    )
-    .await;
+    let mut luca_ws = Client::participant(&app.base, meeting(&app), &luca, "luca").await;
     let mut staff_ws = connect_as(&app, &facilitator, "f").await;
     let mut script_ws = Client::connect(&app.base, meeting(&app), &key, "script").await;
 
@@ -212,20 +200,8 @@ async fn an_organiser_removing_a_participant_closes_their_socket() {
     let mut f = Client::connect(&app.base, meeting(&app), &key, "f").await;
     f.ok(json!({"kind": "set_phase", "phase": "raccolta"}))
         .await;
-    let mut luca_ws = Client::connect(
-        &app.base,
-        meeting(&app),
-        &common::personal_token(&luca),
-        "luca",
-    )
-    .await;
-    let mut anna_ws = Client::connect(
-        &app.base,
-        meeting(&app),
-        &common::personal_token(&anna),
-        "anna",
-    )
-    .await;
+    let mut luca_ws = Client::participant(&app.base, meeting(&app), &luca, "luca").await;
+    let mut anna_ws = Client::participant(&app.base, meeting(&app), &anna, "anna").await;
     let (_, mut organiser) = staff(&app, "organiser", "org@example.it").await;
     let id = luca["id"].as_i64().unwrap();
     let (status, _, _) = organiser
@@ -768,20 +744,8 @@ async fn an_access_ended_on_one_instance_closes_the_sockets_of_another() {
     let b = a.second_instance().await;
     let (_, maria) = a.enroll_n(SLUG, 1).await;
     let (_, luca) = a.enroll_n(SLUG, 2).await;
-    let mut maria_on_b = Client::connect(
-        &b.base,
-        meeting(&a),
-        &common::personal_token(&maria),
-        "maria@b",
-    )
-    .await;
-    let mut luca_on_b = Client::connect(
-        &b.base,
-        meeting(&a),
-        &common::personal_token(&luca),
-        "luca@b",
-    )
-    .await;
+    let mut maria_on_b = Client::participant(&b.base, meeting(&a), &maria, "maria@b").await;
+    let mut luca_on_b = Client::participant(&b.base, meeting(&a), &luca, "luca@b").await;
     let (key_owner, mut organiser) = staff(&a, "organiser", "org@example.it").await;
     let key = tavolo::services::accounts::new_api_key(&a.state.store, key_owner, "script")
         .await

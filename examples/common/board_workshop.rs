@@ -4,6 +4,14 @@
 pub const SLUG: &str = "carico";
 pub const ROLE: &str = "responsabile-ufficio-di-piano";
 
+/// The operation a writer sends for its `n`-th card: a need of ~120 characters, the same size
+/// in every benchmark so that their frames compare.
+pub fn add_card_op(n: u64) -> String {
+    format!(
+        r#"{{"type":"op","op_id":"L{n}","op":{{"kind":"add_card","card_id":"c{n}","card_type":"bisogno","text":"Carico {n:09}: servizi di prossimità per persone anziane sole, trasporto sociale e pasti a domicilio nel distretto."}}}}"#
+    )
+}
+
 /// The workshop file: `capacity` seats, enrollment open, meetings on consecutive days of 2100.
 pub fn workshop_toml(capacity: usize, meetings: usize) -> String {
     let mut listed = String::new();

@@ -64,6 +64,17 @@ impl Client {
         Self::connect_from(base, meeting, Auth::Bearer(token), name, 0).await
     }
 
+    /// Connects as a participant, with the personal token of their enrollment answer.
+    pub async fn participant(base: &str, meeting: i64, enrollment: &Value, name: &str) -> Client {
+        Self::connect(
+            base,
+            meeting,
+            &crate::common::personal_token(enrollment),
+            name,
+        )
+        .await
+    }
+
     pub async fn connect_from(
         base: &str,
         meeting: i64,

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::json;
 
-use super::{board_actor, meeting_context};
+use super::{meeting_and_actor, meeting_context};
 use crate::domain::board::{self, Event, reference};
 use crate::domain::italian::{self, nouns::*};
 use crate::services::board as boards;
@@ -19,8 +19,7 @@ pub async fn history(
     viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let m = state.catalogue.meeting(id).ok_or(AppError::NotFound)?;
-    let actor = board_actor(&state, &viewer, &m).await?;
+    let (m, actor) = meeting_and_actor(&state, &viewer, id).await?;
     if !actor.is_facilitator() {
         return Err(AppError::Forbidden(
             "La cronologia è riservata a chi conduce l'incontro.".into(),

@@ -51,6 +51,20 @@ pub async fn board_actor(
         })
 }
 
+/// The meeting (404 when there is none) and whoever asks as they act on its board (401, 403).
+pub async fn meeting_and_actor<'s>(
+    state: &'s AppState,
+    viewer: &Viewer,
+    meeting_id: i64,
+) -> Result<(MeetingRef<'s>, Actor), AppError> {
+    let m = state
+        .catalogue
+        .meeting(meeting_id)
+        .ok_or(AppError::NotFound)?;
+    let actor = board_actor(state, viewer, &m).await?;
+    Ok((m, actor))
+}
+
 impl From<RoomError> for AppError {
     fn from(e: RoomError) -> AppError {
         match e {
@@ -88,11 +102,7 @@ pub async fn presence(
     Path(meeting_id): Path<i64>,
     viewer: Viewer,
 ) -> Result<Response, AppError> {
-    let m = state
-        .catalogue
-        .meeting(meeting_id)
-        .ok_or(AppError::NotFound)?;
-    board_actor(&state, &viewer, &m).await?;
+    meeting_and_actor(&state, &viewer, meeting_id).await?;
     let room = state.rooms.get(meeting_id).await?;
     let (count, people) = room.presence().await.ok_or(AppError::Unavailable)?;
     Ok((
@@ -113,11 +123,7 @@ pub async fn board_state(
     headers: HeaderMap,
     viewer: Viewer,
 ) -> Result<Response, AppError> {
-    let m = state
-        .catalogue
-        .meeting(meeting_id)
-        .ok_or(AppError::NotFound)?;
-    let actor = board_actor(&state, &viewer, &m).await?;
+    let (_, actor) = meeting_and_actor(&state, &viewer, meeting_id).await?;
     let known = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use super::board_actor;
+use super::meeting_and_actor;
 use crate::domain::board::{Actor, ActorId, Op};
 use crate::domain::text::FieldError;
 use crate::services::board as boards;
@@ -62,11 +62,7 @@ pub async fn ws(
             ));
         }
     }
-    let m = state
-        .catalogue
-        .meeting(meeting_id)
-        .ok_or(AppError::NotFound)?;
-    let actor = board_actor(&state, &viewer, &m).await?;
+    let (_, actor) = meeting_and_actor(&state, &viewer, meeting_id).await?;
     let read_only = q.vista.as_deref() == Some("proiettore");
     if read_only && !actor.is_facilitator() {
         return Err(AppError::forbidden());
