@@ -739,11 +739,20 @@ async fn connect(addr: SocketAddr, meeting: i64, bearer: &str) -> Result<(Ws, i6
         .await?;
     loop {
         match ws.next().await {
-            Some(Ok(Message::Text(t))) => {
-                if let Some(rest) = t.strip_prefix("{\"seq\":") {
-                    let seq = rest.split(',').next().and_then(|v| v.parse().ok());
-                    return Ok((ws, seq.unwrap_or(0)));
+            Some(Ok(Message::Text(t))) if t.contains("\"type\":\"welcome\"") => {
+                // Read as JSON: the keys come in alphabetical order, and a key added before
+                // `seq` (`load`) once made this wait forever.
+                let welcome: Value = serde_json::from_str(&t)?;
+                if welcome["load"] == Value::Bool(true) {
+                    // Every measurement starts on a fresh database, so the board is small
+                    // when the clients connect; a run that meets a large one must say so.
+                    return fail("welcome says `load`: board_pair does not load boards over HTTP");
                 }
+                let seq = welcome["seq"].as_i64();
+                return match seq {
+                    Some(seq) => Ok((ws, seq)),
+                    None => fail(format!("welcome without seq: {t}")),
+                };
             }
             Some(Ok(Message::Close(c))) => return fail(format!("closed before welcome: {c:?}")),
             Some(Ok(_)) => {}
@@ -827,7 +836,12 @@ async fn client(
 /// The facilitator opens the phase `raccolta` and leaves.
 async fn open_phase(session: &Session) -> Result<(), Failure> {
     let addr = session.instances[0].addr;
-    let (mut ws, _) = connect(addr, session.meeting, &session.facilitator_key).await?;
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        connect(addr, session.meeting, &session.facilitator_key),
+    )
+    .await
+    .map_err(|_| Failure::from("facilitator not welcomed within 10 s"))??;
     ws.send(Message::text(
         r#"{"type":"op","op_id":"fase-raccolta","op":{"kind":"set_phase","phase":"raccolta"}}"#,
     ))
