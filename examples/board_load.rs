@@ -267,7 +267,11 @@ fn main() -> ExitCode {
         eprintln!("board_load: `taskset -p -c 1` failed: the generator is not pinned");
     }
     let nofile = raise_nofile(args.clients * 2 + 256, 8192, "board_load");
-    let bin_dir = args.bin_dir.clone().unwrap_or_else(default_bin_dir);
+    // Absolute: the servers run in a temporary directory of their own.
+    let absolute = |dir: PathBuf| std::fs::canonicalize(&dir).unwrap_or(dir);
+    let bin_dir = absolute(args.bin_dir.clone().unwrap_or_else(default_bin_dir));
+    let mut args = args;
+    args.baseline = args.baseline.take().map(absolute);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -140,6 +140,10 @@ struct Args {
     /// Keep the temporary directories (workshop, logs) and the databases.
     #[arg(long)]
     keep: bool,
+    /// Exit with 1 unless every repetition delivered every event once, in order, refused
+    /// nothing and showed every client the whole presence (CI runs a small one this way).
+    #[arg(long)]
+    strict: bool,
 }
 
 type Failure = Box<dyn std::error::Error>;
@@ -242,15 +246,48 @@ fn main() -> ExitCode {
         print_table(LATENCY, &medians);
         println!();
         print_table(CAPACITY, &medians);
-        Ok::<_, Failure>(())
+        Ok::<_, Failure>(all)
     });
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+    let all = match outcome {
+        Ok(all) => all,
         Err(e) => {
             eprintln!("board_pair: {e}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    if args.strict {
+        let broken: Vec<String> = all
+            .iter()
+            .filter_map(|o| broken_guarantees(o, &args))
+            .collect();
+        if !broken.is_empty() {
+            eprintln!("board_pair: guarantees broken:\n{}", broken.join("\n"));
+            return ExitCode::from(1);
         }
     }
+    ExitCode::SUCCESS
+}
+
+/// What a repetition broke of what users are promised (`--strict`), if anything.
+fn broken_guarantees(o: &Outcome, args: &Args) -> Option<String> {
+    let v = |k: &str| o.v.get(k).copied().unwrap_or(f64::NAN);
+    let mut broken = Vec::new();
+    if !(v("deliv %") >= 100.0) {
+        broken.push(format!("{} % delivered", v("deliv %")));
+    }
+    for key in ["dup", "gaps", "refused"] {
+        if v(key) != 0.0 {
+            broken.push(format!("{key} {}", v(key)));
+        }
+    }
+    if v("presence min") != args.clients as f64 {
+        broken.push(format!(
+            "presence seen as low as {} of {}",
+            v("presence min"),
+            args.clients
+        ));
+    }
+    (!broken.is_empty()).then(|| format!("  {}: {}", o.name, broken.join(", ")))
 }
 
 fn setup_name(instances: usize) -> &'static str {
