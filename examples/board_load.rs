@@ -244,7 +244,7 @@ fn fail<T>(msg: impl Into<String>) -> Result<T, Failure> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
     let modes = [args.rate.is_some(), args.find_max, args.idle, args.all]
         .iter()
         .filter(|m| **m)
@@ -270,7 +270,6 @@ fn main() -> ExitCode {
     // Absolute: the servers run in a temporary directory of their own.
     let absolute = |dir: PathBuf| std::fs::canonicalize(&dir).unwrap_or(dir);
     let bin_dir = absolute(args.bin_dir.clone().unwrap_or_else(default_bin_dir));
-    let mut args = args;
     args.baseline = args.baseline.take().map(absolute);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

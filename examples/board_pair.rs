@@ -272,8 +272,10 @@ fn main() -> ExitCode {
 fn broken_guarantees(o: &Outcome, args: &Args) -> Option<String> {
     let v = |k: &str| o.v.get(k).copied().unwrap_or(f64::NAN);
     let mut broken = Vec::new();
-    if !(v("deliv %") >= 100.0) {
-        broken.push(format!("{} % delivered", v("deliv %")));
+    let delivered = v("deliv %");
+    // A missing figure (NaN) counts as broken too.
+    if delivered.is_nan() || delivered < 100.0 {
+        broken.push(format!("{delivered} % delivered"));
     }
     for key in ["dup", "gaps", "refused"] {
         if v(key) != 0.0 {

@@ -7,7 +7,7 @@
 //!   freed ([`tune`]);
 //! - after a room closes, the free pages are given back ([`give_back`]);
 //! - after a wave of connections opening or closing has passed, likewise
-//!   ([`note_connections`], [`give_back_after_waves`]).
+//!   ([`note_connection`], [`give_back_after_waves`]).
 //!
 //! Elsewhere than glibc (musl, other systems) these do nothing.
 
@@ -58,8 +58,8 @@ pub fn give_back() {
 static CONNECTION_CHANGES: AtomicUsize = AtomicUsize::new(0);
 
 /// Records that a board connection opened or closed.
-pub fn note_connections(n: usize) {
-    CONNECTION_CHANGES.fetch_add(n, Ordering::Relaxed);
+pub fn note_connection() {
+    CONNECTION_CHANGES.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Connections opened or closed since the last give-back for a wave to be worth one.

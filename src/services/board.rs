@@ -22,13 +22,6 @@ pub enum Denied {
     NotSignedIn,
     /// Signed in, but not for this board: the Italian reason.
     Forbidden(&'static str),
-    Store(DbError),
-}
-
-impl From<DbError> for Denied {
-    fn from(e: DbError) -> Denied {
-        Denied::Store(e)
-    }
 }
 
 /// Who is asking, as the session knows them.
@@ -40,20 +33,15 @@ pub struct Asking<'a> {
     pub organisation: Option<&'a str>,
     /// The Ambito territoriale a guest declared.
     pub ambito: Option<&'a str>,
-    /// A participant's enrollment status, when their enrollment was read with their
-    /// credential in this same request (then `name`, `organisation` and `ambito` are its
-    /// name, body and Ambito): it is not read a second time. Each of 5,000 people joining a
-    /// plenary at once paid for both reads.
+    /// A participant's enrollment status, read with their credential (then `name`,
+    /// `organisation` and `ambito` are the enrollment's name, body and Ambito). Reading the
+    /// enrollment again here cost each of 5,000 people joining a plenary a second read.
     pub participant_status: Option<Status>,
 }
 
 /// The board identity of whoever asks, for one meeting: a confirmed participant of its
 /// workshop, a guest of this meeting, or staff who run the workshop. Anyone else is refused.
-pub async fn actor_for(
-    store: &Store,
-    asking: Asking<'_>,
-    m: &MeetingRef<'_>,
-) -> Result<Actor, Denied> {
+pub fn actor_for(asking: Asking<'_>, m: &MeetingRef<'_>) -> Result<Actor, Denied> {
     match asking.principal {
         Principal::Anonymous => Err(Denied::NotSignedIn),
         Principal::Participant {
@@ -65,20 +53,8 @@ pub async fn actor_for(
                     "Questa lavagna è di un altro laboratorio.",
                 ));
             }
-            let (status, name, organisation, ambito) = match asking.participant_status {
-                Some(status) => (
-                    status,
-                    asking.name.unwrap_or_default().to_string(),
-                    asking.organisation.map(str::to_string),
-                    asking.ambito.map(str::to_string),
-                ),
-                None => {
-                    let row = store::enrollments::find(store, *enrollment_id)
-                        .await?
-                        .ok_or(Denied::NotSignedIn)?;
-                    (row.status(), row.name, Some(row.ente), row.ambito)
-                }
-            };
+            // No status: the credential's enrollment was not read, so nobody is known.
+            let status = asking.participant_status.ok_or(Denied::NotSignedIn)?;
             if status != Status::Confirmed {
                 return Err(Denied::Forbidden(
                     "La lavagna è riservata a chi ha l'iscrizione confermata.",
@@ -87,9 +63,9 @@ pub async fn actor_for(
             Ok(Actor {
                 id: ActorId::Enrollment(*enrollment_id),
                 kind: ActorKind::Participant,
-                name,
-                organisation,
-                ambito,
+                name: asking.name.unwrap_or_default().to_string(),
+                organisation: asking.organisation.map(str::to_string),
+                ambito: asking.ambito.map(str::to_string),
             })
         }
         Principal::Guest {

@@ -32,7 +32,7 @@ pub struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        crate::memory::note_connections(1);
+        crate::memory::note_connection();
         let mut m = self
             .sockets
             .per_person
@@ -68,7 +68,7 @@ impl Sockets {
             return None;
         }
         *n += 1;
-        crate::memory::note_connections(1);
+        crate::memory::note_connection();
         Some(Slot {
             sockets: self.clone(),
             key,

@@ -19,7 +19,7 @@ pub async fn history(
     viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (m, actor) = meeting_and_actor(&state, &viewer, id).await?;
+    let (m, actor) = meeting_and_actor(&state, &viewer, id)?;
     if !actor.is_facilitator() {
         return Err(AppError::Forbidden(
             "La cronologia è riservata a chi conduce l'incontro.".into(),

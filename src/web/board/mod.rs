@@ -30,11 +30,7 @@ use crate::web::auth::Viewer;
 use crate::web::{AppError, AppState};
 
 /// The board identity of whoever asks, for one meeting; refuses anyone else.
-pub async fn board_actor(
-    state: &AppState,
-    viewer: &Viewer,
-    m: &MeetingRef<'_>,
-) -> Result<Actor, AppError> {
+pub fn board_actor(viewer: &Viewer, m: &MeetingRef<'_>) -> Result<Actor, AppError> {
     let asking = Asking {
         principal: &viewer.principal,
         name: viewer.name.as_deref(),
@@ -42,17 +38,14 @@ pub async fn board_actor(
         ambito: viewer.ambito.as_deref(),
         participant_status: viewer.participant_status,
     };
-    boards::actor_for(&state.store, asking, m)
-        .await
-        .map_err(|e| match e {
-            Denied::NotSignedIn => AppError::Unauthorized,
-            Denied::Forbidden(why) => AppError::Forbidden(why.into()),
-            Denied::Store(e) => e.into(),
-        })
+    boards::actor_for(asking, m).map_err(|e| match e {
+        Denied::NotSignedIn => AppError::Unauthorized,
+        Denied::Forbidden(why) => AppError::Forbidden(why.into()),
+    })
 }
 
 /// The meeting (404 when there is none) and whoever asks as they act on its board (401, 403).
-pub async fn meeting_and_actor<'s>(
+pub fn meeting_and_actor<'s>(
     state: &'s AppState,
     viewer: &Viewer,
     meeting_id: i64,
@@ -61,7 +54,7 @@ pub async fn meeting_and_actor<'s>(
         .catalogue
         .meeting(meeting_id)
         .ok_or(AppError::NotFound)?;
-    let actor = board_actor(state, viewer, &m).await?;
+    let actor = board_actor(viewer, &m)?;
     Ok((m, actor))
 }
 
@@ -102,7 +95,7 @@ pub async fn presence(
     Path(meeting_id): Path<i64>,
     viewer: Viewer,
 ) -> Result<Response, AppError> {
-    meeting_and_actor(&state, &viewer, meeting_id).await?;
+    meeting_and_actor(&state, &viewer, meeting_id)?;
     let room = state.rooms.get(meeting_id).await?;
     let (count, people) = room.presence().await.ok_or(AppError::Unavailable)?;
     Ok((
@@ -123,7 +116,7 @@ pub async fn board_state(
     headers: HeaderMap,
     viewer: Viewer,
 ) -> Result<Response, AppError> {
-    let (_, actor) = meeting_and_actor(&state, &viewer, meeting_id).await?;
+    let (_, actor) = meeting_and_actor(&state, &viewer, meeting_id)?;
     let known = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

@@ -50,7 +50,7 @@ async fn board_page(
     {
         return super::join::page_for(&state, &viewer, &m, meeting_id);
     }
-    let actor = board_actor(&state, &viewer, &m).await?;
+    let actor = board_actor(&viewer, &m)?;
     if matches!(view, View::Console | View::Projector) && !actor.is_facilitator() {
         return Err(AppError::Forbidden(
             "Questa vista è riservata a chi conduce l'incontro.".into(),

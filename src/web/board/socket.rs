@@ -62,7 +62,7 @@ pub async fn ws(
             ));
         }
     }
-    let (_, actor) = meeting_and_actor(&state, &viewer, meeting_id).await?;
+    let (_, actor) = meeting_and_actor(&state, &viewer, meeting_id)?;
     let read_only = q.vista.as_deref() == Some("proiettore");
     if read_only && !actor.is_facilitator() {
         return Err(AppError::forbidden());
