@@ -1473,9 +1473,12 @@ struct LoadResult {
     /// after the start of the measured window, the first few).
     stalls: (usize, Vec<(f64, f64)>),
     /// `perf stat` counts of the measured window (server, generator), with --syscalls.
-    syscalls: Option<(Vec<(String, f64)>, Vec<(String, f64)>)>,
+    syscalls: Option<(SyscallCounts, SyscallCounts)>,
     sustainable: bool,
 }
+
+/// `perf stat` counts of one process: (event, count per delivered frame).
+type SyscallCounts = Vec<(String, f64)>;
 
 /// Starts N clients on a fresh meeting and waits until all are welcomed (or failed).
 async fn connect_all(
@@ -1916,7 +1919,7 @@ async fn load_once(
 
 fn print_load_header() {
     println!(
-        "{:<14} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7}  {}",
+        "{:<14} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7}  verdict",
         "server",
         "rate",
         "achieved",
@@ -1932,7 +1935,6 @@ fn print_load_header() {
         "core1",
         "other",
         "RSS MiB",
-        "verdict"
     );
 }
 

@@ -102,6 +102,11 @@ pub struct Config {
     /// queue. Kept below the process' open-file limit in any case.
     #[arg(long, env = "TAVOLO_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// Reverse proxies (addresses or networks, comma-separated: `127.0.0.1,10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client; see `web::client_address`. None by default: the
+    /// client is the TCP peer.
+    #[arg(long, env = "TAVOLO_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: crate::web::client_address::TrustedProxies,
 }
 
 impl Config {
@@ -155,6 +160,7 @@ impl Config {
             header_timeout_seconds: 10,
             request_timeout_seconds: 60,
             max_connections: 10_000,
+            trusted_proxies: Default::default(),
         }
     }
 }

@@ -95,6 +95,8 @@ pub struct Tavolo {
     pub state: AppState,
     /// The HTTP server's bounds (header timeout, connection cap).
     pub limits: web::server::Limits,
+    /// The reverse proxies believed about their clients' addresses.
+    pub proxies: web::client_address::TrustedProxies,
     /// Printed at first start: the one-time link to create the first organiser.
     pub setup_link: Option<String>,
 }
@@ -234,6 +236,7 @@ impl Tavolo {
         Ok(Tavolo {
             state,
             limits,
+            proxies: config.trusted_proxies.clone(),
             setup_link,
         })
     }
@@ -243,7 +246,14 @@ impl Tavolo {
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         let state = self.state.clone();
         let app = app(state.clone());
-        web::server::serve(listener, app, self.limits, state.shutdown.clone()).await?;
+        web::server::serve(
+            listener,
+            app,
+            self.limits,
+            self.proxies,
+            state.shutdown.clone(),
+        )
+        .await?;
         state.tasks.close();
         state.tasks.wait().await;
         Ok(())

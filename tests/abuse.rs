@@ -518,3 +518,63 @@ async fn a_body_sent_byte_by_byte_gets_408_and_the_connection_closes() {
         "nothing was written"
     );
 }
+
+/// One login attempt from 127.0.0.x with the given `X-Forwarded-For` (if any): its status.
+async fn login_via(app: &TestApp, source: &str, forwarded: Option<&str>) -> StatusCode {
+    let (cookie, token) = csrf(app).await;
+    let mut req = client_from(source)
+        .post(app.url("/accedi"))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "nessuno@example.it"),
+            ("password", "sbagliata"),
+        ]);
+    if let Some(f) = forwarded {
+        req = req.header("x-forwarded-for", f);
+    }
+    req.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_budget_and_no_one_picks_their_address() {
+    let _one_at_a_time = LOGIN_FLOODS.lock().await;
+    // Two attempts a minute from an address; the proxy is this machine's 127.0.0.1.
+    let app = spawn(|c| {
+        c.login_per_account = 0;
+        c.login_per_address = 2;
+        c.trusted_proxies = "127.0.0.1".parse().unwrap();
+    })
+    .await;
+    let proxy = "127.0.0.1";
+    // A client behind the proxy uses its two attempts, then waits.
+    for _ in 0..2 {
+        assert_eq!(login_via(&app, proxy, Some("203.0.113.1")).await, 401);
+    }
+    assert_eq!(login_via(&app, proxy, Some("203.0.113.1")).await, 429);
+    // Writing another address before its own changes nothing: the proxy appended the real one.
+    assert_eq!(
+        login_via(&app, proxy, Some("198.51.100.50, 203.0.113.1")).await,
+        429
+    );
+    // Another client behind the same proxy is not locked out with it.
+    assert_eq!(login_via(&app, proxy, Some("203.0.113.2")).await, 401);
+    // A peer that is not a trusted proxy is counted at its own address whatever it claims.
+    assert_eq!(login_via(&app, "127.0.0.3", Some("192.0.2.1")).await, 401);
+    assert_eq!(login_via(&app, "127.0.0.3", Some("192.0.2.2")).await, 401);
+    assert_eq!(login_via(&app, "127.0.0.3", Some("192.0.2.3")).await, 429);
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_forwarded_addresses_are_ignored() {
+    let _one_at_a_time = LOGIN_FLOODS.lock().await;
+    let app = spawn(|c| {
+        c.login_per_account = 0;
+        c.login_per_address = 2;
+    })
+    .await;
+    assert_eq!(login_via(&app, "127.0.0.4", Some("203.0.113.7")).await, 401);
+    assert_eq!(login_via(&app, "127.0.0.4", Some("203.0.113.8")).await, 401);
+    assert_eq!(login_via(&app, "127.0.0.4", Some("203.0.113.9")).await, 429);
+    assert_eq!(login_via(&app, "127.0.0.5", None).await, 401);
+}

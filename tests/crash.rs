@@ -31,7 +31,7 @@ async fn start(db: &str, workshops: &std::path::Path) -> Server {
         .local_addr()
         .unwrap()
         .port();
-    let child = tavolo(db, workshops)
+    let mut child = tavolo(db, workshops)
         .env("TAVOLO_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -47,6 +47,8 @@ async fn start(db: &str, workshops: &std::path::Path) -> Server {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start");
 }
 

@@ -9,7 +9,8 @@
 //! answer says nothing about which accounts exist.
 //!
 //! An IPv6 client is counted by its /64 (one subscriber's network), an IPv4 one by address.
-//! Behind a reverse proxy every client has the proxy's address: see the README.
+//! Behind a reverse proxy the address is the client's as the proxy forwarded it, when the
+//! proxy is trusted (`web::client_address`, `TAVOLO_TRUSTED_PROXIES`).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_schema;
 pub mod auth;
 pub mod board;
+pub mod client_address;
 pub mod enroll;
 pub mod error;
 pub mod export;

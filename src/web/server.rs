@@ -38,6 +38,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use crate::web::client_address::{ClientAddress, TrustedProxies};
+
 /// Descriptors kept for everything but client connections: the database pool, files, the
 /// SMTP connection, the listening socket.
 const RESERVED_DESCRIPTORS: u64 = 256;
@@ -75,6 +77,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    proxies: TrustedProxies,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let file_limit = raise_open_file_limit();
@@ -82,6 +85,7 @@ pub async fn serve(
     tracing::info!(
         max_connections,
         header_timeout_s = limits.header_timeout.as_secs_f64(),
+        trusted_proxies = %proxies,
         "serving HTTP"
     );
     let slots = Arc::new(Semaphore::new(max_connections));
@@ -110,7 +114,8 @@ pub async fn serve(
         let io = TokioIo::new(Counted { tcp, _slot: slot });
         let app = app.clone();
         let shutdown = shutdown.clone();
-        connections.spawn(serve_connection(io, peer, app, limits, shutdown));
+        let proxies = proxies.clone();
+        connections.spawn(serve_connection(io, peer, app, limits, proxies, shutdown));
     }
     drop(listener);
     connections.close();
@@ -123,6 +128,7 @@ async fn serve_connection(
     peer: SocketAddr,
     app: Router,
     limits: Limits,
+    proxies: TrustedProxies,
     shutdown: CancellationToken,
 ) {
     let Limits {
@@ -132,9 +138,11 @@ async fn serve_connection(
     } = limits;
     let service = tower::service_fn(move |req: axum::http::Request<Incoming>| {
         let app = app.clone();
+        let client = ClientAddress(proxies.client_of(peer.ip(), req.headers()));
         async move {
             let mut req = req.map(Body::new);
             req.extensions_mut().insert(ConnectInfo(peer));
+            req.extensions_mut().insert(client);
             // The handler, its body included, within the deadline: the header timeout does not
             // cover a body sent one byte at a time.
             match tokio::time::timeout(request_deadline, app.oneshot(req)).await {

@@ -3,10 +3,8 @@
 
 use super::Empty;
 use super::staff::field_error;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -15,6 +13,7 @@ use serde_json::json;
 use crate::domain::text::FieldError;
 use crate::services::accounts::{self, SetupError, SetupForm, SignIn};
 use crate::web::auth::{self, CsrfForm, Viewer};
+use crate::web::client_address::ClientAddress;
 use crate::web::redirect;
 use crate::web::view::page;
 use crate::web::{AppError, AppState};
@@ -146,23 +145,6 @@ fn in_seconds(seconds: u64) -> String {
         0 | 1 => "un secondo".into(),
         s if s < 120 => format!("{s} secondi"),
         s => format!("{} minuti", s.div_ceil(60)),
-    }
-}
-
-/// The client's IP address (the peer of the TCP connection; `0.0.0.0` when the server did not
-/// say, as when the router is called without `web::server`).
-pub struct ClientAddress(pub IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
-        ))
     }
 }
 

@@ -3,10 +3,10 @@
 //! [`GuestGate`]. The code's own limits (how many guests, until when) are
 //! `domain::guest_code`'s.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::services::board::{self as boards, GuestRefused};
 use crate::services::throttle::Throttle;
 use crate::store::board::NewGuest;
 use crate::web::auth::{self, CsrfForm, Viewer};
+use crate::web::client_address::ClientAddress;
 use crate::web::view::page;
 use crate::web::{AppError, AppState};
 
@@ -34,7 +35,7 @@ pub const ADDRESS_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// The limits on guests joining, by client address, kept by each instance (a person trying
 /// through several instances gets each one's budget; the code's length keeps guessing out of
 /// reach anyway, and the guests a code admits are counted in the database). Behind a reverse
-/// proxy every client has the proxy's address: the numbers above then bound the whole instance.
+/// proxy the address is the one the proxy forwarded (`web::client_address`).
 pub struct GuestGate {
     joins: Throttle<IpAddr>,
     wrong_codes: Throttle<IpAddr>,
@@ -92,11 +93,10 @@ pub async fn guest_join(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     CsrfForm(form): CsrfForm<GuestForm>,
 ) -> Result<Response, AppError> {
     let m = state.catalogue.meeting(id).ok_or(AppError::NotFound)?;
-    let address = peer.ip();
     let gate = &state.guest_gate;
     let render = |errors: Vec<FieldError>, status: StatusCode| -> Result<Response, AppError> {
         let mut res = page(
