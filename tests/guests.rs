@@ -20,11 +20,18 @@ struct Meeting {
 
 /// A workshop that lists its Ambiti, its first meeting collecting cards with a guest code.
 async fn meeting(ambiti: &[&str]) -> (Meeting, Client) {
-    let app = TestApp::spawn(WorkshopSpec {
+    meeting_configured(ambiti, |_| {}).await
+}
+
+async fn meeting_configured(
+    ambiti: &[&str],
+    adjust: impl FnOnce(&mut tavolo::Config),
+) -> (Meeting, Client) {
+    let spec = WorkshopSpec {
         ambiti: ambiti.iter().map(|a| a.to_string()).collect(),
         ..WorkshopSpec::open(SLUG, 5)
-    })
-    .await;
+    };
+    let app = TestApp::spawn_adjusted(vec![spec], adjust).await;
     let facilitator = app.account_key("facilitator", &[SLUG]).await;
     let id = app.meeting_id(SLUG, "M1-1");
     let mut f = Client::connect(&app.base, id, &facilitator, "f").await;
@@ -338,6 +345,43 @@ async fn one_address_joins_a_roomful_of_guests_then_waits() {
     // Another address is not held up.
     let (status, _) = join_with(&m, &mut browser_from(&m, [127, 0, 0, 12]), &m.code, "Bruno").await;
     assert_eq!(status, 303);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_guest_is_counted_at_their_own_address() {
+    // A venue's proxy (here 127.0.0.1) forwards every guest: without
+    // TAVOLO_TRUSTED_PROXIES they would all share the proxy's 60 joins.
+    let (m, _f) = meeting_configured(&[], |c| {
+        c.trusted_proxies = "127.0.0.1".parse().unwrap();
+    })
+    .await;
+    let via_proxy = |client: &str| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .local_address(std::net::IpAddr::from([127, 0, 0, 1]))
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            cookies: Default::default(),
+            base: m.app.base.clone(),
+        }
+    };
+    // One client behind the proxy uses its 60 joins and waits...
+    let mut busy = via_proxy("203.0.113.10");
+    for i in 0..60 {
+        let (status, page) = join_with(&m, &mut busy, &m.code, &format!("Ospite {i}")).await;
+        assert_eq!(status, 303, "join {i}: {page:.300}");
+    }
+    let (status, _) = join_with(&m, &mut busy, &m.code, "Ospite di troppo").await;
+    assert_eq!(status, 429);
+    // ...while the next person through the same proxy joins at once.
+    let (status, page) = join_with(&m, &mut via_proxy("203.0.113.11"), &m.code, "Bruno").await;
+    assert_eq!(status, 303, "{page:.300}");
+    assert_eq!(guest_count(&m).await, 61);
 }
 
 #[tokio::test]

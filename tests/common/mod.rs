@@ -194,6 +194,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with(specs: Vec<WorkshopSpec>, smtp_url: Option<String>) -> TestApp {
+        Self::spawn_adjusted(specs, |c| c.smtp_url = smtp_url).await
+    }
+
+    /// These workshops, with a hook to adjust the configuration before start.
+    pub async fn spawn_adjusted(
+        specs: Vec<WorkshopSpec>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let workshops_dir = dir.path().join("workshops");
         std::fs::create_dir_all(&workshops_dir).unwrap();
@@ -202,7 +210,7 @@ impl TestApp {
         }
         let db = TestDb::new(dir.path()).await;
         let mut config = Config::for_tests(&db.url, workshops_dir.clone());
-        config.smtp_url = smtp_url;
+        adjust(&mut config);
         Self::start(config, db, dir, workshops_dir).await
     }
 
