@@ -140,7 +140,7 @@ async function waitOpen(page, timeout = 10_000) {
       () => {
         const b = window.tavoloBoard;
         return b && b.status === "open" && b.state && !document.querySelector(".lv-loading") &&
-          !!document.querySelector("#lavagna section[data-column]");
+          !!document.querySelector("#lavagna section[data-column], #lavagna section[data-area]");
       },
       null,
       { timeout },
@@ -934,6 +934,7 @@ describe("sintesi: obiettivi con bisogni collegati e risorse, dalla conduzione a
   const need = `Anziani soli senza trasporto nelle frazioni (${RUN}-9)`;
   const title = `Trasporto sociale a chiamata (${RUN}-10)`;
   const AREA = "Anziani";
+  const synthesisText = `Il trasporto è la priorità dell'area (${RUN}).`;
 
   before(async () => {
     meeting = meetings[4];
@@ -952,7 +953,7 @@ describe("sintesi: obiettivi con bisogni collegati e risorse, dalla conduzione a
   test("la sintesi di un'area scritta in conduzione arriva al partecipante", T, async () => {
     const block = consolePage.locator(`.lv-synthesis__block[data-area="${AREA}"]`);
     await block.locator(".lv-synthesis__editor > summary").click();
-    const text = `Il trasporto è la priorità dell'area (${RUN}).`;
+    const text = synthesisText;
     await block.locator("textarea").fill(text);
     await block.getByRole("button", { name: "Salva la sintesi" }).click();
     await board.locator(`.lv-synthesis__block[data-area="${AREA}"] .lv-synthesis__prose`, { hasText: text }).waitFor({ timeout: 5000 })
@@ -1020,6 +1021,27 @@ describe("sintesi: obiettivi con bisogni collegati e risorse, dalla conduzione a
     assertNoProblems(fac, part);
   });
 
+  test("il proiettore mostra per area la sintesi e gli obiettivi, al posto delle colonne dei contributi", T, async () => {
+    const proj = await openBoard(fac, boardPath(meeting, "proiettore"), `proiettore ${boardPath(meeting, "proiettore")}`);
+    try {
+      const col = proj.locator(`.lv-proj__col[data-area="${AREA}"]`);
+      await col.locator(".lv-proj__objectives > li", { hasText: title }).waitFor({ timeout: 5000 })
+        .catch(async () => assert.fail(`${proj.label}: l'obiettivo non compare sul proiettore: ${JSON.stringify(await boardInfo(proj))}`));
+      const shown = (await col.textContent()).replace(/\s+/g, " ");
+      assert.match(shown, /Obiettivo \S+\/O01/, `riferimento sul proiettore: «${shown}»`);
+      assert.ok(shown.includes(synthesisText), `la sintesi dell'area non è sul proiettore: «${shown}»`);
+      assert.ok(!shown.includes("Franca Sintesi") && !shown.includes("scritta da"), `il proiettore nomina qualcuno: «${shown}»`);
+      assert.equal(await proj.locator(".lv-proj__col[data-column]").count(), 0, "le colonne dei contributi sono ancora sul proiettore");
+      const fits = await proj.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1);
+      assert.ok(fits, `${proj.label}: il proiettore non sta nello schermo`);
+      mkdirSync(SCREENS, { recursive: true });
+      await proj.screenshot({ path: join(SCREENS, "proiettore-sintesi.png") });
+    } finally {
+      await proj.close();
+    }
+    assertNoProblems(fac);
+  });
+
   test("axe-core: la conduzione con la sintesi, il dialogo dell'obiettivo e la lavagna del partecipante", T, async () => {
     const page = await openBoard(axeFac, boardPath(meeting, "conduzione"), `conduzione (axe) ${boardPath(meeting, "conduzione")}`);
     try {
@@ -1034,6 +1056,13 @@ describe("sintesi: obiettivi con bisogni collegati e risorse, dalla conduzione a
       await page.keyboard.press("Escape");
     } finally {
       await page.close();
+    }
+    const proj = await openBoard(axeFac, boardPath(meeting, "proiettore"), `${boardPath(meeting, "proiettore")} (axe)`);
+    try {
+      await proj.locator(".lv-proj__objectives > li", { hasText: title }).waitFor({ timeout: 5000 });
+      await axeCheck(proj, `${boardPath(meeting, "proiettore")} (fase sintesi, con un obiettivo)`);
+    } finally {
+      await proj.close();
     }
     for (const view of ["", "elenco"]) {
       const p = await openBoard(axeFac, boardPath(meeting, view), `${boardPath(meeting, view)} (axe)`);

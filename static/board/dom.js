@@ -58,6 +58,7 @@ export const NOUNS = {
   area: ["aree", "f"],
   contributo: ["contributi", "m"],
   minuto: ["minuti", "m"],
+  obiettivo: ["obiettivi", "m"],
   operazione: ["operazioni", "f"],
   persona: ["persone", "f"],
   secondo: ["secondi", "m"],

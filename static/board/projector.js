@@ -1,12 +1,14 @@
 // Tavolo board client — ProjectorView, the screen shown in the room (data-view "projector";
 // read-only, never sends): the phase, the timer, how to join, the card in the spotlight, and
-// per column the latest titles or, from the voting phase on, the vote results. Authors are never
-// shown.
+// per column the latest titles or, from the voting phase on, the vote results; in the synthesis
+// phases, once something is written, per policy area its synthesis and its objectives. Authors
+// are never shown.
 
 import { absoluteUrl, count, fill, form, groupedCode, h, setText, shorten } from "./dom.js";
 import { cardFieldRows } from "./fields.js";
-import { activeCards, cardTitle, columnOf, isActive, phaseLabel, totalVotes, totalsHidden, voteBudget } from "./model.js";
+import { activeCards, cardTitle, columnOf, isActive, objectiveReference, objectivesOf, phaseLabel, synthesisOpen, totalVotes, totalsHidden, voteBudget } from "./model.js";
 import { BoardShell } from "./shell.js";
+import { ACROSS, areaTitle, areasInOrder } from "./synthesis-view.js";
 
 /** The most cards of a column shown as result bars. */
 const TOP_BARS = 10;
@@ -98,6 +100,13 @@ export class ProjectorView extends BoardShell {
         );
       }
     }
+    // The synthesis, once the room has reached it and something is written.
+    const objectives = objectivesOf(vs);
+    const syntheses = vs.syntheses || {};
+    if (synthesisOpen(vs, cfg) && (objectives.length || Object.keys(syntheses).length)) {
+      this.renderSynthesis(objectives, syntheses);
+      return;
+    }
     // Columns: titles, or vote results from the voting phase on
     const phases = (vs.template && vs.template.phases) || [];
     const vi = phases.indexOf("voto");
@@ -166,6 +175,46 @@ export class ProjectorView extends BoardShell {
           );
         }
         return h("section", { class: `lv-proj__col lv-col--${i % 3}`, "data-column": col.card_type, "data-total": String(list.length) }, head, content);
+      }),
+    );
+    this.fitToScreen();
+  }
+
+  /** One column per policy area: its synthesis (shortened) and its objectives' references and
+   *  titles, as the room reads them while the facilitators write (the board has the rest). */
+  renderSynthesis(objectives, syntheses) {
+    const cfg = this.config;
+    const areas = areasInOrder(cfg, syntheses, objectives, false);
+    const byArea = (k) => objectives.filter((o) => (o.content.policy_area || ACROSS) === k);
+    const sig = JSON.stringify(["sintesi", areas.map((k) => [k, syntheses[k] ? syntheses[k].text : null, byArea(k).map((o) => [o.id, o.number, o.content.title])])]);
+    if (sig === this.projColsSig) return;
+    this.projColsSig = sig;
+    this.projCols.classList.remove("lv-proj__cols--results");
+    fill(
+      this.projCols,
+      ...areas.map((key, i) => {
+        const list = byArea(key);
+        const synthesis = syntheses[key];
+        return h(
+          "section",
+          { class: `lv-proj__col lv-col--${i % 3}`, "data-area": key, "data-total": String(list.length) },
+          h("h2", { class: "lv-proj__coltitle" }, areaTitle(key), h("span", { class: "lv-proj__n", text: ` ${list.length}` }), h("span", { class: "visually-hidden", text: ` ${form(list.length, "obiettivo")}` })),
+          synthesis ? h("p", { class: "lv-proj__synth", text: shorten(synthesis.text, 320) }) : null,
+          list.length
+            ? h(
+                "ol",
+                { class: "lv-proj__titles lv-proj__objectives" },
+                list.map((o) =>
+                  h(
+                    "li",
+                    { class: "lv-proj__card", "data-objective-id": o.id },
+                    h("span", { class: "lv-proj__theme", text: `Obiettivo ${objectiveReference(o, cfg.meeting_code)}` }),
+                    h("span", { class: "lv-proj__cardtitle", text: shorten(o.content.title, 120) }),
+                  ),
+                ),
+              )
+            : h("p", { class: "lv-proj__empty", text: "Nessun obiettivo ancora." }),
+        );
       }),
     );
     this.fitToScreen();

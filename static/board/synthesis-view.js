@@ -19,7 +19,28 @@ export function italianList(items) {
 }
 
 /** The key of the objectives without a policy area. */
-const ACROSS = "";
+export const ACROSS = "";
+
+/** The areas to show, in the workshop's order, then any other area written, then the
+ *  objectives without an area (key `ACROSS`) last. `all`: every area of the workshop, even
+ *  those with nothing yet. */
+export function areasInOrder(config, syntheses, objectives, all) {
+  const keys = [];
+  const add = (k) => {
+    if (keys.indexOf(k) < 0) keys.push(k);
+  };
+  for (const a of config.policy_areas || []) {
+    if (all || syntheses[a] || objectives.some((o) => o.content.policy_area === a)) add(a);
+  }
+  for (const a of Object.keys(syntheses)) add(a);
+  for (const o of objectives) add(o.content.policy_area || ACROSS);
+  return keys.filter((k) => k !== ACROSS).concat(keys.indexOf(ACROSS) >= 0 ? [ACROSS] : []);
+}
+
+/** The heading of an area's block ("Obiettivi trasversali alle aree" for `ACROSS`). */
+export function areaTitle(key) {
+  return key || "Obiettivi trasversali alle aree";
+}
 
 export class SynthesisView {
   constructor(ui) {
@@ -53,17 +74,7 @@ export class SynthesisView {
     if (this.el.hidden) return;
     setText(this.intro, this.introText(vs, open, has));
     this.renderHead(vs, open);
-    // Areas in the workshop's order; objectives without an area last.
-    const keys = [];
-    const add = (k) => {
-      if (keys.indexOf(k) < 0) keys.push(k);
-    };
-    for (const a of this.config.policy_areas || []) {
-      if (this.allAreas || syntheses[a] || objectives.some((o) => o.content.policy_area === a)) add(a);
-    }
-    for (const a of Object.keys(syntheses)) add(a);
-    for (const o of objectives) add(o.content.policy_area || ACROSS);
-    const ordered = keys.filter((k) => k !== ACROSS).concat(keys.indexOf(ACROSS) >= 0 ? [ACROSS] : []);
+    const ordered = areasInOrder(this.config, syntheses, objectives, this.allAreas);
     const ctx = this.context(vs, open);
     syncChildren(
       this.body,
@@ -100,7 +111,7 @@ export class SynthesisView {
     let a = this.areaEls.get(key);
     if (!a) {
       const slug = key ? key.toLowerCase().replace(/[^a-z0-9]+/g, "-") : "trasversali";
-      const heading = h("h3", { class: "lv-synthesis__area", id: `sintesi-area-${slug}-${this.areaEls.size}`, text: key || "Obiettivi trasversali alle aree" });
+      const heading = h("h3", { class: "lv-synthesis__area", id: `sintesi-area-${slug}-${this.areaEls.size}`, text: areaTitle(key) });
       const text = h("div", { class: "lv-synthesis__text" });
       const list = h("ol", { class: "lv-objectives", role: "list" });
       a = { heading, text, list, el: h("section", { class: "lv-synthesis__block", "aria-labelledby": heading.id, "data-area": key }, heading, text) };
