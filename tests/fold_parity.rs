@@ -87,6 +87,7 @@ fn kind(event: &Event) -> &'static str {
         Event::ObjectiveCreated { .. } => "objective_created",
         Event::ObjectiveEdited { .. } => "objective_edited",
         Event::ObjectiveRemoved { .. } => "objective_removed",
+        Event::ObjectiveRestored { .. } => "objective_restored",
         Event::ObjectiveCommented { .. } => "objective_commented",
         Event::CardMarked { .. } => "card_marked",
         Event::CardUnmarked { .. } => "card_unmarked",
@@ -94,7 +95,7 @@ fn kind(event: &Event) -> &'static str {
 }
 
 /// Every kind `kind` names.
-const ALL_KINDS: [&str; 31] = [
+const ALL_KINDS: [&str; 32] = [
     "card_added",
     "card_edited",
     "card_withdrawn",
@@ -123,6 +124,7 @@ const ALL_KINDS: [&str; 31] = [
     "objective_created",
     "objective_edited",
     "objective_removed",
+    "objective_restored",
     "objective_commented",
     "card_marked",
     "card_unmarked",

@@ -1021,6 +1021,27 @@ describe("sintesi: obiettivi con bisogni collegati e risorse, dalla conduzione a
     assertNoProblems(fac, part);
   });
 
+  test("un obiettivo tolto dal piano sparisce per il partecipante e, rimesso nel piano, torna con i suoi commenti", T, async () => {
+    const inConsole = consolePage.locator(".lv-objectives .lv-objective", { hasText: title });
+    await inConsole.getByRole("button", { name: /^Togli dal piano/ }).click();
+    const confirm = consolePage.locator("dialog[open]");
+    await confirm.getByRole("button", { name: "Togli dal piano" }).click();
+    await board.locator(".lv-objective", { hasText: title }).waitFor({ state: "detached", timeout: 5000 })
+      .catch(() => assert.fail(`${board.label}: l'obiettivo tolto dal piano è ancora sulla lavagna`));
+    const removed = consolePage.locator(".lv-synthesis__removed");
+    await removed.locator("summary").click();
+    await removed.getByRole("button", { name: /^Rimetti nel piano l'obiettivo \S+\/O01$/ }).click();
+    const back = board.locator(".lv-objective", { hasText: title });
+    await back.waitFor({ timeout: 5000 })
+      .catch(async () => assert.fail(`${board.label}: l'obiettivo rimesso nel piano non torna: ${JSON.stringify(await boardInfo(board))}`));
+    const shown = (await back.textContent()).replace(/\s+/g, " ");
+    assert.match(shown, /\/O01/, `riferimento: «${shown}»`);
+    const comments = await board.evaluate((t) => Object.values(window.tavoloBoard.state.objectives).find((x) => x.content.title === t)?.comments.map((k) => k.text), title);
+    assert.deepEqual(comments, [`Le ODV hanno due mezzi (${RUN})`], "i commenti dell'obiettivo rimesso nel piano");
+    await removed.waitFor({ state: "hidden", timeout: 5000 }).catch(() => assert.fail("l'elenco degli obiettivi tolti è ancora visibile"));
+    assertNoProblems(fac, part);
+  });
+
   test("il proiettore mostra per area la sintesi e gli obiettivi, al posto delle colonne dei contributi", T, async () => {
     const proj = await openBoard(fac, boardPath(meeting, "proiettore"), `proiettore ${boardPath(meeting, "proiettore")}`);
     try {

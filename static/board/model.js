@@ -3,9 +3,10 @@
 // Pure (no DOM, no network): the browser imports it, and so does node (`node --test`, see
 // tests/js/). The state is `BoardState` of src/domain/board.rs as the server serialises it (the
 // `welcome` frame); `apply()` folds one event record into it exactly as `apply()` there does,
-// plus the public variants participants receive (redacted, card_removed, cards_revealed). The
-// fold parity test (tests/fold_parity.rs and tests/js/fold_parity.test.mjs, one fixture in
-// tests/fixtures/board-fold/) keeps the two folds equal.
+// plus the public variants participants receive (redacted, card_removed, cards_revealed,
+// objective_shown). The fold parity test (tests/fold_parity.rs and
+// tests/js/fold_parity.test.mjs, one fixture in tests/fixtures/board-fold/) keeps the two folds
+// equal.
 
 /** The author shown for an anonymous card (board.rs `anonymous_actor`). */
 export const ANONYMOUS_ID = "anonimo";
@@ -519,6 +520,15 @@ export function apply(state, rec) {
       }
       return;
     }
+    case "objective_restored": {
+      const o = state.objectives[ev.objective_id];
+      if (o) {
+        o.state = { state: "active" };
+        o.updated_by = actor.name;
+        o.updated_at = at;
+      }
+      return;
+    }
     case "objective_commented": {
       const o = state.objectives[ev.objective_id];
       if (o) o.comments.push({ id: ev.comment_id, author: deepClone(actor), text: ev.text, at, anonymous: false });
@@ -548,6 +558,14 @@ export function apply(state, rec) {
         const copy = deepClone(card);
         copy.revealed = true;
         insertCard(state, copy);
+      }
+      return;
+    case "objective_shown":
+      // An objective back in the plan: boards of participants dropped it when it left.
+      if (ev.objective) {
+        state.objectives = state.objectives || {};
+        state.objectives[ev.objective.id] = deepClone(ev.objective);
+        state.objective_order = (ev.objective_order || []).slice();
       }
       return;
     default:

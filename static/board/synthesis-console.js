@@ -39,15 +39,35 @@ export class ConsoleSynthesisView extends SynthesisView {
 
   renderTail(vs) {
     const removed = objectivesOf(vs, true).filter((o) => o.state.state !== "active");
-    const sig = JSON.stringify(removed.map((o) => [o.id, o.content.title, o.state.by]));
+    const open = synthesisOpen(vs, this.config);
+    const sig = JSON.stringify([open, removed.map((o) => [o.id, o.content.title, o.state.by])]);
     if (sig === this.removedSig) return;
     this.removedSig = sig;
     this.removed.hidden = !removed.length;
     setText(this.removed.querySelector("summary"), `Obiettivi tolti dal piano (${removed.length})`);
     fill(
       this.removedList,
-      ...removed.map((o) => h("li", null, `${objectiveReference(o, this.config.meeting_code)} «${o.content.title}»`, h("span", { class: "muted", text: ` · tolto da ${o.state.by}, ore ${timeLabel(o.updated_at)}` }))),
+      ...removed.map((o) => {
+        const reference = objectiveReference(o, this.config.meeting_code);
+        // Put back as it was, while the synthesis is open (the server decides the same).
+        const back = open
+          ? h("button", {
+              type: "button",
+              class: "btn btn--secondary btn--small",
+              text: "Rimetti nel piano",
+              "aria-label": `Rimetti nel piano l'obiettivo ${reference}`,
+              on: { click: () => this.restoreObjective(o.id) },
+            })
+          : null;
+        return h("li", null, `${reference} «${o.content.title}»`, h("span", { class: "muted", text: ` · tolto da ${o.state.by}, ore ${timeLabel(o.updated_at)} ` }), back);
+      }),
     );
+  }
+
+  restoreObjective(id) {
+    this.ui.client.send({ kind: "restore_objective", objective_id: id }, { objective: id });
+    this.ui.announcer.say("Obiettivo rimesso nel piano.", true);
+    this.ui.schedule();
   }
 
   // --- the synthesis of each area -----------------------------------------------------------
@@ -202,7 +222,7 @@ export class ConsoleSynthesisView extends SynthesisView {
     if (!o) return;
     const ok = await confirmDialog({
       title: "Togliere l'obiettivo dal piano?",
-      text: `«${shorten(o.content.title, 120)}» non sarà più tra gli obiettivi. Resta nella storia dell'incontro.`,
+      text: `«${shorten(o.content.title, 120)}» non sarà più tra gli obiettivi. Resta nella storia dell'incontro, e puoi rimetterlo nel piano da «Obiettivi tolti dal piano».`,
       confirmLabel: "Togli dal piano",
       danger: true,
     });

@@ -183,6 +183,10 @@ export class SynthesisView {
         return o ? say(`Obiettivo modificato: «${shorten(o.content.title, 80)}».`) : undefined;
       case "objective_removed":
         return o ? say(`Obiettivo tolto dal piano: «${shorten(o.content.title, 80)}».`) : undefined;
+      case "objective_restored":
+        return o ? say(`Obiettivo rimesso nel piano: «${shorten(o.content.title, 80)}».`) : undefined;
+      case "objective_shown":
+        return ev.objective ? say(`Obiettivo rimesso nel piano: «${shorten(ev.objective.content.title, 80)}».`) : undefined;
       case "objective_commented":
         return o ? say(`Nuovo commento di ${(rec.actor && rec.actor.name) || "qualcuno"} sull'obiettivo «${shorten(o.content.title, 60)}».`) : undefined;
       case "card_marked": {

@@ -135,6 +135,10 @@ pub enum Event {
     ObjectiveRemoved {
         objective_id: String,
     },
+    /// Back in the plan as it was when taken out (content, number, comments).
+    ObjectiveRestored {
+        objective_id: String,
+    },
     ObjectiveCommented {
         objective_id: String,
         comment_id: String,
@@ -474,6 +478,13 @@ pub fn apply(state: &mut BoardState, rec: &EventRecord) {
                 o.state = ObjectiveState::Removed {
                     by: rec.actor.name.clone(),
                 };
+                o.updated_by = rec.actor.name.clone();
+                o.updated_at = at;
+            }
+        }
+        Event::ObjectiveRestored { objective_id } => {
+            if let Some(o) = state.objectives.get_mut(objective_id) {
+                o.state = ObjectiveState::Active;
                 o.updated_by = rec.actor.name.clone();
                 o.updated_at = at;
             }

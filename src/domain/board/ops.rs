@@ -132,6 +132,10 @@ pub enum Op {
     RemoveObjective {
         objective_id: String,
     },
+    /// Puts an objective taken out of the plan back in it, as it was.
+    RestoreObjective {
+        objective_id: String,
+    },
     CommentObjective {
         objective_id: String,
         comment_id: String,

@@ -342,6 +342,32 @@ fn objectives_are_numbered_edited_and_removed_keeping_the_record() {
     assert!(!view_for(&b.state, &person(2)).objectives.contains_key("o1"));
     assert_eq!(view_for(&b.state, &person(2)).objective_order, ["o2", "o3"]);
     assert!(view_for(&b.state, &f).objectives.contains_key("o1"));
+
+    // Put back in the plan as it was, by a facilitator only, and only once.
+    let restore = r#"{"kind":"restore_objective","objective_id":"o1"}"#;
+    assert_eq!(code(&mut b, &person(2), restore), "forbidden");
+    b.now = 4000;
+    b.op(&f, restore).unwrap();
+    let o = &b.state.objectives["o1"];
+    assert_eq!(o.state, ObjectiveState::Active);
+    assert_eq!(
+        (o.number, o.content.title.as_str()),
+        (1, "Dimissioni protette e continuità")
+    );
+    assert_eq!((o.updated_by.as_str(), o.updated_at), ("Silvia", 4000));
+    assert_eq!(code(&mut b, &f, restore), "already_active");
+    assert_eq!(
+        code(
+            &mut b,
+            &f,
+            r#"{"kind":"restore_objective","objective_id":"o9"}"#
+        ),
+        "not_found"
+    );
+    assert_eq!(
+        view_for(&b.state, &person(2)).objective_order,
+        ["o1", "o2", "o3"]
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ use serde::{Serialize, Serializer};
 use super::actor::{Actor, ActorId, ActorKind, anonymous_actor};
 use super::events::{Event, EventRecord};
 use super::model::{BoardState, Card, CardState};
+use super::synthesis::Objective;
 
 /// Whether `viewer` may see a card (facilitators see everything).
 pub fn visible_to(card: &Card, viewer: &Actor) -> bool {
@@ -151,6 +152,12 @@ pub enum PublicEvent {
     /// Cards people may see from now on, as the public sees them: revealed, restored or carried
     /// over.
     CardsRevealed { cards: Vec<Card> },
+    /// An objective back in the plan, whole (people's boards dropped it when it was taken out),
+    /// with the order of the objectives in the plan now.
+    ObjectiveShown {
+        objective: Box<Objective>,
+        objective_order: Vec<String>,
+    },
 }
 
 /// The public version of an event. `after` is the state with the event applied; `before` is
@@ -179,6 +186,13 @@ pub fn public_event(after: &BoardState, rec: &EventRecord, before: Option<bool>)
         Event::CardRestored { card_id } => revealed(&mut std::iter::once(card_id)),
         Event::Revealed { cards } => revealed(&mut cards.iter()),
         Event::CardsCarriedOver { cards, .. } => revealed(&mut cards.iter().map(|c| &c.card_id)),
+        Event::ObjectiveRestored { objective_id } => match after.objectives.get(objective_id) {
+            Some(o) if o.is_active() => PublicEvent::ObjectiveShown {
+                objective: Box::new(o.clone()),
+                objective_order: after.active_objectives().map(|o| o.id.clone()).collect(),
+            },
+            _ => PublicEvent::Redacted,
+        },
         // Anything else done to a card the public cannot see.
         e if e.touched_card().is_some() && !was_public => PublicEvent::Redacted,
         Event::Voted { .. } | Event::Unvoted { .. } => PublicEvent::VoteCounted,
@@ -306,8 +320,16 @@ pub enum ShownEvent<'a> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PublicOnlyEvent<'a> {
     Redacted,
-    CardRemoved { card_id: &'a str },
-    CardsRevealed { cards: &'a [Card] },
+    CardRemoved {
+        card_id: &'a str,
+    },
+    CardsRevealed {
+        cards: &'a [Card],
+    },
+    ObjectiveShown {
+        objective: &'a Objective,
+        objective_order: &'a [String],
+    },
 }
 
 impl PublicEvent {
@@ -331,6 +353,16 @@ impl PublicEvent {
             PublicEvent::CardsRevealed { cards } => (
                 ShownActor::Unnamed,
                 ShownEvent::PublicOnly(PublicOnlyEvent::CardsRevealed { cards }),
+            ),
+            PublicEvent::ObjectiveShown {
+                objective,
+                objective_order,
+            } => (
+                ShownActor::Named(&rec.actor),
+                ShownEvent::PublicOnly(PublicOnlyEvent::ObjectiveShown {
+                    objective,
+                    objective_order,
+                }),
             ),
         }
     }

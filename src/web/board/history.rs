@@ -222,6 +222,12 @@ fn describe(state: &board::BoardState, e: &Event, code: &str) -> String {
         Event::ObjectiveRemoved { objective_id } => {
             format!("ha tolto dal piano l'obiettivo {}", objective(objective_id))
         }
+        Event::ObjectiveRestored { objective_id } => {
+            format!(
+                "ha rimesso nel piano l'obiettivo {}",
+                objective(objective_id)
+            )
+        }
         Event::ObjectiveCommented { objective_id, .. } => {
             format!("ha commentato l'obiettivo {}", objective(objective_id))
         }
@@ -470,6 +476,13 @@ mod tests {
         assert_eq!(
             run(&mut b, removed),
             "ha tolto dal piano l'obiettivo M2-1/O03 «Dimissioni protette»"
+        );
+        let restored = Event::ObjectiveRestored {
+            objective_id: "o3".into(),
+        };
+        assert_eq!(
+            run(&mut b, restored),
+            "ha rimesso nel piano l'obiettivo M2-1/O03 «Dimissioni protette»"
         );
 
         let mut cards = carried(1);

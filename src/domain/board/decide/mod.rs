@@ -195,6 +195,10 @@ pub fn decide(
             ctx.facilitator_only()?;
             synthesis::remove_objective(&ctx, objective_id)
         }
+        Op::RestoreObjective { objective_id } => {
+            ctx.facilitator_only()?;
+            synthesis::restore_objective(&ctx, objective_id)
+        }
         Op::MarkCard {
             card_id,
             mark,

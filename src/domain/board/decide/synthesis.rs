@@ -141,6 +141,22 @@ pub(super) fn remove_objective(ctx: &Ctx, objective_id: String) -> Result<Event,
     Ok(Event::ObjectiveRemoved { objective_id })
 }
 
+pub(super) fn restore_objective(ctx: &Ctx, objective_id: String) -> Result<Event, Refusal> {
+    let o = ctx
+        .state
+        .objectives
+        .get(&objective_id)
+        .ok_or_else(|| Refusal::new("not_found", "Obiettivo non trovato."))?;
+    if o.is_active() {
+        return Err(Refusal::new(
+            "already_active",
+            "Questo obiettivo è già nel piano.",
+        ));
+    }
+    open(ctx)?;
+    Ok(Event::ObjectiveRestored { objective_id })
+}
+
 /// A comment on an objective: participants within what the phase allows (and not before the
 /// synthesis), facilitators too.
 pub(super) fn comment_objective(

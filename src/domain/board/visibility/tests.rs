@@ -86,6 +86,8 @@ enum Got {
     Removed,
     /// Cards revealed: how many.
     Revealed(usize),
+    /// An objective back in the plan, whole.
+    ObjectiveShown,
 }
 
 fn received(after: &BoardState, rec: &EventRecord, before: Option<bool>, viewer: &Actor) -> Got {
@@ -99,6 +101,7 @@ fn received(after: &BoardState, rec: &EventRecord, before: Option<bool>, viewer:
         PublicEvent::Redacted => Got::Redacted,
         PublicEvent::CardRemoved { .. } => Got::Removed,
         PublicEvent::CardsRevealed { cards } => Got::Revealed(cards.len()),
+        PublicEvent::ObjectiveShown { .. } => Got::ObjectiveShown,
     }
 }
 
@@ -163,6 +166,17 @@ fn objective(b: &mut Board, p: &People) {
     b.op(
         &p.facilitator,
         r#"{"kind":"create_objective","objective_id":"o1","objective":{"title":"Dimissioni protette","needs":["c1"]}}"#,
+    );
+}
+fn removed_objective(b: &mut Board, p: &People) {
+    objective(b, p);
+    b.op(
+        &p.luca,
+        r#"{"kind":"comment_objective","objective_id":"o1","comment_id":"k1","text":"Bene"}"#,
+    );
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"remove_objective","objective_id":"o1"}"#,
     );
 }
 
@@ -359,6 +373,13 @@ fn each_viewer_receives_what_the_rules_allow_of_each_event() {
             expect: [Full, AsIs, AsIs, AsIs],
         },
         Row {
+            case: "an objective put back in the plan",
+            setup: removed_objective,
+            who: by_facilitator,
+            op: r#"{"kind":"restore_objective","objective_id":"o1"}"#,
+            expect: [Full, ObjectiveShown, ObjectiveShown, ObjectiveShown],
+        },
+        Row {
             case: "a participant's comment on an objective",
             setup: objective,
             who: by_luca,
@@ -451,6 +472,38 @@ fn revealed_cards_reach_the_public_as_the_public_sees_them() {
     assert_eq!(cards.len(), 1);
     assert_eq!(cards[0].author.id, ActorId::Anonymous);
     assert_eq!(cards[0].author.name, "Anonimo");
+}
+
+/// An objective put back in the plan reaches people whole (their boards dropped it), under the
+/// facilitator's name, with the plan's order; live and loaded boards then agree.
+#[test]
+fn a_restored_objective_reaches_the_public_whole() {
+    let p = people();
+    let mut b = Board::new();
+    removed_objective(&mut b, &p);
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"create_objective","objective_id":"o2","objective":{"title":"Dopo"}}"#,
+    );
+    assert!(!view_for(&b.state, &p.luca).objectives.contains_key("o1"));
+    let (rec, before) = b.op(
+        &p.facilitator,
+        r#"{"kind":"restore_objective","objective_id":"o1"}"#,
+    );
+    let public = public_event(&b.state, &rec, before);
+    let (actor, event) = public.shown(&rec);
+    assert_eq!(serde_json::to_value(&actor).unwrap()["name"], "Silvia");
+    let event = serde_json::to_value(&event).unwrap();
+    assert_eq!(event["kind"], "objective_shown");
+    assert_eq!(event["objective_order"], serde_json::json!(["o1", "o2"]));
+    let loaded = view_for(&b.state, &p.luca);
+    assert_eq!(
+        event["objective"],
+        serde_json::to_value(&loaded.objectives["o1"]).unwrap(),
+        "the objective as a board loaded now holds it"
+    );
+    assert_eq!(event["objective"]["comments"][0]["text"], "Bene");
+    assert_eq!(loaded.objective_order, ["o1", "o2"]);
 }
 
 /// The state a viewer loads: which cards, under which author, with which votes.
