@@ -834,3 +834,86 @@ async fn an_unknown_meeting_has_no_room() {
         other => panic!("expected a 404, got {:?}", other.map(|(_, r)| r.status())),
     }
 }
+
+/// Hidden vote totals are kept from participants, not only off their screens: others' votes
+/// reach them as `redacted` and their loaded board holds only their own; shown again (or the
+/// vote closed), one frame brings every total, and hiding them again takes them away.
+#[tokio::test]
+async fn hidden_vote_totals_never_reach_participants_until_shown() {
+    let r = room().await;
+    let mut f = facilitator_collecting(&r).await;
+    f.ok(need("c1", "Trasporto per le visite mediche")).await;
+    let mut maria = Client::connect(&r.app.base, r.meeting, &r.maria, "maria").await;
+    let mut luca = Client::connect(&r.app.base, r.meeting, &r.luca, "luca").await;
+    f.ok(json!({"kind": "set_phase", "phase": "voto"})).await;
+    let hidden = f
+        .ok(json!({"kind": "set_votes_hidden", "hidden": true}))
+        .await;
+    let hiding = luca.events_until(hidden).await;
+    assert_eq!(hiding.last().unwrap()["totals"], json!({}), "{hiding:?}");
+
+    // Maria votes twice, the facilitator once: Luca learns only that something happened.
+    for _ in 0..2 {
+        maria.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+    }
+    let last = f.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+    for e in luca.events_until(last).await {
+        assert_eq!(e["event"], json!({"kind": "redacted"}), "{e}");
+    }
+    // Maria sees her own votes, nobody else's; Luca's board as loaded holds no count.
+    let own = maria.events_until(last).await;
+    assert_eq!(
+        own.iter().filter(|e| e["event"]["kind"] == "voted").count(),
+        2
+    );
+    let auth = |t: &str| ("authorization", format!("Bearer {t}"));
+    let maria_state = ws::load_state(&r.app.base, r.meeting, auth(&r.maria), last).await;
+    let votes = &maria_state["cards"]["c1"]["votes"];
+    assert_eq!(votes.as_object().unwrap().len(), 1, "{votes}");
+    assert_eq!(votes.as_object().unwrap().values().next(), Some(&json!(2)));
+    let luca_state = ws::load_state(&r.app.base, r.meeting, auth(&r.luca), last).await;
+    assert_eq!(luca_state["cards"]["c1"]["votes"], json!({}));
+    let facilitator_state =
+        ws::load_state(&r.app.base, r.meeting, auth(&r.facilitator), last).await;
+    let all: i64 = facilitator_state["cards"]["c1"]["votes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_i64().unwrap())
+        .sum();
+    assert_eq!(all, 3, "facilitators always see the totals");
+
+    // Shown: one frame carries every total the public may see.
+    let shown = f
+        .ok(json!({"kind": "set_votes_hidden", "hidden": false}))
+        .await;
+    let frame = luca.events_until(shown).await.pop().unwrap();
+    assert_eq!(frame["event"]["kind"], "votes_hidden_set");
+    assert_eq!(frame["totals"], json!({"c1": 3}));
+    let frame = maria.events_until(shown).await.pop().unwrap();
+    assert_eq!(frame["totals"], json!({"c1": 3}));
+    // From now on votes are counted live again, and the loaded board agrees.
+    let seq = luca.ok(json!({"kind": "vote", "card_id": "c1"})).await;
+    let e = maria.events_until(seq).await.pop().unwrap();
+    assert_eq!(e["event"]["kind"], "voted");
+    assert_eq!(e["actor"]["id"], "*");
+    assert!(e.get("totals").is_none(), "{e}");
+    let maria_state = ws::load_state(&r.app.base, r.meeting, auth(&r.maria), seq).await;
+    assert_eq!(maria_state["cards"]["c1"]["votes"]["*"], 2);
+
+    // Hidden again, then the vote closed by moving on: the totals come back with the phase.
+    let again = f
+        .ok(json!({"kind": "set_votes_hidden", "hidden": true}))
+        .await;
+    assert_eq!(
+        luca.events_until(again).await.pop().unwrap()["totals"],
+        json!({})
+    );
+    let closed = f.ok(json!({"kind": "set_phase", "phase": "sintesi"})).await;
+    let frame = luca.events_until(closed).await.pop().unwrap();
+    assert_eq!(
+        frame["event"],
+        json!({"kind": "phase_set", "phase": "sintesi"})
+    );
+    assert_eq!(frame["totals"], json!({"c1": 4}));
+}

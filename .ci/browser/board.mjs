@@ -508,10 +508,23 @@ describe("in sala: un telefono, riscontri visibili", () => {
     // The facilitator votes twice; the participant once.
     for (let i = 0; i < 2; i++) await consolePage.locator(`[data-focus="vote:${id}"]`).click();
     await phonePage.locator(`[data-focus="vote:${id}"]`).click();
-    await phonePage.waitForFunction((cid) => {
+    // Every vote on the card in a page's board (functions passed to the page: its CSP
+    // forbids evaluating strings).
+    const sum = (cid) => {
       const c = window.tavoloBoard.state.cards[cid];
-      return c && Object.values(c.votes || {}).reduce((a, b) => a + b, 0) === 3;
+      return c ? Object.values(c.votes || {}).reduce((a, b) => a + b, 0) : -1;
+    };
+    await consolePage.waitForFunction((cid) => {
+      const c = window.tavoloBoard.state.cards[cid];
+      const n = c ? Object.values(c.votes || {}).reduce((a, b) => a + b, 0) : -1;
+      return n === 3 && window.tavoloBoard.pending.length === 0;
     }, id, { timeout: 5000 });
+    const seq = await consolePage.evaluate(() => window.tavoloBoard.state.seq);
+    await phonePage.waitForFunction((s) => window.tavoloBoard.state.seq >= s && window.tavoloBoard.pending.length === 0, seq, { timeout: 5000 });
+    // The other votes never reached the participant's browser: only their own is there.
+    const held = await phonePage.evaluate((cid) => window.tavoloBoard.state.cards[cid].votes, id);
+    assert.equal(Object.keys(held).length, 1, `voti nel browser del partecipante: ${JSON.stringify(held)}`);
+    assert.deepEqual(Object.values(held), [1], `voti nel browser del partecipante: ${JSON.stringify(held)}`);
     const card = phonePage.locator(`#lavagna [data-card-id="${id}"]`);
     // The state changes first; the card is drawn on the next frame.
     await card.filter({ hasText: "1 voto tuo" }).waitFor({ timeout: 5000 });
@@ -522,6 +535,7 @@ describe("in sala: un telefono, riscontri visibili", () => {
     // Shown again: the total is there.
     await toggle.click();
     await card.filter({ hasText: "3 voti" }).waitFor({ timeout: 5000 });
+    assert.equal(await phonePage.evaluate(sum, id), 3);
     await setPhase(consolePage, "raccolta", [phonePage]);
   });
 

@@ -261,10 +261,31 @@ export function referenceOf(card, meetingCode) {
 }
 
 /**
- * Applies one event record `{seq, op_id, actor, at, event}` to `state`, in place.
+ * Applies one event record `{seq, op_id, actor, at, event}` to `state`, in place, then the
+ * vote totals the frame carries, if any.
  * Events that no longer fit leave the state unchanged, as in board.rs.
  */
 export function apply(state, rec) {
+  applyEvent(state, rec);
+  if (rec.totals) applyTotals(state, rec.totals);
+}
+
+/** The vote totals a participant may see now (a frame's `totals`, sent when a facilitator
+ *  shows or hides them or the vote opens or closes; empty while hidden): other people's count
+ *  of each card becomes its total less one's own votes (visibility.rs `public_totals`). */
+export function applyTotals(state, totals) {
+  for (const c of Object.values(state.cards || {})) {
+    const votes = c.votes || {};
+    let own = 0;
+    for (const [voter, n] of Object.entries(votes)) if (voter !== OTHERS_VOTES) own += n;
+    delete votes[OTHERS_VOTES];
+    const total = totals[c.id] || 0;
+    if (total > 0) votes[OTHERS_VOTES] = Math.max(0, total - own);
+    c.votes = votes;
+  }
+}
+
+function applyEvent(state, rec) {
   state.seq = rec.seq;
   const at = rec.at;
   const ev = rec.event || {};

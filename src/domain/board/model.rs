@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::actor::{Actor, ActorId};
-use super::phases::phase_rules;
+use super::phases::{Permission, phase_rules};
 use super::synthesis::{CardMark, Objective, Synthesis};
 use crate::domain::cards::CardContent;
 use crate::domain::workshop::BoardTemplate;
@@ -182,9 +182,8 @@ pub struct BoardState {
     pub anonymous_allowed: bool,
     /// New cards stay hidden from other participants until revealed.
     pub blind: bool,
-    /// Vote totals are kept off the screens while a vote runs, until a facilitator shows them
-    /// or the phase moves on (against bandwagon voting). The counts still reach browsers, so
-    /// that they appear at once; see `docs/board-protocol.md`.
+    /// Vote totals are kept from participants while a vote runs, until a facilitator shows
+    /// them or the phase moves on (against bandwagon voting): see [`BoardState::totals_hidden`].
     #[serde(default)]
     pub votes_hidden: bool,
     /// Vote budget per person per phase, when a facilitator changed the default.
@@ -220,6 +219,13 @@ pub struct PhaseChange {
 }
 
 impl BoardState {
+    /// Whether other people's votes are kept from participants now: a facilitator hid the
+    /// totals and the phase is a vote (moving on closes the vote and shows them). Participants
+    /// then receive and load only their own votes (`visibility`).
+    pub fn totals_hidden(&self) -> bool {
+        self.votes_hidden && phase_rules(&self.phase).0.contains(&Permission::Vote)
+    }
+
     /// An empty board for a meeting, from its template.
     pub fn new(meeting_id: i64, template: BoardTemplate) -> BoardState {
         let phase = template

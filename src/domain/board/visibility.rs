@@ -5,7 +5,8 @@
 //!   phase; never withdrawn, hidden or merged cards;
 //! - anonymous cards under the author "Anonimo" (their author sees their own name), and so
 //!   the comments their author writes under them (`Comment::anonymous`);
-//! - other people's votes counted under `*`, never named; their own votes by their id;
+//! - other people's votes counted under `*`, never named, and not at all while the totals are
+//!   hidden ([`BoardState::totals_hidden`]); their own votes by their id;
 //! - no guest join code (staff hand it out; the projector shows it in the room);
 //! - the synthesis (syntheses by area, objectives with their comments, marks of the cards they
 //!   see) as it is, but not the objectives a facilitator took out of the plan.
@@ -14,6 +15,8 @@
 //! did it, and to the author of a card the public could not see; everyone else receives its
 //! [`PublicEvent`]. The browser applies the public events with the same fold (see
 //! `docs/board-protocol.md`).
+
+use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
@@ -52,6 +55,7 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
     }
     v.cards.retain(|_, c| visible_to(c, viewer));
     v.card_order.retain(|id| v.cards.contains_key(id));
+    let totals = !state.totals_hidden();
     for c in v.cards.values_mut() {
         scrub_history(c, viewer.id);
         if c.anonymous && c.author.id != viewer.id {
@@ -62,11 +66,11 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
                 k.author = anonymous_actor();
             }
         }
-        // Other people's votes are counted, not named.
+        // Other people's votes are counted, not named (nor counted while totals are hidden).
         let total = c.total_votes();
         let mine = c.votes.get(&viewer.id).copied();
         c.votes.clear();
-        if total > 0 {
+        if totals && total > 0 {
             c.votes.insert(ActorId::Others, total - mine.unwrap_or(0));
         }
         if let Some(m) = mine {
@@ -85,8 +89,9 @@ pub fn view_for(state: &BoardState, viewer: &Actor) -> BoardState {
 }
 
 /// A card as the public sees it (once it may see it at all): anonymous author hidden (on the
-/// card and on the comments they wrote under it), votes counted, not named.
-pub fn public_card(card: &Card) -> Card {
+/// card and on the comments they wrote under it), votes counted, not named, and only when
+/// `totals` may be seen.
+pub fn public_card(card: &Card, totals: bool) -> Card {
     let mut c = card.clone();
     scrub_history(&mut c, ActorId::Nobody);
     if c.anonymous {
@@ -97,7 +102,7 @@ pub fn public_card(card: &Card) -> Card {
     }
     let total = c.total_votes();
     c.votes.clear();
-    if total > 0 {
+    if totals && total > 0 {
         c.votes.insert(ActorId::Others, total);
     }
     c
@@ -122,6 +127,20 @@ fn scrub_history(card: &mut Card, viewer: ActorId) {
             }
         }
     }
+}
+
+/// Every vote total the public may see now, by card (cards they see, with votes): what their
+/// boards take anew when the totals are shown or hidden (empty while they are hidden).
+pub fn public_totals(state: &BoardState) -> BTreeMap<String, u32> {
+    if state.totals_hidden() {
+        return BTreeMap::new();
+    }
+    state
+        .cards
+        .values()
+        .filter(|c| c.is_active() && c.revealed && c.total_votes() > 0)
+        .map(|c| (c.id.clone(), c.total_votes()))
+        .collect()
 }
 
 /// Whether the card an event touches is visible to the public before the event is applied
@@ -167,7 +186,7 @@ pub fn public_event(after: &BoardState, rec: &EventRecord, before: Option<bool>)
         cards: ids
             .filter_map(|id| after.cards.get(id))
             .filter(|c| c.is_active() && c.revealed)
-            .map(public_card)
+            .map(|c| public_card(c, !after.totals_hidden()))
             .collect(),
     };
     let was_public = before == Some(true);
@@ -195,6 +214,9 @@ pub fn public_event(after: &BoardState, rec: &EventRecord, before: Option<bool>)
         },
         // Anything else done to a card the public cannot see.
         e if e.touched_card().is_some() && !was_public => PublicEvent::Redacted,
+        Event::Voted { .. } | Event::Unvoted { .. } if after.totals_hidden() => {
+            PublicEvent::Redacted
+        }
         Event::Voted { .. } | Event::Unvoted { .. } => PublicEvent::VoteCounted,
         Event::CardEdited { card_id, .. } | Event::CardWithdrawn { card_id }
             if after.cards.get(card_id).is_some_and(|c| c.anonymous) =>

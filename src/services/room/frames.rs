@@ -2,6 +2,7 @@
 //! welcome, the presence. Keys are in alphabetical order in every frame, so `type` comes last
 //! (the load generator reads it from the end).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
@@ -9,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::domain::board::visibility::{
-    self, FullAudience, PublicEvent, ShownActor, ShownEvent, card_was_public,
+    self, FullAudience, PublicEvent, ShownActor, ShownEvent, card_was_public, public_totals,
 };
 use crate::domain::board::{Actor, BoardState, EventRecord};
 
@@ -33,13 +34,19 @@ impl Broadcast {
     }
 }
 
-/// What the public could see of the card an event touches, before it is applied: the frame
-/// needs it afterwards (see [`card_was_public`]).
-pub struct Before(Option<bool>);
+/// What the public could see before an event is applied, which its frame needs afterwards:
+/// the card it touches (see [`card_was_public`]) and whether vote totals were hidden.
+pub struct Before {
+    card_public: Option<bool>,
+    totals_hidden: bool,
+}
 
 impl Before {
     pub fn of(state: &BoardState, rec: &EventRecord) -> Before {
-        Before(card_was_public(state, &rec.event))
+        Before {
+            card_public: card_was_public(state, &rec.event),
+            totals_hidden: state.totals_hidden(),
+        }
     }
 }
 
@@ -49,23 +56,35 @@ pub fn event(after: &BoardState, rec: &EventRecord, before: Before) -> Frame {
         rec,
         &ShownActor::Named(&rec.actor),
         &ShownEvent::Stored(&rec.event),
+        None,
     );
-    let public = match visibility::public_event(after, rec, before.0) {
-        PublicEvent::AsIs => full.clone(),
-        other => {
-            let (actor, event) = other.shown(rec);
-            event_frame(rec, &actor, &event)
+    // When the totals are shown or hidden (a facilitator's switch, a vote opened or closed),
+    // participants' boards take the totals they may see now: all of them, or none.
+    let totals = (before.totals_hidden != after.totals_hidden()).then(|| public_totals(after));
+    let public = match (
+        visibility::public_event(after, rec, before.card_public),
+        &totals,
+    ) {
+        (PublicEvent::AsIs, None) => full.clone(),
+        (shown, totals) => {
+            let (actor, event) = shown.shown(rec);
+            event_frame(rec, &actor, &event, totals.as_ref())
         }
     };
     Arc::new(Broadcast {
-        audience: FullAudience::of(after, rec, before.0),
+        audience: FullAudience::of(after, rec, before.card_public),
         full,
         public,
     })
 }
 
 /// An event frame, serialised straight from the types (no intermediate `Value`).
-fn event_frame(rec: &EventRecord, actor: &ShownActor, event: &ShownEvent) -> Utf8Bytes {
+fn event_frame(
+    rec: &EventRecord,
+    actor: &ShownActor,
+    event: &ShownEvent,
+    totals: Option<&BTreeMap<String, u32>>,
+) -> Utf8Bytes {
     #[derive(Serialize)]
     struct EventFrame<'a> {
         actor: &'a ShownActor<'a>,
@@ -73,6 +92,8 @@ fn event_frame(rec: &EventRecord, actor: &ShownActor, event: &ShownEvent) -> Utf
         event: &'a ShownEvent<'a>,
         op_id: &'a str,
         seq: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        totals: Option<&'a BTreeMap<String, u32>>,
         r#type: &'static str,
     }
     let frame = EventFrame {
@@ -81,6 +102,7 @@ fn event_frame(rec: &EventRecord, actor: &ShownActor, event: &ShownEvent) -> Utf
         event,
         op_id: &rec.op_id,
         seq: rec.seq,
+        totals,
         r#type: "event",
     };
     Utf8Bytes::from(serde_json::to_string(&frame).expect("event frames serialise"))

@@ -147,6 +147,13 @@ fn voting(b: &mut Board, p: &People) {
     card(b, p);
     b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"voto"}"#);
 }
+fn voting_with_totals_hidden(b: &mut Board, p: &People) {
+    voting(b, p);
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"set_votes_hidden","hidden":true}"#,
+    );
+}
 fn allow_anonymous(b: &mut Board, p: &People) {
     b.op(&p.facilitator, r#"{"kind":"set_anonymous","allowed":true}"#);
 }
@@ -286,6 +293,13 @@ fn each_viewer_receives_what_the_rules_allow_of_each_event() {
             who: by_luca,
             op: r#"{"kind":"vote","card_id":"c1"}"#,
             expect: [Full, VoteCounted, Full, VoteCounted],
+        },
+        Row {
+            case: "a vote while the totals are hidden",
+            setup: voting_with_totals_hidden,
+            who: by_luca,
+            op: r#"{"kind":"vote","card_id":"c1"}"#,
+            expect: [Full, Redacted, Full, Redacted],
         },
         Row {
             case: "a visible card hidden",
@@ -504,6 +518,39 @@ fn a_restored_objective_reaches_the_public_whole() {
     );
     assert_eq!(event["objective"]["comments"][0]["text"], "Bene");
     assert_eq!(loaded.objective_order, ["o1", "o2"]);
+}
+
+/// While the totals are hidden a participant loads their own votes only, and cards revealed
+/// meanwhile come without counts; shown (or the vote closed), everyone's count again.
+#[test]
+fn hidden_totals_are_not_loaded() {
+    let p = people();
+    let mut b = Board::new();
+    b.add(&p.maria, "c1", "");
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"voto"}"#);
+    b.op(
+        &p.facilitator,
+        r#"{"kind":"set_votes_hidden","hidden":true}"#,
+    );
+    assert!(b.state.totals_hidden());
+    b.op(&p.luca, r#"{"kind":"vote","card_id":"c1"}"#);
+    b.op(&p.maria, r#"{"kind":"vote","card_id":"c1"}"#);
+    b.op(&p.maria, r#"{"kind":"vote","card_id":"c1"}"#);
+    let votes = |b: &Board, v: &Actor| view_for(&b.state, v).cards["c1"].votes.clone();
+    assert_eq!(votes(&b, &p.maria), BTreeMap::from([(p.maria.id, 2)]));
+    assert_eq!(votes(&b, &p.guest), BTreeMap::new());
+    assert_eq!(votes(&b, &p.facilitator).values().sum::<u32>(), 3);
+    assert!(public_totals(&b.state).is_empty());
+    b.op(&p.facilitator, r#"{"kind":"set_phase","phase":"sintesi"}"#);
+    assert!(!b.state.totals_hidden(), "moving on closes the vote");
+    assert_eq!(
+        votes(&b, &p.maria),
+        BTreeMap::from([(ActorId::Others, 1), (p.maria.id, 2)])
+    );
+    assert_eq!(
+        public_totals(&b.state),
+        BTreeMap::from([("c1".to_string(), 3)])
+    );
 }
 
 /// The state a viewer loads: which cards, under which author, with which votes.
