@@ -272,11 +272,22 @@ async fn without_a_list_the_ambito_is_free_text_within_its_limit() {
 /// A browser whose requests leave from `address` (any 127.x.y.z reaches the test server on
 /// Linux): another client address for the per-address limits.
 fn browser_from(m: &Meeting, address: [u8; 4]) -> Browser {
+    browser_forwarded(m, address, None)
+}
+
+/// A browser whose connections come from `address`, each request saying it forwards
+/// `forwarded` (as a reverse proxy does) when given.
+fn browser_forwarded(m: &Meeting, address: [u8; 4], forwarded: Option<&str>) -> Browser {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(f) = forwarded {
+        headers.insert("x-forwarded-for", f.parse().unwrap());
+    }
     Browser {
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .local_address(std::net::IpAddr::from(address))
+            .default_headers(headers)
             .build()
             .unwrap(),
         cookies: Default::default(),
@@ -355,21 +366,7 @@ async fn behind_a_trusted_proxy_each_guest_is_counted_at_their_own_address() {
         c.trusted_proxies = "127.0.0.1".parse().unwrap();
     })
     .await;
-    let via_proxy = |client: &str| {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("x-forwarded-for", client.parse().unwrap());
-        Browser {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .local_address(std::net::IpAddr::from([127, 0, 0, 1]))
-                .default_headers(headers)
-                .build()
-                .unwrap(),
-            cookies: Default::default(),
-            base: m.app.base.clone(),
-        }
-    };
+    let via_proxy = |client: &str| browser_forwarded(&m, [127, 0, 0, 1], Some(client));
     // One client behind the proxy uses its 60 joins and waits...
     let mut busy = via_proxy("203.0.113.10");
     for i in 0..60 {

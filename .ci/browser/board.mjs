@@ -532,6 +532,8 @@ describe("in sala: un telefono, riscontri visibili", () => {
     assert.doesNotMatch(hiddenText, /3 voti/, `il totale è sullo schermo: ${hiddenText}`);
     assert.match(hiddenText, /1 voto tuo/);
     assert.match(hiddenText, /Totali nascosti|totali nascosti/);
+    mkdirSync(SCREENS, { recursive: true });
+    await card.screenshot({ path: join(SCREENS, "telefono-voto-totali-nascosti.png") });
     // Shown again: the total is there.
     await toggle.click();
     await card.filter({ hasText: "3 voti" }).waitFor({ timeout: 5000 });
@@ -1044,6 +1046,8 @@ describe("sintesi: obiettivi con bisogni collegati e risorse, dalla conduzione a
       .catch(() => assert.fail(`${board.label}: l'obiettivo tolto dal piano è ancora sulla lavagna`));
     const removed = consolePage.locator(".lv-synthesis__removed");
     await removed.locator("summary").click();
+    mkdirSync(SCREENS, { recursive: true });
+    await removed.screenshot({ path: join(SCREENS, "conduzione-obiettivi-tolti.png") });
     await removed.getByRole("button", { name: /^Rimetti nel piano l'obiettivo \S+\/O01$/ }).click();
     const back = board.locator(".lv-objective", { hasText: title });
     await back.waitFor({ timeout: 5000 })

@@ -129,16 +129,28 @@ fn scrub_history(card: &mut Card, viewer: ActorId) {
     }
 }
 
-/// Every vote total the public may see now, by card (cards they see, with votes): what their
-/// boards take anew when the totals are shown or hidden (empty while they are hidden).
-pub fn public_totals(state: &BoardState) -> BTreeMap<String, u32> {
+/// Whether the public sees a card: active and revealed.
+fn public_sees(card: &Card) -> bool {
+    card.is_active() && card.revealed
+}
+
+/// The totals people's boards take with an event that showed or hid the vote totals (a
+/// facilitator's switch, a vote opened or closed): `None` when it did neither. `before_hidden`
+/// is [`BoardState::totals_hidden`] before the event, `after` the state with it applied.
+pub fn totals_change(before_hidden: bool, after: &BoardState) -> Option<BTreeMap<String, u32>> {
+    (before_hidden != after.totals_hidden()).then(|| public_totals(after))
+}
+
+/// Every vote total the public may see now, by card (cards they see, with votes); none while
+/// the totals are hidden.
+fn public_totals(state: &BoardState) -> BTreeMap<String, u32> {
     if state.totals_hidden() {
         return BTreeMap::new();
     }
     state
         .cards
         .values()
-        .filter(|c| c.is_active() && c.revealed && c.total_votes() > 0)
+        .filter(|c| public_sees(c) && c.total_votes() > 0)
         .map(|c| (c.id.clone(), c.total_votes()))
         .collect()
 }
@@ -149,7 +161,7 @@ pub fn card_was_public(state: &BoardState, event: &Event) -> Option<bool> {
     event
         .touched_card()
         .and_then(|id| state.cards.get(id))
-        .map(|c| c.is_active() && c.revealed)
+        .map(public_sees)
 }
 
 /// What people who do not receive an event in full receive instead.
@@ -182,11 +194,12 @@ pub enum PublicEvent {
 /// The public version of an event. `after` is the state with the event applied; `before` is
 /// [`card_was_public`] of the state before it.
 pub fn public_event(after: &BoardState, rec: &EventRecord, before: Option<bool>) -> PublicEvent {
+    let totals = !after.totals_hidden();
     let revealed = |ids: &mut dyn Iterator<Item = &String>| PublicEvent::CardsRevealed {
         cards: ids
             .filter_map(|id| after.cards.get(id))
-            .filter(|c| c.is_active() && c.revealed)
-            .map(|c| public_card(c, !after.totals_hidden()))
+            .filter(|c| public_sees(c))
+            .map(|c| public_card(c, totals))
             .collect(),
     };
     let was_public = before == Some(true);
@@ -214,9 +227,7 @@ pub fn public_event(after: &BoardState, rec: &EventRecord, before: Option<bool>)
         },
         // Anything else done to a card the public cannot see.
         e if e.touched_card().is_some() && !was_public => PublicEvent::Redacted,
-        Event::Voted { .. } | Event::Unvoted { .. } if after.totals_hidden() => {
-            PublicEvent::Redacted
-        }
+        Event::Voted { .. } | Event::Unvoted { .. } if !totals => PublicEvent::Redacted,
         Event::Voted { .. } | Event::Unvoted { .. } => PublicEvent::VoteCounted,
         Event::CardEdited { card_id, .. } | Event::CardWithdrawn { card_id }
             if after.cards.get(card_id).is_some_and(|c| c.anonymous) =>

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::domain::board::visibility::{
-    self, FullAudience, PublicEvent, ShownActor, ShownEvent, card_was_public, public_totals,
+    self, FullAudience, PublicEvent, ShownActor, ShownEvent, card_was_public, totals_change,
 };
 use crate::domain::board::{Actor, BoardState, EventRecord};
 
@@ -58,9 +58,7 @@ pub fn event(after: &BoardState, rec: &EventRecord, before: Before) -> Frame {
         &ShownEvent::Stored(&rec.event),
         None,
     );
-    // When the totals are shown or hidden (a facilitator's switch, a vote opened or closed),
-    // participants' boards take the totals they may see now: all of them, or none.
-    let totals = (before.totals_hidden != after.totals_hidden()).then(|| public_totals(after));
+    let totals = totals_change(before.totals_hidden, after);
     let public = match (
         visibility::public_event(after, rec, before.card_public),
         &totals,

@@ -142,12 +142,7 @@ pub(super) fn remove_objective(ctx: &Ctx, objective_id: String) -> Result<Event,
 }
 
 pub(super) fn restore_objective(ctx: &Ctx, objective_id: String) -> Result<Event, Refusal> {
-    let o = ctx
-        .state
-        .objectives
-        .get(&objective_id)
-        .ok_or_else(|| Refusal::new("not_found", "Obiettivo non trovato."))?;
-    if o.is_active() {
+    if objective(ctx, &objective_id)?.is_active() {
         return Err(Refusal::new(
             "already_active",
             "Questo obiettivo è già nel piano.",
@@ -230,12 +225,16 @@ pub(super) fn unmark_card(ctx: &Ctx, card_id: String) -> Result<Event, Refusal> 
     Ok(Event::CardUnmarked { card_id })
 }
 
-fn active_objective<'a>(ctx: &Ctx<'a>, id: &str) -> Result<&'a Objective, Refusal> {
-    let o = ctx
-        .state
+/// The objective `id`, in the plan or not.
+fn objective<'a>(ctx: &Ctx<'a>, id: &str) -> Result<&'a Objective, Refusal> {
+    ctx.state
         .objectives
         .get(id)
-        .ok_or_else(|| Refusal::new("not_found", "Obiettivo non trovato."))?;
+        .ok_or_else(|| Refusal::new("not_found", "Obiettivo non trovato."))
+}
+
+fn active_objective<'a>(ctx: &Ctx<'a>, id: &str) -> Result<&'a Objective, Refusal> {
+    let o = objective(ctx, id)?;
     if !o.is_active() {
         return Err(Refusal::new(
             "not_active",
